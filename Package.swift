@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layered modules; dependencies point downward only (see ../shared/design/ARCHITECTURE.md).
+let package = Package(
+    name: "Imprint",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "imprint", targets: ["imprint"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Datasets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // C libraries from Debian, each behind a small shim header.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // protoc-c output for formats/onnx.proto (committed; `make protos` regenerates it).
+        .target(name: "CONNX", dependencies: ["CProtobufC"]),
+
+        .target(name: "NetworkModel"),
+        .target(name: "HDF5Support", dependencies: ["CHDF5"]),
+        .target(name: "ModelImport", dependencies: [
+            "NetworkModel", "HDF5Support", "CONNX", "CProtobufC",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
+        .target(name: "Datasets", dependencies: ["HDF5Support"]),
+        .target(name: "ImprintCLI", dependencies: [
+            "NetworkModel", "ModelImport", "Engine", "Datasets",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "imprint", dependencies: ["ImprintCLI"]),
+
+        .target(name: "TestSupport", dependencies: ["NetworkModel"], path: "Tests/TestSupport"),
+        .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
+        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+/* Placeholder until formats/onnx.proto is compiled. */

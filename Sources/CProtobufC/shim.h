@@ -1,0 +1,4 @@
+#ifndef IMPRINT_CPROTOBUFC_SHIM_H
+#define IMPRINT_CPROTOBUFC_SHIM_H
+#include <protobuf-c/protobuf-c.h>
+#endif

@@ -1,1 +1,3 @@
+import ImprintCLI
 
+await ImprintCommand.main()

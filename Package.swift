@@ -42,7 +42,8 @@ let package = Package(
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "TestSupport"]),
-        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "TestSupport"]),
+        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

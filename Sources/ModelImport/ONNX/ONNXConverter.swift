@@ -77,6 +77,9 @@ struct ONNXConverter {
                 }
                 sample.append(Int(v))
             }
+            guard let count = Tensor.elementCount(sample), count <= 1 << 40 else {
+                throw ImportError(.unsupported, file: file.path, "\(what) of shape \(sample) per sample is too large")
+            }
             result.append(NetworkInput(name: info.name, shape: sample, sourceLayout: .nchw))
             values[info.name] = .dynamic(info.name)
             shapes[info.name] = [1] + sample

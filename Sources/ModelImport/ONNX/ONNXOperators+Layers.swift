@@ -61,7 +61,9 @@ extension ONNXConverter {
         let bias = c.inputName(2) == nil ? nil : try floatConstant(2, c, role: "bias")
         let window = try windowAttributes(c, kernel: Array(weight.shape[2...]))
         let group = try c.int("group", 1)
-        guard group >= 1 else { throw c.error(.malformed, "group \(group) must be positive") }
+        guard group >= 1, group <= weight.shape[0] else {
+            throw c.error(.invalidNetwork, "group \(group) does not fit \(weight.shape[0]) output channels")
+        }
         let op = Conv2DOp(weight: weight, bias: bias.map { (try? $0.reshaped([$0.count])) ?? $0 },
                           strides: window.strides, dilations: window.dilations, padding: window.padding, group: group)
         try emit(c, .conv2d(op), inputs: [x], output: c.output())
@@ -91,11 +93,16 @@ extension ONNXConverter {
         guard strides.count == 2, dilations.count == 2 else {
             throw c.unsupported("strides \(strides) / dilations \(dilations) are not 2-D")
         }
+        // Bounded so the window arithmetic of shape inference cannot overflow on hostile values.
+        let limit = 1 << 20
+        for v in kernel + strides + dilations where v < 1 || v > limit {
+            throw c.unsupported("kernel \(kernel), strides \(strides) and dilations \(dilations) must lie in 1...\(limit)")
+        }
         let padding: Padding2D
         switch try c.string("auto_pad", "NOTSET") {
         case "NOTSET", "":
             let pads = try c.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw c.unsupported("pads \(pads) are not four non-negative values") }
+            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 && $0 <= limit }) else { throw c.unsupported("pads \(pads) are not four non-negative values") }
             padding = .explicit(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3])
         case "VALID": padding = .valid
         case "SAME_UPPER": padding = .sameUpper

@@ -38,7 +38,7 @@ extension ONNXConverter {
             guard let first = dims.first else { throw c.unsupported("reshaping to a scalar drops the batch axis") }
             let rest = dims.dropFirst()
             let perSample = inShape.dropFirst().reduce(1, *)
-            if first == -1, rest.allSatisfy({ $0 > 0 }), rest.reduce(1, *) == perSample {
+            if first == -1, rest.allSatisfy({ $0 > 0 }), Tensor.elementCount(Array(rest)) == perSample {
                 dims[0] = 0   // [-1, …] that keeps each sample whole
             } else if first > 0 {
                 guard first == staticBatch else {
@@ -47,6 +47,10 @@ extension ONNXConverter {
                 dims[0] = 0
             } else if first < 0 {
                 throw c.unsupported("target shape \(dims) merges the batch axis with other axes")
+            }
+            // Checked here with overflow-safe arithmetic before shape inference multiplies the entries.
+            guard resolveReshape(inShape, dims) != nil else {
+                throw c.error(.invalidNetwork, "cannot reshape \(inShape) (batch axis 0) to \(dims)")
             }
             try emit(c, .reshape(shape: dims), inputs: [x], output: c.output())
         case let constant:

@@ -123,7 +123,9 @@ extension DeviceSpec {
 extension PCMModel {
     /// Nandakumar et al. ICECS 2019 (devices.md §1).
     public static let nandakumar = PCMModel(
-        programNoiseCoefficients_uS: [0.2635, 1.9650, -1.1731], // §1: σ_prog = −1.1731x² + 1.9650x + 0.2635
+        // §1: σ_prog = −1.1731x² + 1.9650x + 0.2635. The constant is 0.26348 as in the peer tool's fit:
+        // devices.md prints it rounded, and only 0.26348 reproduces all six §1 golden values (x = 0.1 → 0.4482).
+        programNoiseCoefficients_uS: [0.26348, 1.9650, -1.1731],
         programNoiseGMaxReference_uS: 25, // §1: scaled by g_max/25
         driftMean: ClampedLogLinear(slope: -0.0155, intercept: 0.0244, min: 0.049, max: 0.1), // §1: μ_ν
         driftStd: ClampedLogLinear(slope: -0.0125, intercept: -0.0059, min: 0.008, max: 0.045), // §1: σ_ν

@@ -87,8 +87,9 @@ public struct VoltageRamp: Sendable, Hashable, Codable {
     /// Amplitude of the n-th pulse (n from 0), held at the ceiling once reached.
     public func amplitude_V(pulse n: Int) -> Double { min(start_V + Double(n) * step_V, stop_V) }
 
-    /// Pulses needed to reach the ceiling, the point after which `max_pulses_at_ceiling` counts.
-    public var stepsToCeiling: Int { Int(((stop_V - start_V) / step_V).rounded(.up)) }
+    /// Pulses needed to reach the ceiling, the point after which `max_pulses_at_ceiling` counts
+    /// (a tolerance keeps 2.8 V / 0.1 V from rounding up to 29).
+    public var stepsToCeiling: Int { max(Int(((stop_V - start_V) / step_V - 1e-9).rounded(.up)), 0) }
 }
 
 /// Word-line (gate) voltages. ISPVA and bipolar schemes hold `set_V`; IGVVA raises it by `setStep_V`

@@ -31,8 +31,9 @@ let package = Package(
         ]),
         .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
+        .target(name: "Devices"),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport",
+            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI"]),
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),

@@ -10,9 +10,25 @@ public struct ImprintCommand: AsyncParsableCommand {
             Data: .npy, IDX (*-ubyte[.gz]), file.h5:/dataset, or fashion-mnist.
             """,
         version: ImprintVersion.string,
-        subcommands: [Inspect.self, Infer.self]
+        subcommands: [Inspect.self, Infer.self, Devices.self]
     )
     public init() {}
+
+    /// Entry point for the executable. From top-level code `await ImprintCommand.main()` resolves to
+    /// ArgumentParser's synchronous `main()`, which refuses an async root ("needs availability
+    /// annotation"); this does what the async `main()` does, without the overload.
+    public static func runAsRoot() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 public enum ImprintVersion {

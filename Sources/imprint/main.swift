@@ -1,3 +1,3 @@
 import ImprintCLI
 
-await ImprintCommand.main()
+await ImprintCommand.runAsRoot()

@@ -1,3 +1,3 @@
 import ImprintCLI
 
-await ImprintCommand.runAsRoot()
+ImprintCommand.main()

@@ -30,6 +30,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
+        .target(name: "Plan", dependencies: ["NetworkModel", "Devices"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices"),
         .target(name: "ImprintCLI", dependencies: [

@@ -1,0 +1,126 @@
+import Devices
+import NetworkModel
+
+/// A self-contained programming plan: everything a tester needs to program a chip and everything
+/// the verifier needs to simulate it (the network's digital parameters included), with no reference
+/// back to the model file.
+///
+/// Targets live in packed per-tile arrays; there are no per-device objects, so ResNet-50-sized plans
+/// (50 M+ devices) stay compact.
+public struct Plan: Sendable {
+    /// Bumped on any incompatible change of the file format; readers refuse newer versions.
+    public static let formatVersion = 1
+
+    public var toolVersion: String
+    public var source: SourceModel
+    public var device: DeviceSpec
+    public var options: CompileOptions
+    /// The network as compiled (batch norm folded if asked). Crossbar layers keep their float weights
+    /// so the digital baseline and the mapping can be compared.
+    public var network: Network
+    /// Device slots of every weight, in the order targets are packed.
+    public var roles: [DeviceSlot]
+    /// One entry per matrix-product node placed on crossbars, in network order.
+    public var layers: [LayerMapping]
+    /// Tiles of all layers; `Tile.layer` indexes `layers`.
+    public var tiles: [Tile]
+    /// Physical arrays the tiles were placed on.
+    public var arrays: [ArrayInfo]
+
+    public init(toolVersion: String, source: SourceModel, device: DeviceSpec, options: CompileOptions,
+                network: Network, roles: [DeviceSlot], layers: [LayerMapping], tiles: [Tile], arrays: [ArrayInfo]) {
+        self.toolVersion = toolVersion; self.source = source; self.device = device; self.options = options
+        self.network = network; self.roles = roles; self.layers = layers; self.tiles = tiles; self.arrays = arrays
+    }
+
+    /// Devices in the plan: weights × roles.
+    public var deviceCount: Int { tiles.reduce(0) { $0 + $1.weightCount } * roles.count }
+}
+
+/// The model a plan was compiled from.
+public struct SourceModel: Sendable, Hashable, Codable {
+    public var fileName: String
+    /// SHA-256 of the model file, lowercase hex.
+    public var sha256: String
+    public init(fileName: String, sha256: String) { self.fileName = fileName; self.sha256 = sha256 }
+}
+
+/// The sign a device contributes with.
+public enum Polarity: String, Sendable, Hashable, Codable {
+    case pos, neg
+    /// Offset mode: one device whose conductance minus `zero_uS` carries the signed weight.
+    case single
+}
+
+/// One device of a weight: weight = weight_per_uS × Σ_slots significance × sign × G (minus the zero
+/// point in offset mode).
+public struct DeviceSlot: Sendable, Hashable, Codable {
+    public var polarity: Polarity
+    /// 1 for a single pair or the LSP; F for the MSP.
+    public var significance: Double
+    /// Which of the devices wired in parallel for one conductance (0 ..< devices per conductance).
+    public var replica: Int
+    public init(polarity: Polarity, significance: Double, replica: Int) {
+        self.polarity = polarity; self.significance = significance; self.replica = replica
+    }
+}
+
+/// How one matrix-product node sits on crossbars.
+public struct LayerMapping: Sendable, Equatable {
+    /// The node's name in `Plan.network`.
+    public var node: String
+    public var matrix: CrossbarMatrix
+    /// w_max of the layer (before per-tile or per-column scaling).
+    public var wMax: Float
+    /// Fraction of the layer's weights clipped at ±w_max.
+    public var clippedFraction: Double
+    /// Range of this layer's tiles in `Plan.tiles`.
+    public var tiles: Range<Int>
+    public init(node: String, matrix: CrossbarMatrix, wMax: Float, clippedFraction: Double, tiles: Range<Int>) {
+        self.node = node; self.matrix = matrix; self.wMax = wMax; self.clippedFraction = clippedFraction; self.tiles = tiles
+    }
+}
+
+/// A rectangle of one layer's matrix (one group of it) on one physical array.
+///
+/// Device address rule: weight (r, c) of the tile, slot s, sits at array row `rowOffset + r` and
+/// array column `columnOffset + c · roles.count + s` (the slots of a weight on adjacent bit lines).
+public struct Tile: Sendable, Equatable {
+    public var layer: Int
+    /// Block of a grouped convolution (0 otherwise).
+    public var group: Int
+    /// Matrix rows (inputs) and columns (outputs) covered, within the group's matrix.
+    public var rows: Range<Int>
+    public var columns: Range<Int>
+    public var array: Int
+    public var rowOffset: Int
+    public var columnOffset: Int
+    /// Targets in µS, slot-major: `targets_uS[(s · rows.count + r) · columns.count + c]`.
+    public var targets_uS: [Float]
+    /// Weight units per µS for each column of the tile (per-layer and per-tile scaling repeat one value).
+    public var weightPerMicrosiemens: [Float]
+    /// Conductance of a zero weight (offset mode), 0 otherwise.
+    public var zero_uS: Float
+    /// First programming-order index of this tile's devices; within the tile devices are programmed
+    /// row by row (array row), slot by slot.
+    public var orderStart: Int
+
+    public init(layer: Int, group: Int, rows: Range<Int>, columns: Range<Int>, array: Int, rowOffset: Int,
+                columnOffset: Int, targets_uS: [Float], weightPerMicrosiemens: [Float], zero_uS: Float, orderStart: Int) {
+        self.layer = layer; self.group = group; self.rows = rows; self.columns = columns; self.array = array
+        self.rowOffset = rowOffset; self.columnOffset = columnOffset; self.targets_uS = targets_uS
+        self.weightPerMicrosiemens = weightPerMicrosiemens; self.zero_uS = zero_uS; self.orderStart = orderStart
+    }
+
+    public var weightCount: Int { rows.count * columns.count }
+}
+
+/// One physical crossbar array.
+public struct ArrayInfo: Sendable, Hashable, Codable {
+    public var rows: Int
+    public var columns: Int
+    /// Devices holding a target.
+    public var usedDevices: Int
+    public init(rows: Int, columns: Int, usedDevices: Int) { self.rows = rows; self.columns = columns; self.usedDevices = usedDevices }
+    public var utilisation: Double { Double(usedDevices) / Double(rows * columns) }
+}

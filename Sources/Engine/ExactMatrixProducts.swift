@@ -4,7 +4,13 @@ import NetworkModel
 /// The digital reference provider: the trained float32 weights, multiplied with `cblas_sgemm`.
 ///
 /// Weights are laid out once at construction as contiguous row-major `[rows, columns]` blocks per
-/// group, the crossbar's own layout, so every product is a single untransposed GEMM.
+/// group, the crossbar's own layout, so every product is an untransposed GEMM.
+///
+/// Threads: OpenBLAS 0.3.21's threaded SGEMM is not bitwise reproducible across thread counts
+/// (measured: different partitions give different roundings), so the engine keeps OpenBLAS at one
+/// thread and this provider splits the vectors into fixed blocks of `blockRows` rows, one
+/// single-threaded GEMM each, spread over `context.threads` threads. The blocks never depend on the
+/// thread count, so neither do the results.
 public struct ExactMatrixProducts: MatrixProductProvider {
     /// Per node index: one `[rows × columns]` block per group, or nil for non-matrix nodes.
     private let blocks: [[[Float]]?]
@@ -69,17 +75,33 @@ public struct ExactMatrixProducts: MatrixProductProvider {
         }
         let m = context.vectorCount
         let (rows, columns) = (matrix.rows, matrix.columns)
-        guard input.count >= m * rows, output.count >= m * columns else {
+        let (inCount, o1) = m.multipliedReportingOverflow(by: rows)
+        let (outCount, o2) = m.multipliedReportingOverflow(by: columns)
+        guard !o1, !o2, input.count >= inCount, output.count >= outCount else {
             throw .provider(node: nodeNames[n], detail: "buffers of \(input.count) and \(output.count) values are too small for \(m) vectors")
         }
         if m == 0 || columns == 0 { return }
         if rows == 0 { output.update(repeating: 0); return }
-        guard let m32 = Int32(exactly: m), let k32 = Int32(exactly: rows), let n32 = Int32(exactly: columns) else {
-            throw .tooLarge("node '\(nodeNames[n])': a \(m)×\(rows)·\(rows)×\(columns) product exceeds BLAS's 32-bit sizes")
+        guard let k32 = Int32(exactly: rows), let n32 = Int32(exactly: columns) else {
+            throw .tooLarge("node '\(nodeNames[n])': a \(rows)×\(columns) crossbar matrix exceeds BLAS's 32-bit sizes")
         }
+        guard let a = input.baseAddress, let c = output.baseAddress else { return }
+        let blockRows = Self.blockRows
+        let blocks = (m + blockRows - 1) / blockRows
+        let parallel = Parallelism(threads: context.threads)
         groups[context.group].withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m32, n32, k32,
-                        1, input.baseAddress, k32, w.baseAddress, n32, 0, output.baseAddress, n32)
+            parallel.forEach(blocks, workPerItem: blockRows * rows * columns) { range in
+                for block in range {
+                    let first = block * blockRows
+                    let count = Int32(min(blockRows, m - first))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, count, n32, k32,
+                                1, a + first * rows, k32, w.baseAddress, n32, 0, c + first * columns, n32)
+                }
+            }
         }
     }
+
+    /// Rows per GEMM block: large enough to amortise packing the weights, small enough to spread a
+    /// 256-sample dense layer over several threads.
+    static let blockRows = 64
 }

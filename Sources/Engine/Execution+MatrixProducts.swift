@@ -10,7 +10,7 @@ extension Execution {
         let samples = batch > 0 ? batch : 1
         let context = MatrixProductContext(node: step.node, group: 0, matrix: matrix,
                                            samples: firstSample..<(firstSample + samples),
-                                           vectorsPerSample: vectors / samples)
+                                           vectorsPerSample: vectors / samples, threads: engine.options.threads)
         var y = [Float](repeating: 0, count: outCount)
         let provider = engine.provider
         try x.withUnsafeBufferPointer { (x) throws(EngineError) in
@@ -64,7 +64,8 @@ extension Execution {
                         }
                         let context = MatrixProductContext(
                             node: step.node, group: group, matrix: matrix,
-                            samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels)
+                            samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
+                            threads: engine.options.threads)
                         try provider.multiply(UnsafeBufferPointer(start: patches, count: count * pixels * rows),
                                               into: UnsafeMutableBufferPointer(start: products, count: count * pixels * columns),
                                               context: context)

@@ -12,11 +12,12 @@
 // digital in the engine. Each call carries a `MatrixProductContext` naming the dataset samples its
 // vectors belong to, so stochastic providers can key randomness by sample, not by call order.
 //
-// Threading. OpenBLAS owns the threads inside a GEMM (`Options.threads` sets its count; the
-// setting is process-wide). The other kernels split their work over samples, rows or planes with
-// `DispatchQueue.concurrentPerform` when it is large enough; each element is computed by one thread
-// with the same arithmetic whatever the split, so outputs are bitwise identical for any thread count
-// (as far as BLAS is, which partitions GEMMs without splitting the inner sum).
+// Threading. `Options.threads` threads run every kernel, GEMMs included: the exact provider splits
+// each product into fixed row blocks, one single-threaded OpenBLAS call per block (OpenBLAS is set
+// to one thread, process-wide, because its own threading changes SGEMM roundings with the thread
+// count). The other kernels split their work over samples, rows or planes with
+// `DispatchQueue.concurrentPerform` when it is large enough. Each element is computed by one thread
+// with the same arithmetic whatever the split, so outputs are bitwise identical for any thread count.
 //
 // Memory. Each activation is freed as soon as its last reader has run; im2col scratch is bounded by
 // `Options.scratchBytes`; `forEachBatch` streams a dataset in constant memory.
@@ -28,7 +29,7 @@ import NetworkModel
 /// Runs a `Network` on batches of samples on the CPU.
 public struct InferenceEngine: Sendable {
     public struct Options: Sendable, Equatable {
-        /// Threads for BLAS and for the other kernels. Also sets OpenBLAS's process-wide count.
+        /// Threads for all kernels, matrix products included (OpenBLAS itself is set to one thread).
         public var threads: Int
         /// Samples per batch in `forEachBatch`.
         public var batchSize: Int
@@ -62,7 +63,8 @@ public struct InferenceEngine: Sendable {
         self.options = options
         self.plan = ExecutionPlan(network)
         self.parallelism = Parallelism(threads: options.threads)
-        openblas_set_num_threads(Int32(clamping: options.threads))
+        // Own the threads ourselves, never both (see ARCHITECTURE.md): BLAS runs single-threaded.
+        openblas_set_num_threads(1)
     }
 
     /// Runs a single-input, single-output network on `[N] + input shape`.

@@ -19,10 +19,14 @@ public struct MatrixProductContext: Sendable, Equatable {
     public var samples: Range<Int>
     /// Input vectors per sample.
     public var vectorsPerSample: Int
+    /// Threads the provider may use for this product (the engine's `Options.threads`). Results
+    /// must not depend on it.
+    public var threads: Int
 
-    public init(node: Int, group: Int, matrix: CrossbarMatrix, samples: Range<Int>, vectorsPerSample: Int) {
+    public init(node: Int, group: Int, matrix: CrossbarMatrix, samples: Range<Int>, vectorsPerSample: Int,
+                threads: Int = 1) {
         self.node = node; self.group = group; self.matrix = matrix
-        self.samples = samples; self.vectorsPerSample = vectorsPerSample
+        self.samples = samples; self.vectorsPerSample = vectorsPerSample; self.threads = threads
     }
 
     /// Number of input vectors (`m`): the input holds `m × rows` values, the output `m × columns`.
@@ -42,7 +46,8 @@ public struct MatrixProductContext: Sendable, Equatable {
 /// contiguous, `m = context.vectorCount`, rows/columns as in `Node.crossbarMatrix` (convolution rows
 /// in (c_in, k_h, k_w) order). The engine adds the bias afterwards. The engine calls `multiply` from
 /// one thread per `run`, but several runs may proceed concurrently, so implementations must be
-/// thread-safe; they may use threads (e.g. BLAS) internally.
+/// thread-safe; they may use up to `context.threads` threads internally, and their results must be
+/// bitwise independent of that number.
 public protocol MatrixProductProvider: Sendable {
     /// Checks, once at engine construction, that the provider can serve this network.
     func validate(for network: Network) throws(EngineError)

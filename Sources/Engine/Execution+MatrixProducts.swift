@@ -38,51 +38,64 @@ extension Execution {
         let patchCount = chunk * pixels * rows
         let productCount = chunk * pixels * columns
         let x = try value(step.inputs[0]).data
-        var y = [Float](repeating: 0, count: batch * g.outputSampleSize)
-        guard batch > 0, pixels > 0 else { return y }
+        let outCount = batch * g.outputSampleSize
+        guard batch > 0, pixels > 0 else { return [Float](repeating: 0, count: outCount) }
 
         let patches = UnsafeMutablePointer<Float>.allocate(capacity: max(patchCount, 1))
         defer { patches.deallocate() }
         let products = UnsafeMutablePointer<Float>.allocate(capacity: max(productCount, 1))
         defer { products.deallocate() }
-        let provider = engine.provider
-        let parallel = engine.parallelism
-        let bias = op.bias?.data
 
-        try x.withUnsafeBufferPointer { (x) throws(EngineError) in
-            try y.withUnsafeMutableBufferPointer { (y) throws(EngineError) in
+        // Every output element is written by a scatter, so the output needs no zero fill; a provider
+        // failure abandons the half-written array.
+        var failure: EngineError?
+        let y = x.withUnsafeBufferPointer { x in
+            uninitializedArray(outCount) { y in
                 guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
-                var start = 0
-                while start < batch {
-                    let count = min(chunk, batch - start)
-                    for group in 0..<g.groups {
-                        parallel.forEach(count, workPerItem: pixels * rows) { samples in
-                            for s in samples {
-                                Convolution.im2col(g, group: group, sample: xBase + (start + s) * g.inputSampleSize,
-                                                   into: patches + s * pixels * rows)
-                            }
-                        }
-                        let context = MatrixProductContext(
-                            node: step.node, group: group, matrix: matrix,
-                            samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
-                            threads: engine.options.threads)
-                        try provider.multiply(UnsafeBufferPointer(start: patches, count: count * pixels * rows),
-                                              into: UnsafeMutableBufferPointer(start: products, count: count * pixels * columns),
-                                              context: context)
-                        bias.withUnsafeBufferPointerIfPresent { bias in
-                            parallel.forEach(count, workPerItem: pixels * columns) { samples in
-                                for s in samples {
-                                    Convolution.scatter(g, group: group, product: products + s * pixels * columns,
-                                                        bias: bias, into: yBase + (start + s) * g.outputSampleSize)
-                                }
-                            }
-                        }
-                    }
-                    start += count
-                }
+                do throws(EngineError) {
+                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data, input: xBase,
+                                         output: yBase, patches: patches, products: products)
+                } catch { failure = error }
             }
         }
+        if let failure { throw failure }
         return y
+    }
+
+    private func convolveInChunks(_ step: Step, _ g: ConvolutionGeometry, matrix: CrossbarMatrix, chunk: Int,
+                                  bias: [Float]?, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                  patches: UnsafeMutablePointer<Float>,
+                                  products: UnsafeMutablePointer<Float>) throws(EngineError) {
+        let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
+        let parallel = engine.parallelism
+        var start = 0
+        while start < batch {
+            let count = min(chunk, batch - start)
+            for group in 0..<g.groups {
+                parallel.forEach(count, workPerItem: pixels * rows) { samples in
+                    for s in samples {
+                        Convolution.im2col(g, group: group, sample: input + (start + s) * g.inputSampleSize,
+                                           into: patches + s * pixels * rows)
+                    }
+                }
+                let context = MatrixProductContext(
+                    node: step.node, group: group, matrix: matrix,
+                    samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
+                    threads: engine.options.threads)
+                try engine.provider.multiply(UnsafeBufferPointer(start: patches, count: count * pixels * rows),
+                                             into: UnsafeMutableBufferPointer(start: products, count: count * pixels * columns),
+                                             context: context)
+                bias.withUnsafeBufferPointerIfPresent { bias in
+                    parallel.forEach(count, workPerItem: pixels * columns) { samples in
+                        for s in samples {
+                            Convolution.scatter(g, group: group, product: products + s * pixels * columns,
+                                                bias: bias, into: output + (start + s) * g.outputSampleSize)
+                        }
+                    }
+                }
+            }
+            start += count
+        }
     }
 }
 

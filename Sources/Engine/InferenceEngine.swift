@@ -33,11 +33,12 @@ public struct InferenceEngine: Sendable {
         public var threads: Int
         /// Samples per batch in `forEachBatch`.
         public var batchSize: Int
-        /// Upper bound on the im2col scratch of one convolution (per buffer), in bytes.
+        /// Upper bound on the im2col scratch of one convolution (per buffer), in bytes. The default
+        /// keeps a chunk in L2 between im2col and its GEMM; at least one sample is always processed.
         public var scratchBytes: Int
 
         public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 256,
-                    scratchBytes: Int = 8 << 20) {
+                    scratchBytes: Int = 1 << 20) {
             self.threads = threads; self.batchSize = batchSize; self.scratchBytes = scratchBytes
         }
 
@@ -111,6 +112,16 @@ public struct InferenceEngine: Sendable {
             result[name] = try execution.tensor(slot: slot)
         }
         return result
+    }
+
+    /// The kernel family OpenBLAS selected at load time, e.g. "Haswell" or "SkylakeX".
+    ///
+    /// "Prescott" on an AVX2 machine means OpenBLAS 0.3.21 did not recognise the CPU (seen on
+    /// virtual CPUs reported as a generic "Intel Xeon Processor") and runs GEMMs 4–6× slower; set
+    /// `OPENBLAS_CORETYPE=Haswell` (or `SkylakeX`) in the environment before the process starts.
+    public static var blasCoreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
     }
 
     /// Zero-sample outputs, shaped as the network declares them.

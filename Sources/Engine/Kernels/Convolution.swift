@@ -34,51 +34,90 @@ struct ConvolutionGeometry: Sendable {
 /// im2col and its inverse scatter, so every convolution becomes crossbar matrix products.
 enum Convolution {
     /// Writes the [pixels, rows] patch matrix of one sample and group, rows in (c_in, k_h, k_w) order,
-    /// zeros where the window reaches into the padding.
+    /// zeros where the window reaches into the padding. Interior windows skip the bounds tests.
     static func im2col(_ g: ConvolutionGeometry, group: Int, sample x: UnsafePointer<Float>,
                        into out: UnsafeMutablePointer<Float>) {
         let (h, w, kh, kw) = (g.height, g.width, g.kernelHeight, g.kernelWidth)
-        let firstChannel = group * g.channelsPerGroup
+        let (dh, dw) = (g.dilationH, g.dilationW)
+        let planeSize = h &* w
+        let first = x + group &* g.channelsPerGroup &* planeSize
+        let channels = g.channelsPerGroup
+        let spanH = (kh - 1) &* dh, spanW = (kw - 1) &* dw
         var dst = out
         for oh in 0..<g.outHeight {
-            let top = oh * g.strideH - g.padTop
+            let top = oh &* g.strideH &- g.padTop
+            let rowsInside = top >= 0 && top &+ spanH < h
             for ow in 0..<g.outWidth {
-                let left = ow * g.strideW - g.padLeft
-                for c in firstChannel..<(firstChannel + g.channelsPerGroup) {
-                    let plane = x + c * h * w
-                    for i in 0..<kh {
-                        let ih = top + i * g.dilationH
-                        if ih < 0 || ih >= h {
-                            dst.update(repeating: 0, count: kw)
-                            dst += kw
-                            continue
+                let left = ow &* g.strideW &- g.padLeft
+                if rowsInside && left >= 0 && left &+ spanW < w {
+                    var plane = first + (top &* w &+ left)
+                    let rowStep = dh &* w
+                    if kw == 3 && dw == 1 {
+                        // The common 3×3 case, unrolled: a generic 3-trip loop costs more than its copies.
+                        for _ in 0..<channels {
+                            var row = plane
+                            for _ in 0..<kh {
+                                dst[0] = row[0]; dst[1] = row[1]; dst[2] = row[2]
+                                dst += 3
+                                row += rowStep
+                            }
+                            plane += planeSize
                         }
-                        let row = plane + ih * w
-                        for j in 0..<kw {
-                            let iw = left + j * g.dilationW
-                            dst.pointee = (iw >= 0 && iw < w) ? row[iw] : 0
-                            dst += 1
+                    } else {
+                        for _ in 0..<channels {
+                            var row = plane
+                            for _ in 0..<kh {
+                                for j in 0..<kw { dst[j] = row[j &* dw] }
+                                dst += kw
+                                row += rowStep
+                            }
+                            plane += planeSize
                         }
                     }
+                    continue
+                }
+                var plane = first
+                for _ in 0..<channels {
+                    for i in 0..<kh {
+                        let ih = top &+ i &* dh
+                        if ih < 0 || ih >= h {
+                            dst.update(repeating: 0, count: kw)
+                        } else {
+                            let row = plane + ih &* w
+                            for j in 0..<kw {
+                                let iw = left &+ j &* dw
+                                dst[j] = (iw >= 0 && iw < w) ? row[iw] : 0
+                            }
+                        }
+                        dst += kw
+                    }
+                    plane += planeSize
                 }
             }
         }
     }
 
-    /// Moves one sample's [pixels, columns] product into its group's NCHW output channels, adding bias.
+    /// Moves one sample's [pixels, columns] product into its group's NCHW output channels, adding
+    /// bias. Works in tiles of pixels so the strided reads stay in L1.
     static func scatter(_ g: ConvolutionGeometry, group: Int, product p: UnsafePointer<Float>,
                         bias: UnsafeBufferPointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         let columns = g.outChannelsPerGroup
         let pixels = g.pixels
-        for col in 0..<columns {
-            let channel = group * columns + col
-            let b = bias.map { $0[channel] } ?? 0
-            let dst = y + channel * pixels
-            var src = p + col
-            for i in 0..<pixels {
-                dst[i] = src.pointee + b
-                src += columns
+        let tile = 32
+        let out = y + group &* columns &* pixels
+        var start = 0
+        while start < pixels {
+            let end = min(start &+ tile, pixels)
+            for col in 0..<columns {
+                let b = bias.map { $0[group &* columns &+ col] } ?? 0
+                let dst = out + col &* pixels
+                var src = p + (start &* columns &+ col)
+                for i in start..<end {
+                    dst[i] = src.pointee + b
+                    src += columns
+                }
             }
+            start = end
         }
     }
 }

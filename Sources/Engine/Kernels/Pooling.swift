@@ -26,47 +26,59 @@ struct WindowAxis: Sendable {
 /// excluded from the average unless `countIncludePad`, in which case the divisor counts the window
 /// cells inside the padded extent (ceil mode can push a window beyond it).
 enum Pooling {
+    /// Loops run output row by output row: for every valid kernel row and column the inner loop
+    /// sweeps the output columns whose tap lands inside the input, a branch-free strided pass.
     static func pool2d(_ op: Pool2DOp, input x: UnsafeBufferPointer<Float>, planes: Int,
                        height: WindowAxis, width: WindowAxis,
                        output y: UnsafeMutableBufferPointer<Float>, parallel: Parallelism) {
+        guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
         let (h, w, ho, wo) = (height.input, width.input, height.output, width.output)
-        let rowTaps = (0..<ho).map { height.taps($0) }
-        let columnTaps = (0..<wo).map { width.taps($0) }
-        let (dh, dw) = (height.dilation, width.dilation)
-        let (sh, sw) = (height.stride, width.stride)
+        let (kh, kw, dh, dw, sh, sw) = (height.kernel, width.kernel, height.dilation, width.dilation,
+                                        height.stride, width.stride)
         let (pt, pl) = (height.padBegin, width.padBegin)
+        let rowTaps = (0..<ho).map { height.taps($0) }
+        // For kernel column j: the output columns whose tap ow·sw − pl + j·dw lies in [0, w).
+        let columnSpans: [Range<Int>] = (0..<kw).map { j in
+            let offset = j * dw - pl
+            let first = offset >= 0 ? 0 : (-offset + sw - 1) / sw
+            let end = w - offset <= 0 ? 0 : min(wo, (w - offset + sw - 1) / sw)
+            return first < end ? first..<end : 0..<0
+        }
+        // Divisors per output cell, as float, separable into row and column counts.
+        let columnCounts: [Float] = (0..<wo).map { ow in
+            let t = width.taps(ow)
+            return Float(op.countIncludePad ? t.padded : t.valid.count)
+        }
         let isMax = op.kind == .max
         let includePad = op.countIncludePad
         rowTaps.withUnsafeBufferPointer { rowTaps in
-            columnTaps.withUnsafeBufferPointer { columnTaps in
-                parallel.forEach(planes, workPerItem: ho * wo * height.kernel * width.kernel) { range in
-                    for plane in range {
-                        let src = plane * h * w
-                        var dst = plane * ho * wo
-                        for oh in 0..<ho {
-                            let rows = rowTaps[oh]
-                            let top = oh * sh - pt
-                            for ow in 0..<wo {
-                                let cols = columnTaps[ow]
-                                let left = ow * sw - pl
-                                if isMax {
-                                    var m = -Float.infinity
-                                    for kh in rows.valid {
-                                        let row = src + (top + kh * dh) * w + left
-                                        for kw in cols.valid { m = Swift.max(m, x[row + kw * dw]) }
+            columnSpans.withUnsafeBufferPointer { spans in
+                columnCounts.withUnsafeBufferPointer { columnCounts in
+                    parallel.forEach(planes, workPerItem: ho * wo * kh * kw) { range in
+                        for plane in range {
+                            let src = xBase + plane &* h &* w
+                            let dst = yBase + plane &* ho &* wo
+                            for oh in 0..<ho {
+                                let out = dst + oh &* wo
+                                out.update(repeating: isMax ? -Float.infinity : 0, count: wo)
+                                let taps = rowTaps[oh]
+                                for i in taps.valid {
+                                    let row = src + (oh &* sh &- pt &+ i &* dh) &* w
+                                    for j in 0..<kw {
+                                        let span = spans[j]
+                                        let offset = j &* dw &- pl
+                                        if isMax {
+                                            // Branch-free (maxss): data-dependent branches mispredict.
+                                            for ow in span { out[ow] = Swift.max(out[ow], row[ow &* sw &+ offset]) }
+                                        } else {
+                                            for ow in span { out[ow] += row[ow &* sw &+ offset] }
+                                        }
                                     }
-                                    y[dst] = m
-                                } else {
-                                    var s: Float = 0
-                                    for kh in rows.valid {
-                                        let row = src + (top + kh * dh) * w + left
-                                        for kw in cols.valid { s += x[row + kw * dw] }
-                                    }
-                                    let count = includePad ? rows.padded * cols.padded
-                                                           : rows.valid.count * cols.valid.count
-                                    y[dst] = s / Float(count)
                                 }
-                                dst += 1
+                                if !isMax {
+                                    let rowCount = Float(includePad ? taps.padded : taps.valid.count)
+                                    for ow in 0..<wo { out[ow] /= rowCount * columnCounts[ow] }
+                                }
                             }
                         }
                     }

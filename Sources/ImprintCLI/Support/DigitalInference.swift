@@ -18,7 +18,9 @@ struct DigitalInference {
 
     init(network: Network, threads: Int?) throws {
         self.network = network
-        self.engine = try InferenceEngine(network: network, threads: threads)
+        var options = InferenceEngine.Options()
+        if let threads { options.threads = threads }
+        self.engine = try InferenceEngine(network: network, options: options)
     }
 
     func run(_ set: Dataset, batchSize: Int, pixelScale: Float?, outputFile: URL?) throws -> Result {
@@ -39,7 +41,7 @@ struct DigitalInference {
         while done < set.count {
             let range = done..<min(set.count, done + batchSize)
             let x = set.batch(range, inputShape: input.shape, channelsLast: input.sourceLayout == .nhwc, pixelScale: pixelScale)
-            let y = try engine.run(try Tensor(shape: [range.count] + input.shape, data: x))
+            let y = try engine.run(try Tensor(shape: [range.count] + input.shape, data: x), firstSample: range.lowerBound)
             if let labels = set.labels {
                 for (k, i) in range.enumerated() where argmax(y.data, offset: k * perSample, count: perSample) == labels[i] {
                     correct += 1

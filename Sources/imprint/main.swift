@@ -1,3 +1,4 @@
 import ImprintCLI
 
+BLASKernels.reexecWithFasterKernelsIfNeeded()
 ImprintCommand.main()

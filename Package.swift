@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "Plan", dependencies: ["NetworkModel", "Devices"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices"),
+        .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan"]),
         .target(name: "ImprintCLI", dependencies: [
             "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -37,7 +37,9 @@ public enum PairMode: Sendable, Hashable, Codable {
     /// One device per weight, linear over [g_min, g_max]; the zero point is subtracted digitally.
     case offset
     /// A most-significant pair of factor `significance` and a least-significant pair of factor 1
-    /// (Cristiano/Burr, JAP 2018); the LSP holds the residual of the MSP.
+    /// (Cristiano/Burr, JAP 2018); the MSP is filled first and the LSP holds the residual of the MSP
+    /// (at compile time non-zero only where the MSP saturates; a tester rewrites it against the
+    /// measured MSP, devices.md §3).
     case dual(significance: Double)
 }
 

@@ -70,14 +70,21 @@ public struct LayerMapping: Sendable, Equatable {
     /// The node's name in `Plan.network`.
     public var node: String
     public var matrix: CrossbarMatrix
-    /// w_max of the layer (before per-tile or per-column scaling).
+    /// w_max of the layer: the weight that maps to the full conductance range. With per-tile or
+    /// per-column scaling each unit has its own w_max (recoverable from `Tile.weightPerMicrosiemens`);
+    /// this is the largest of them, so it still bounds every weight the layer can hold.
     public var wMax: Float
-    /// Fraction of the layer's weights clipped at ±w_max.
+    /// Fraction of the layer's weights clipped at ±w_max (of their scaling unit).
     public var clippedFraction: Double
     /// Range of this layer's tiles in `Plan.tiles`.
     public var tiles: Range<Int>
-    public init(node: String, matrix: CrossbarMatrix, wMax: Float, clippedFraction: Double, tiles: Range<Int>) {
+    /// Largest |reconstructed − clipped weight| (weight units) that snapping targets to the device's
+    /// discrete levels caused; 0 for a continuous device. Round-trip checks use it as their tolerance.
+    public var snapError: Float
+    public init(node: String, matrix: CrossbarMatrix, wMax: Float, clippedFraction: Double, tiles: Range<Int>,
+                snapError: Float = 0) {
         self.node = node; self.matrix = matrix; self.wMax = wMax; self.clippedFraction = clippedFraction; self.tiles = tiles
+        self.snapError = snapError
     }
 }
 
@@ -99,10 +106,14 @@ public struct Tile: Sendable, Equatable {
     public var targets_uS: [Float]
     /// Weight units per µS for each column of the tile (per-layer and per-tile scaling repeat one value).
     public var weightPerMicrosiemens: [Float]
-    /// Conductance of a zero weight (offset mode), 0 otherwise.
+    /// Conductance each *device* of a zero weight holds in offset mode ((g_min + g_max) / 2 divided by
+    /// the devices per conductance), 0 in pair modes, where the pair difference cancels g_min. Per
+    /// device so that every device record alone satisfies
+    /// weight = weight_per_uS × Σ_devices significance × sign × (G − zero_uS).
     public var zero_uS: Float
     /// First programming-order index of this tile's devices; within the tile devices are programmed
-    /// row by row (array row), slot by slot.
+    /// array row by array row, and along a row in array-column order (the slots of a weight next to
+    /// each other): order = orderStart + r · (columns.count · roles.count) + c · roles.count + s.
     public var orderStart: Int
 
     public init(layer: Int, group: Int, rows: Range<Int>, columns: Range<Int>, array: Int, rowOffset: Int,
@@ -123,4 +134,63 @@ public struct ArrayInfo: Sendable, Hashable, Codable {
     public var usedDevices: Int
     public init(rows: Int, columns: Int, usedDevices: Int) { self.rows = rows; self.columns = columns; self.usedDevices = usedDevices }
     public var utilisation: Double { Double(usedDevices) / Double(rows * columns) }
+}
+
+extension Plan {
+    /// Devices wired in parallel per conductance: the compile option overrides the spec.
+    public var devicesPerConductance: Int { options.devicesPerConductance ?? device.devicesPerConductance }
+
+    /// The per-device rules every consumer of targets (compiler, emitters, verifier) shares.
+    public var targetRules: TargetRules { TargetRules(device: device, devicesPerConductance: devicesPerConductance) }
+
+    /// Whether a device target means "drive the device down" rather than "verify into a window";
+    /// see `TargetRules.isForced(target_uS:)`.
+    public func isForced(target_uS: Float) -> Bool { targetRules.isForced(target_uS: Double(target_uS)) }
+
+    /// The verify window of a device target (µS); see `TargetRules.acceptanceBounds_uS(target_uS:)`.
+    public func acceptanceBounds_uS(target_uS: Float) -> ClosedRange<Double> {
+        targetRules.acceptanceBounds_uS(target_uS: Double(target_uS))
+    }
+}
+
+/// Per-device target conventions, derived from the device spec so that emitters and the verifier
+/// do not each reinvent them.
+///
+/// The spec's g_min/g_max are per *conductance*; a conductance of N parallel devices puts G/N on
+/// each, so a single device ranges over [g_min/N, g_max/N].
+public struct TargetRules: Sendable, Hashable {
+    public var gMin_uS: Double
+    public var gMax_uS: Double
+    public var window: AcceptanceWindow
+    public var belowGMin: BelowGMinAction
+
+    public init(device: DeviceSpec, devicesPerConductance: Int) {
+        let n = Double(max(devicesPerConductance, 1))
+        gMin_uS = device.gMin_uS / n
+        gMax_uS = device.gMax_uS / n
+        window = device.acceptance
+        belowGMin = device.programVerify.belowGMin
+    }
+
+    /// Targets within this distance above the device g_min count as "at g_min": float rounding of
+    /// g_min/N must not turn an idle device into a verify target. 1e-6 of g_max is far below any
+    /// acceptance window (devices.md §2: ±1 µS).
+    public var forceTolerance_uS: Double { 1e-6 * max(abs(gMax_uS), 1) }
+
+    /// The plan's force flag: a target at or below the device g_min is not verified into a window but
+    /// driven down by the spec's below-g_min action — one full RESET (PCM: the idle device of a pair,
+    /// devices.md §1) or RESET pulses until G ≤ g_min (NeuRRAM, §2). A spec whose action is
+    /// `program-to-g-min` treats g_min as an ordinary target, so nothing is forced.
+    public func isForced(target_uS: Double) -> Bool {
+        belowGMin != .programToGMin && target_uS <= gMin_uS + forceTolerance_uS
+    }
+
+    /// The accepted interval of a device's verify read. The spec's window applies per device, as each
+    /// device is verified on its own. A forced device is accepted anywhere from 0 up to g_min (the
+    /// stop criterion of reset-until-below; a full RESET is not verified at all). Never below 0.
+    public func acceptanceBounds_uS(target_uS: Double) -> ClosedRange<Double> {
+        if isForced(target_uS: target_uS) { return 0...max(gMin_uS, 0) }
+        let b = window.bounds_uS(target_uS: target_uS)
+        return max(b.lowerBound, 0)...max(b.upperBound, 0)
+    }
 }

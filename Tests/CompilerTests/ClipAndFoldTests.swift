@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Devices
 import NetworkModel
@@ -67,7 +68,7 @@ func knownWeights() -> [Float] {
 // MARK: - Batch-norm folding
 
 func batchNorm(_ c: Int, seed: UInt64) -> BatchNormOp {
-    var rng = SplitMix(seed)
+    var rng = SplitMix64(seed: seed)
     return BatchNormOp(scale: (0..<c).map { _ in Float.random(in: 0.5...2, using: &rng) },
                        bias: (0..<c).map { _ in Float.random(in: -1...1, using: &rng) },
                        mean: (0..<c).map { _ in Float.random(in: -0.5...0.5, using: &rng) },
@@ -75,7 +76,7 @@ func batchNorm(_ c: Int, seed: UInt64) -> BatchNormOp {
 }
 
 func foldable() throws -> Network {
-    var rng = SplitMix(7)
+    var rng = SplitMix64(seed: 7)
     let conv = Conv2DOp(weight: try Tensor(shape: [4, 2, 3, 3], data: rng.weights(72)),
                         bias: try Tensor(shape: [4], data: rng.weights(4)))
     let dense = DenseOp(weight: try Tensor(shape: [36, 5], data: rng.weights(180)), bias: nil)
@@ -96,7 +97,7 @@ func foldable() throws -> Network {
     let plan = try TestNetworks.compile(network, .rram, o)
     #expect(!plan.network.nodes.contains { if case .batchNorm = $0.operation { return true } else { return false } })
     #expect(plan.network.outputs == ["y"])
-    var rng = SplitMix(11)
+    var rng = SplitMix64(seed: 11)
     for _ in 0..<5 {
         let x = (0..<50).map { _ in Float.random(in: -1...1, using: &rng) }
         let a = try ReferenceEvaluator.run(network, x)
@@ -112,7 +113,7 @@ func foldable() throws -> Network {
 }
 
 @Test func batchNormWithAnotherReaderStaysDigital() throws {
-    var rng = SplitMix(3)
+    var rng = SplitMix64(seed: 3)
     let dense = DenseOp(weight: try Tensor(shape: [3, 2], data: rng.weights(6)), bias: nil)
     let n = try Network(name: "branch", inputs: [NetworkInput(name: "x", shape: [3])], outputs: ["y"], nodes: [
         Node(name: "fc", operation: .dense(dense), inputs: ["x"], output: "d"),

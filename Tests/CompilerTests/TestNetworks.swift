@@ -3,19 +3,9 @@ import Devices
 import NetworkModel
 import Plan
 import Compiler
+import TestSupport
 
-/// Deterministic pseudo-random numbers for test data (SplitMix64): tests must not depend on a seed
-/// the system picks.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     /// Weights in (−1, 1) with every 7th exactly zero, so zero-weight rules are exercised.
     mutating func weights(_ n: Int) -> [Float] {
         (0..<n).map { i in i % 7 == 3 ? 0 : Float.random(in: -1...1, using: &self) }
@@ -24,7 +14,7 @@ struct SplitMix: RandomNumberGenerator {
 
 enum TestNetworks {
     static func dense(inputs: Int, outputs: Int, seed: UInt64 = 1, weights: [Float]? = nil) throws -> Network {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         let w = try Tensor(shape: [inputs, outputs], data: weights ?? rng.weights(inputs * outputs))
         let b = try Tensor(shape: [outputs], data: rng.weights(outputs))
         return try Network(name: "dense", inputs: [NetworkInput(name: "x", shape: [inputs])], outputs: ["y"],
@@ -32,7 +22,7 @@ enum TestNetworks {
     }
 
     static func conv(inChannels: Int, outChannels: Int, kernel: Int, group: Int, seed: UInt64 = 2) throws -> Network {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         let shape = [outChannels, inChannels / group, kernel, kernel]
         let w = try Tensor(shape: shape, data: rng.weights(shape.reduce(1, *)))
         let op = Conv2DOp(weight: w, bias: nil, group: group)

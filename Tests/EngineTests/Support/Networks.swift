@@ -1,3 +1,4 @@
+import TestSupport
 import NetworkModel
 
 /// Small networks exercising every stage of a typical classifier.

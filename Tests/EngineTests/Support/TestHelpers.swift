@@ -1,23 +1,7 @@
 import Engine
 import NetworkModel
 import Testing
-
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, seeded, identical on every platform.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1), from the top 24 bits so every value is an exact float.
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
-}
+import TestSupport
 
 func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) throws -> Tensor {
     var rng = SplitMix64(seed: seed)

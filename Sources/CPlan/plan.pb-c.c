@@ -2200,7 +2200,7 @@ const ProtobufCMessageDescriptor imprint__plan__footer__descriptor =
   (ProtobufCMessageInit) imprint__plan__footer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[23] =
+static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[25] =
 {
   {
     "plan_format_version",
@@ -2467,12 +2467,36 @@ static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "device_count",
+    "below_g_min",
     23,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
+    PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Imprint__Plan__DeviceStreamHeader, device_count),
+    offsetof(Imprint__Plan__DeviceStreamHeader, below_g_min),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "gate_set_step_v",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceStreamHeader, gate_set_step_v),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "gate_set_stop_v",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceStreamHeader, gate_set_stop_v),
     NULL,
     NULL,
     0,             /* flags */
@@ -2482,9 +2506,11 @@ static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field
 static const unsigned imprint__plan__device_stream_header__field_indices_by_name[] = {
   6,   /* field[6] = algorithm */
   5,   /* field[5] = arrays */
-  22,   /* field[22] = device_count */
+  22,   /* field[22] = below_g_min */
   3,   /* field[3] = device_spec_json */
   14,   /* field[14] = gate_reset_v */
+  23,   /* field[23] = gate_set_step_v */
+  24,   /* field[24] = gate_set_stop_v */
   13,   /* field[13] = gate_set_v */
   4,   /* field[4] = layers */
   19,   /* field[19] = max_iterations */
@@ -2507,7 +2533,7 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
 static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 0, 25 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor =
 {
@@ -2517,7 +2543,7 @@ const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor
   "Imprint__Plan__DeviceStreamHeader",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceStreamHeader),
-  23,
+  25,
   imprint__plan__device_stream_header__field_descriptors,
   imprint__plan__device_stream_header__field_indices_by_name,
   1,  imprint__plan__device_stream_header__number_ranges,

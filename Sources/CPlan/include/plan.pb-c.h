@@ -559,13 +559,18 @@ struct  Imprint__Plan__DeviceStreamHeader
    */
   protobuf_c_boolean offset_mode;
   /*
-   * Devices that follow.
+   * What a forced device gets: "reset-until-below", "full-reset" or "program-to-g-min".
    */
-  uint64_t device_count;
+  char *below_g_min;
+  /*
+   * IGVVA only (0 otherwise): gate increment per iteration and highest gate voltage.
+   */
+  double gate_set_step_v;
+  double gate_set_stop_v;
 };
 #define IMPRINT__PLAN__DEVICE_STREAM_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__device_stream_header__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*

@@ -1,0 +1,132 @@
+import Devices
+import Foundation
+
+/// One device as every emitter writes it. Built on the fly per device (no per-device storage).
+struct DeviceRecord {
+    var array: Int
+    var row: Int
+    var col: Int
+    var layer: Int
+    var matrixRow: Int
+    var matrixCol: Int
+    var slot: DeviceSlot
+    var target_uS: Float
+    var windowLo_uS: Float
+    var windowHi_uS: Float
+    var force: Bool
+    var weightPerMicrosiemens: Float
+    var order: Int
+    var group: Int
+    var zero_uS: Float
+
+    /// 1e6 / target; +inf for a zero target (an open circuit).
+    var target_ohm: Float { target_uS == 0 ? .infinity : Float(1e6 / Double(target_uS)) }
+}
+
+/// The per-device target rules of a plan's device spec.
+///
+/// Mirrors `TargetRules` of the compiler's Plan extension (not on this branch yet); once both are
+/// merged, `forced`/`window` should call it instead, so that the emitters and the compiler cannot
+/// disagree. The spec's g_min is per conductance; each of N parallel devices holds g_min / N.
+struct EmitTargetRules {
+    var gMin_uS: Double
+    var gMax_uS: Double
+    var window: AcceptanceWindow
+    var belowGMin: BelowGMinAction
+
+    init(_ header: PlanHeader) {
+        let n = Double(max(header.options.devicesPerConductance ?? header.device.devicesPerConductance, 1))
+        gMin_uS = header.device.gMin_uS / n
+        gMax_uS = header.device.gMax_uS / n
+        window = header.device.acceptance
+        belowGMin = header.device.programVerify.belowGMin
+    }
+
+    /// At or below g_min (within float rounding), unless the spec programs g_min like any target.
+    func forced(_ target_uS: Float) -> Bool {
+        belowGMin != .programToGMin && Double(target_uS) <= gMin_uS + 1e-6 * max(abs(gMax_uS), 1)
+    }
+
+    /// The accepted verify read: [0, g_min] for a forced device, else the spec's window clamped at 0.
+    func window(_ target_uS: Float, forced: Bool) -> (Float, Float) {
+        if forced { return (0, Float(max(gMin_uS, 0))) }
+        let b = window.bounds_uS(target_uS: Double(target_uS))
+        return (Float(max(b.lowerBound, 0)), Float(max(b.upperBound, 0)))
+    }
+}
+
+/// What emitters share: the header, the rules, the array filter.
+struct EmitContext {
+    let header: PlanHeader
+    let rules: EmitTargetRules
+    let selection: ArraySelection?
+    let layerNames: [String]
+
+    init(header: PlanHeader, selection: ArraySelection?) {
+        self.header = header
+        self.rules = EmitTargetRules(header)
+        self.selection = selection
+        self.layerNames = header.layers.map(\.node)
+    }
+
+    func includes(array: Int) -> Bool { selection?.contains(array) ?? true }
+
+    /// Arrays written, ascending.
+    var arrays: [Int] { (0..<header.arrays.count).filter(includes(array:)) }
+
+    /// The devices of a tile in programming order: array row by row, along a row weight by weight,
+    /// the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s).
+    func forEachDevice<E: Error>(in tile: Tile, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
+        guard includes(array: tile.array) else { return }
+        let slots = header.roles.count
+        let rows = tile.rows.count, cols = tile.columns.count
+        let layerColumns = header.layers[tile.layer].matrix.columns
+        for r in 0..<rows {
+            for c in 0..<cols {
+                for s in 0..<slots {
+                    let target = tile.targets_uS[(s * rows + r) * cols + c]
+                    let force = rules.forced(target)
+                    let (lo, hi) = rules.window(target, forced: force)
+                    try body(DeviceRecord(
+                        array: tile.array, row: tile.rowOffset + r, col: tile.columnOffset + c * slots + s,
+                        layer: tile.layer, matrixRow: tile.rows.lowerBound + r,
+                        matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
+                        slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
+                        weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (r * cols + c) * slots + s,
+                        group: tile.group, zero_uS: tile.zero_uS))
+                }
+            }
+        }
+    }
+}
+
+/// The `--arrays` list: "0,2,5-7".
+public struct ArraySelection: Sendable, Equatable {
+    public private(set) var ranges: [ClosedRange<Int>]
+
+    public init(parsing text: String) throws(PlanFileError) {
+        func bad(_ why: String) -> PlanFileError {
+            PlanFileError(file: "--arrays \(text)", .invalidRequest("\(why); write array indices and ranges like 0,2,5-7"))
+        }
+        var ranges = [ClosedRange<Int>]()
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = String(item).trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let lo = Int(parts[0]), let hi = Int(parts[parts.count - 1]) else {
+                throw bad("'\(item)' is not an array index or range")
+            }
+            guard lo >= 0 else { throw bad("array indices start at 0") }
+            guard lo <= hi else { throw bad("the range \(lo)-\(hi) is reversed") }
+            ranges.append(lo...hi)
+        }
+        self.ranges = ranges
+    }
+
+    public func contains(_ array: Int) -> Bool { ranges.contains { $0.contains(array) } }
+
+    /// Refuses indices the plan does not have, rather than silently emitting nothing for them.
+    func check(arrayCount: Int, file: String) throws(PlanFileError) {
+        if let r = ranges.first(where: { $0.upperBound >= arrayCount }) {
+            throw PlanFileError(file: file, .invalidRequest("--arrays asks for array \(r.upperBound), but the plan has \(arrayCount) arrays (0-\(arrayCount - 1))"))
+        }
+    }
+}

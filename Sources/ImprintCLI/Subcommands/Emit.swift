@@ -7,11 +7,11 @@ struct Emit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a plan's devices for a tester: one record per device (CSV, JSON Lines, protobuf, HDF5).",
         discussion: """
-            Every record holds the device's address (array, row, col), its layer and matrix position, role and
-            significance, target (µS and Ω), acceptance window, force flag, weight per µS, programming order and
-            the pulse schedule, so the weights can be rebuilt from the file alone. Fields: formats/tester-plan.md.
-            CSV, JSONL and proto stream in constant memory; the plan's checksum is verified before the output
-            is put in place.
+            Each record holds the device's address (array, row, col), layer and matrix position,
+            role and significance, target (µS, Ω), acceptance window, force flag, weight per µS,
+            programming order and pulse schedule: the weights can be rebuilt from the file alone.
+            Fields are described in formats/tester-plan.md. CSV, JSONL and proto stream in constant
+            memory; the plan's checksum is verified before the output is put in place.
 
             Example:
               imprint emit model.plan --format csv --output model.csv

@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // protoc-c output for formats/onnx.proto (committed; `make protos` regenerates it).
         .target(name: "CONNX", dependencies: ["CProtobufC"]),
+        // protoc-c output for formats/plan.proto (committed; `make protos` regenerates it).
+        .target(name: "CPlan", dependencies: ["CProtobufC"]),
 
         .target(name: "NetworkModel"),
         .target(name: "FileSupport"),
@@ -30,12 +32,12 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
-        .target(name: "Plan", dependencies: ["NetworkModel", "Devices"]),
+        .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "FileSupport", "HDF5Support"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices"),
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices",
+            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI"]),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "CHDF5"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

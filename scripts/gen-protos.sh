@@ -14,3 +14,9 @@ protoc-c --c_out="$tmp" onnx.proto
 cp "$tmp/onnx.pb-c.c" "$root/Sources/CONNX/onnx.pb-c.c"
 cp "$tmp/onnx.pb-c.h" "$root/Sources/CONNX/include/onnx.pb-c.h"
 echo "regenerated Sources/CONNX from formats/onnx.proto with $(protoc-c --version | head -n 1)"
+
+# Plan → Sources/CPlan (the same layout as CONNX).
+protoc-c --c_out="$tmp" plan.proto
+cp "$tmp/plan.pb-c.c" "$root/Sources/CPlan/plan.pb-c.c"
+cp "$tmp/plan.pb-c.h" "$root/Sources/CPlan/include/plan.pb-c.h"
+echo "regenerated Sources/CPlan from formats/plan.proto with $(protoc-c --version | head -n 1)"

@@ -1,0 +1,102 @@
+import Devices
+import Foundation
+
+/// One device as every emitter writes it. Built on the fly per device (no per-device storage).
+struct DeviceRecord {
+    var array: Int
+    var row: Int
+    var col: Int
+    var layer: Int
+    var matrixRow: Int
+    var matrixCol: Int
+    var slot: DeviceSlot
+    var target_uS: Float
+    var windowLo_uS: Float
+    var windowHi_uS: Float
+    var force: Bool
+    var weightPerMicrosiemens: Float
+    var order: Int
+    var group: Int
+    var zero_uS: Float
+
+    /// 1e6 / target; +inf for a zero target (an open circuit).
+    var target_ohm: Float { target_uS == 0 ? .infinity : Float(1e6 / Double(target_uS)) }
+}
+
+/// What emitters share: the header, the rules, the array filter.
+struct EmitContext {
+    let header: PlanHeader
+    let rules: TargetRules
+    let selection: ArraySelection?
+    let layerNames: [String]
+
+    init(header: PlanHeader, selection: ArraySelection?) {
+        self.header = header
+        self.rules = TargetRules(device: header.device,
+                                 devicesPerConductance: header.options.devicesPerConductance ?? header.device.devicesPerConductance)
+        self.selection = selection
+        self.layerNames = header.layers.map(\.node)
+    }
+
+    func includes(array: Int) -> Bool { selection?.contains(array) ?? true }
+
+    /// Arrays written, ascending.
+    var arrays: [Int] { (0..<header.arrays.count).filter(includes(array:)) }
+
+    /// The devices of a tile in programming order: array row by row, along a row weight by weight,
+    /// the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s).
+    func forEachDevice<E: Error>(in tile: Tile, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
+        guard includes(array: tile.array) else { return }
+        let slots = header.roles.count
+        let rows = tile.rows.count, cols = tile.columns.count
+        let layerColumns = header.layers[tile.layer].matrix.columns
+        for r in 0..<rows {
+            for c in 0..<cols {
+                for s in 0..<slots {
+                    let target = tile.targets_uS[(s * rows + r) * cols + c]
+                    let force = rules.isForced(target_uS: Double(target))
+                    let bounds = rules.acceptanceBounds_uS(target_uS: Double(target))
+                    let (lo, hi) = (Float(bounds.lowerBound), Float(bounds.upperBound))
+                    try body(DeviceRecord(
+                        array: tile.array, row: tile.rowOffset + r, col: tile.columnOffset + c * slots + s,
+                        layer: tile.layer, matrixRow: tile.rows.lowerBound + r,
+                        matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
+                        slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
+                        weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (r * cols + c) * slots + s,
+                        group: tile.group, zero_uS: tile.zero_uS))
+                }
+            }
+        }
+    }
+}
+
+/// The `--arrays` list: "0,2,5-7".
+public struct ArraySelection: Sendable, Equatable {
+    public private(set) var ranges: [ClosedRange<Int>]
+
+    public init(parsing text: String) throws(PlanFileError) {
+        func bad(_ why: String) -> PlanFileError {
+            PlanFileError(file: "--arrays \(text)", .invalidRequest("\(why); write array indices and ranges like 0,2,5-7"))
+        }
+        var ranges = [ClosedRange<Int>]()
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = String(item).trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let lo = Int(parts[0]), let hi = Int(parts[parts.count - 1]) else {
+                throw bad("'\(item)' is not an array index or range")
+            }
+            guard lo >= 0 else { throw bad("array indices start at 0") }
+            guard lo <= hi else { throw bad("the range \(lo)-\(hi) is reversed") }
+            ranges.append(lo...hi)
+        }
+        self.ranges = ranges
+    }
+
+    public func contains(_ array: Int) -> Bool { ranges.contains { $0.contains(array) } }
+
+    /// Refuses indices the plan does not have, rather than silently emitting nothing for them.
+    func check(arrayCount: Int, file: String) throws(PlanFileError) {
+        if let r = ranges.first(where: { $0.upperBound >= arrayCount }) {
+            throw PlanFileError(file: file, .invalidRequest("--arrays asks for array \(r.upperBound), but the plan has \(arrayCount) arrays (0-\(arrayCount - 1))"))
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import FileSupport
+import Foundation
+
+/// Tester file formats of `imprint emit` (formats/tester-plan.md describes each field).
+public enum EmitFormat: String, CaseIterable, Sendable {
+    case csv, jsonl, proto, hdf5
+}
+
+/// What an emit wrote.
+public struct EmitSummary: Sendable, Equatable {
+    public var devices: Int
+    /// Arrays included, ascending.
+    public var arrays: [Int]
+}
+
+/// A destination for device records. `finish` commits the output; a sink dropped before that
+/// leaves nothing behind (its AtomicFileWriter removes the temporary file).
+protocol DeviceSink: AnyObject {
+    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError)
+    func finish(_ context: EmitContext) throws(PlanFileError)
+}
+
+public enum PlanEmitter {
+    /// Emits a plan held in memory.
+    @discardableResult
+    public static func emit(_ plan: Plan, format: EmitFormat, to url: URL, arrays: ArraySelection? = nil) throws(PlanFileError) -> EmitSummary {
+        try arrays?.check(arrayCount: plan.arrays.count, file: url.path)
+        let context = EmitContext(header: plan.header, selection: arrays)
+        let sink = try makeSink(format, url: url, context: context)
+        var devices = 0
+        for tile in plan.tiles {
+            try sink.add(tile, context)
+            if context.includes(array: tile.array) { devices += tile.targets_uS.count }
+        }
+        try sink.finish(context)
+        return EmitSummary(devices: devices, arrays: context.arrays)
+    }
+
+    /// Emits a plan file tile by tile, so CSV, JSONL and proto output cost constant memory whatever
+    /// the plan's size. The plan's checksum is verified before the output is committed.
+    @discardableResult
+    public static func emit(planAt planURL: URL, format: EmitFormat, to url: URL, arrays: ArraySelection? = nil) throws(PlanFileError) -> EmitSummary {
+        let reader = try PlanFileReader(url: planURL)
+        try arrays?.check(arrayCount: reader.header.arrays.count, file: planURL.path)
+        let context = EmitContext(header: reader.header, selection: arrays)
+        let sink = try makeSink(format, url: url, context: context)
+        var devices = 0
+        while let tile = try reader.nextTile() {
+            try sink.add(tile, context)
+            if context.includes(array: tile.array) { devices += tile.targets_uS.count }
+        }
+        try sink.finish(context)
+        return EmitSummary(devices: devices, arrays: context.arrays)
+    }
+
+    private static func makeSink(_ format: EmitFormat, url: URL, context: EmitContext) throws(PlanFileError) -> any DeviceSink {
+        switch format {
+        case .csv: return try CSVSink(url: url, context: context)
+        case .jsonl: return try JSONLSink(url: url, context: context)
+        case .proto: return try ProtoSink(url: url, context: context)
+        case .hdf5: return HDF5Sink(url: url)
+        }
+    }
+}
+
+/// An AtomicFileWriter whose errors name the output as a `PlanFileError`.
+struct OutputFile {
+    let writer: AtomicFileWriter
+    let path: String
+
+    init(_ url: URL) throws(PlanFileError) {
+        path = url.path
+        do { writer = try AtomicFileWriter(destination: url) } catch {
+            throw PlanFileError(file: url.path, .writeFailed(error.reason))
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(PlanFileError) {
+        do { try writer.write(bytes) } catch { throw PlanFileError(file: path, .writeFailed(error.reason)) }
+    }
+
+    func commit() throws(PlanFileError) {
+        do { try writer.commit() } catch { throw PlanFileError(file: path, .writeFailed(error.reason)) }
+    }
+}
+
+/// Number and string text shared by the CSV and JSONL emitters.
+enum RecordText {
+    /// Swift's shortest representation that reads back as the same float32 ("0.1", "1e-05", "inf").
+    @inline(__always) static func append(_ x: Float, to out: inout [UInt8]) { out.append(contentsOf: x.description.utf8) }
+    @inline(__always) static func append(_ x: Double, to out: inout [UInt8]) { out.append(contentsOf: x.description.utf8) }
+    @inline(__always) static func append(_ x: Int, to out: inout [UInt8]) { out.append(contentsOf: String(x).utf8) }
+
+    /// A CSV field, quoted only when it needs to be (RFC 4180).
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// The program-verify algorithm and schedule columns, the same for every device of a plan.
+    static func schedule(_ context: EmitContext) -> [(String, String?)] {
+        let pv = context.header.device.programVerify
+        return [
+            ("algorithm", pv.algorithm.rawValue),
+            ("set_start_V", pv.set.start_V.description), ("set_step_V", pv.set.step_V.description), ("set_stop_V", pv.set.stop_V.description),
+            ("reset_start_V", pv.reset.start_V.description), ("reset_step_V", pv.reset.step_V.description),
+            ("reset_stop_V", pv.reset.stop_V.description),
+            ("gate_set_V", pv.gate.set_V.description), ("gate_reset_V", pv.gate.reset_V.description),
+            ("pulse_width_s", pv.pulseWidth_s.description), ("read_bias_V", pv.readBias_V.description),
+            ("reads_averaged", String(pv.readsAveraged)), ("reads_discarded", String(pv.readsDiscarded)),
+            ("max_iterations", String(pv.maxIterations)), ("max_pulses_at_ceiling", String(pv.maxPulsesAtCeiling)),
+            ("gate_set_step_V", pv.gate.setStep_V?.description), ("gate_set_stop_V", pv.gate.setStop_V?.description),
+            ("below_g_min", pv.belowGMin.rawValue),
+        ]
+    }
+
+    /// The device columns before the schedule.
+    static func deviceFields(offset: Bool) -> [String] {
+        ["array", "row", "col", "layer", "matrix_row", "matrix_col", "role", "significance", "target_uS", "target_ohm",
+         "window_lo_uS", "window_hi_uS", "force", "weight_per_uS", "order", "group", "replica"] + (offset ? ["zero_uS"] : [])
+    }
+}

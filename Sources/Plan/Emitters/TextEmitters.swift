@@ -1,0 +1,135 @@
+import Foundation
+
+/// CSV: `#` comment lines (units, provenance, the weight formula), one header row, one row per device.
+final class CSVSink: DeviceSink {
+    private let output: OutputFile
+    private let scheduleSuffix: [UInt8]
+    private let layerFields: [[UInt8]]
+    private let offset: Bool
+    private var line = [UInt8]()
+
+    init(url: URL, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(url)
+        let h = context.header
+        offset = h.isOffsetMode
+        let schedule = RecordText.schedule(context)
+        scheduleSuffix = Array(("," + schedule.map { RecordText.csvField($0.1 ?? "") }.joined(separator: ",") + "\n").utf8)
+        layerFields = context.layerNames.map { Array(RecordText.csvField($0).utf8) }
+        func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") }
+        let formula = offset
+            ? "weight = weight_per_uS * sum over the weight's devices of (target_uS - zero_uS)"
+            : "weight = weight_per_uS * sum over the weight's devices of significance * (+target_uS if role=pos, -target_uS if role=neg)"
+        let selection = context.selection.map { $0.ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",") } ?? "all"
+        var text = """
+            # Imprint device list: one row per device; fields documented in formats/tester-plan.md
+            # units: conductances in uS (microsiemens, *_uS), resistances in ohm (*_ohm), voltages in V (*_V), times in s (*_s)
+            # source model: \(oneLine(h.source.fileName)) sha256 \(h.source.sha256)
+            # device: \(oneLine(h.device.name)) (\(h.device.technology.rawValue)); source: \(oneLine(h.device.source))
+            # tool version: imprint \(oneLine(h.toolVersion)); plan format version \(h.formatVersion)
+            # \(formula)
+            # force=1: target at or below g_min; do not verify into the window, apply below_g_min (\(h.device.programVerify.belowGMin.rawValue))
+            # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s
+            # arrays: \(selection)
+
+            """
+        text += (RecordText.deviceFields(offset: offset) + schedule.map(\.0)).joined(separator: ",") + "\n"
+        try output.write(Array(text.utf8))
+    }
+
+    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+        let offset = self.offset
+        context.forEachDevice(in: tile) { (d: DeviceRecord) in
+            RecordText.append(d.array, to: &line); line.append(44)
+            RecordText.append(d.row, to: &line); line.append(44)
+            RecordText.append(d.col, to: &line); line.append(44)
+            line.append(contentsOf: layerFields[d.layer]); line.append(44)
+            RecordText.append(d.matrixRow, to: &line); line.append(44)
+            RecordText.append(d.matrixCol, to: &line); line.append(44)
+            line.append(contentsOf: d.slot.polarity.rawValue.utf8); line.append(44)
+            RecordText.append(d.slot.significance, to: &line); line.append(44)
+            RecordText.append(d.target_uS, to: &line); line.append(44)
+            RecordText.append(d.target_ohm, to: &line); line.append(44)
+            RecordText.append(d.windowLo_uS, to: &line); line.append(44)
+            RecordText.append(d.windowHi_uS, to: &line); line.append(44)
+            line.append(d.force ? 49 : 48); line.append(44)
+            RecordText.append(d.weightPerMicrosiemens, to: &line); line.append(44)
+            RecordText.append(d.order, to: &line); line.append(44)
+            RecordText.append(d.group, to: &line); line.append(44)
+            RecordText.append(d.slot.replica, to: &line)
+            if offset { line.append(44); RecordText.append(d.zero_uS, to: &line) }
+            line.append(contentsOf: scheduleSuffix)
+        }
+        if line.count >= 1 << 20 { try flush() }
+    }
+
+    func finish(_ context: EmitContext) throws(PlanFileError) {
+        try flush()
+        try output.commit()
+    }
+
+    private func flush() throws(PlanFileError) {
+        try output.write(line)
+        line.removeAll(keepingCapacity: true)
+    }
+}
+
+/// JSON Lines: every line one self-contained device object with the CSV's field names. No metadata
+/// line, so `jq`, pandas' `read_json(lines=True)` and line counting treat every line alike; the
+/// provenance lives in the plan (and in the CSV's comments).
+final class JSONLSink: DeviceSink {
+    private let output: OutputFile
+    private let scheduleSuffix: [UInt8]
+    private let layerFields: [[UInt8]]
+    private let offset: Bool
+    private let keys: [[UInt8]]
+    private var line = [UInt8]()
+
+    init(url: URL, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(url)
+        offset = context.header.isOffsetMode
+        let schedule = RecordText.schedule(context).map { (key, value) -> String in
+            let numeric = key != "algorithm" && key != "below_g_min"
+            return RecordText.jsonString(key) + ":" + (value.map { numeric ? $0 : RecordText.jsonString($0) } ?? "null")
+        }
+        scheduleSuffix = Array(("," + schedule.joined(separator: ",") + "}\n").utf8)
+        layerFields = context.layerNames.map { Array(RecordText.jsonString($0).utf8) }
+        keys = RecordText.deviceFields(offset: offset).enumerated().map { i, k in Array(((i == 0 ? "{" : ",") + "\"\(k)\":").utf8) }
+    }
+
+    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+        let offset = self.offset
+        context.forEachDevice(in: tile) { (d: DeviceRecord) in
+            line.append(contentsOf: keys[0]); RecordText.append(d.array, to: &line)
+            line.append(contentsOf: keys[1]); RecordText.append(d.row, to: &line)
+            line.append(contentsOf: keys[2]); RecordText.append(d.col, to: &line)
+            line.append(contentsOf: keys[3]); line.append(contentsOf: layerFields[d.layer])
+            line.append(contentsOf: keys[4]); RecordText.append(d.matrixRow, to: &line)
+            line.append(contentsOf: keys[5]); RecordText.append(d.matrixCol, to: &line)
+            line.append(contentsOf: keys[6]); line.append(34); line.append(contentsOf: d.slot.polarity.rawValue.utf8); line.append(34)
+            line.append(contentsOf: keys[7]); RecordText.append(d.slot.significance, to: &line)
+            line.append(contentsOf: keys[8]); RecordText.append(d.target_uS, to: &line)
+            line.append(contentsOf: keys[9])
+            if d.target_uS == 0 { line.append(contentsOf: "null".utf8) } else { RecordText.append(d.target_ohm, to: &line) }
+            line.append(contentsOf: keys[10]); RecordText.append(d.windowLo_uS, to: &line)
+            line.append(contentsOf: keys[11]); RecordText.append(d.windowHi_uS, to: &line)
+            line.append(contentsOf: keys[12]); line.append(contentsOf: (d.force ? "true" : "false").utf8)
+            line.append(contentsOf: keys[13]); RecordText.append(d.weightPerMicrosiemens, to: &line)
+            line.append(contentsOf: keys[14]); RecordText.append(d.order, to: &line)
+            line.append(contentsOf: keys[15]); RecordText.append(d.group, to: &line)
+            line.append(contentsOf: keys[16]); RecordText.append(d.slot.replica, to: &line)
+            if offset { line.append(contentsOf: keys[17]); RecordText.append(d.zero_uS, to: &line) }
+            line.append(contentsOf: scheduleSuffix)
+        }
+        if line.count >= 1 << 20 { try flush() }
+    }
+
+    func finish(_ context: EmitContext) throws(PlanFileError) {
+        try flush()
+        try output.commit()
+    }
+
+    private func flush() throws(PlanFileError) {
+        try output.write(line)
+        line.removeAll(keepingCapacity: true)
+    }
+}

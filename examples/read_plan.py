@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Read an Imprint .plan with the official protobuf runtime and check it against an emitted CSV.
+
+    python3 examples/read_plan.py PLAN CSV
+
+Shows that the plan format is readable without Imprint: formats/plan.proto is compiled with
+`protoc` (Debian: apt-get install protobuf-compiler) into a temporary folder at run time, the
+stream is read record by record (magic, varint-delimited PlanRecord messages, SHA-256 footer), and
+every device of every tile is compared with its CSV row (target, role, significance, layer, matrix
+position, order, weight per uS). Finally every weight of every crossbar layer is rebuilt from the
+targets with the documented formula and compared with the network weights the plan carries.
+Exits non-zero on the first class of mismatch. Needs only the Python standard library + protobuf.
+"""
+import csv
+import hashlib
+import importlib
+import math
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_DIR = os.path.join(HERE, "..", "formats")
+MAGIC = b"IMPRPLAN"
+
+
+def load_plan_pb2():
+    out = tempfile.mkdtemp(prefix="imprint-plan-pb2-")
+    subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={out}", "plan.proto"], check=True)
+    sys.path.insert(0, out)
+    return importlib.import_module("plan_pb2")
+
+
+def read_varint(data, pos):
+    result, shift = 0, 0
+    while True:
+        if pos >= len(data):
+            raise ValueError("truncated varint")
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 35:
+            raise ValueError("over-long varint")
+
+
+def read_plan(path, pb):
+    """Returns (header, tiles) after checking magic, framing, counts and the checksum."""
+    data = open(path, "rb").read()
+    if data[:8] != MAGIC:
+        raise ValueError("not an imprint plan")
+    pos, records = 8, []
+    while pos < len(data):
+        start = pos
+        length, pos = read_varint(data, pos)
+        if length > len(data) - pos:
+            raise ValueError("truncated record")
+        record = pb.PlanRecord()
+        record.ParseFromString(data[pos:pos + length])
+        pos += length
+        records.append((start, record))
+    header = records[0][1].header
+    if header.format_version > 1:
+        raise ValueError(f"plan format version {header.format_version} is newer than this script supports (1)")
+    footer_start, footer_record = records[-1]
+    footer = footer_record.footer
+    if hashlib.sha256(data[:footer_start]).digest() != footer.sha256:
+        raise ValueError("checksum mismatch")
+    tiles = [r.tile for _, r in records[1:-1]]
+    assert footer.tile_count == len(tiles) == header.tile_count, "tile counts disagree"
+    return header, tiles
+
+
+def f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def network_weight(node, row, col):
+    """Weight at (matrix row, whole-layer output column); rows of a conv are (c_in, k_h, k_w)."""
+    w = next(t for t in node.tensors if t.name == "weight")
+    if node.op_type == "dense":
+        return w.data[row * w.shape[1] + col]
+    rows_per_group = w.shape[1] * w.shape[2] * w.shape[3]
+    return w.data[col * rows_per_group + row]
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    pb = load_plan_pb2()
+    header, tiles = read_plan(sys.argv[1], pb)
+    with open(sys.argv[2], newline="") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    by_address = {(int(r["array"]), int(r["row"]), int(r["col"])): r for r in rows}
+    assert len(by_address) == len(rows), "CSV addresses are not unique"
+
+    slots = list(header.slots)
+    role_name = {pb.POLARITY_POS: "pos", pb.POLARITY_NEG: "neg", pb.POLARITY_SINGLE: "single"}
+    nodes = {n.name: n for n in header.network.nodes}
+    weights, devices = {}, 0
+    for tile in tiles:
+        layer = header.layers[tile.layer]
+        n_rows, n_cols = tile.row_end - tile.row_start, tile.column_end - tile.column_start
+        assert len(tile.targets_us) == len(slots) * n_rows * n_cols
+        for r in range(n_rows):
+            for c in range(n_cols):
+                matrix_row = tile.row_start + r
+                matrix_col = tile.group * layer.matrix_columns + tile.column_start + c
+                for s, slot in enumerate(slots):
+                    target = tile.targets_us[(s * n_rows + r) * n_cols + c]
+                    address = (tile.array, tile.row_offset + r, tile.column_offset + c * len(slots) + s)
+                    row = by_address.pop(address, None)
+                    assert row is not None, f"device {address} missing from the CSV"
+                    assert f32(float(row["target_uS"])) == target, f"{address}: target {row['target_uS']} vs {target}"
+                    assert row["role"] == role_name[slot.polarity], f"{address}: role"
+                    assert float(row["significance"]) == slot.significance, f"{address}: significance"
+                    assert row["layer"] == layer.node, f"{address}: layer"
+                    assert (int(row["matrix_row"]), int(row["matrix_col"])) == (matrix_row, matrix_col), f"{address}: matrix"
+                    expected_order = tile.order_start + (r * n_cols + c) * len(slots) + s
+                    assert int(row["order"]) == expected_order, f"{address}: order"
+                    wpu = tile.weight_per_us[c]
+                    assert f32(float(row["weight_per_uS"])) == wpu, f"{address}: weight_per_uS"
+                    sign = {"pos": 1.0, "neg": -1.0, "single": 1.0}[row["role"]]
+                    zero = tile.zero_us if row["role"] == "single" else 0.0
+                    key = (layer.node, matrix_row, matrix_col)
+                    weights[key] = weights.get(key, 0.0) + wpu * slot.significance * sign * (target - zero)
+                    devices += 1
+    assert not by_address, f"{len(by_address)} CSV rows belong to no tile"
+
+    worst = 0.0
+    for layer in header.layers:
+        node = nodes[layer.node]
+        for row in range(layer.matrix_rows):
+            for col in range(layer.matrix_columns * layer.groups):
+                got, want = weights[(layer.node, row, col)], network_weight(node, row, col)
+                worst = max(worst, abs(got - want) / layer.w_max)
+    assert worst <= 1e-5, f"weights rebuilt to {worst:.2e} of w_max"
+    print(f"ok: {devices} devices in {len(tiles)} tiles match the CSV; "
+          f"{len(weights)} weights rebuilt within {worst:.1e} of w_max; checksum verified")
+
+
+if __name__ == "__main__":
+    main()

@@ -157,13 +157,16 @@ public enum ShapeInference {
         guard p.top >= 0, p.left >= 0, p.bottom >= 0, p.right >= 0 else {
             throw .invalidAttribute(node: name, detail: "negative padding")
         }
-        func out(_ n: Int, _ pad: Int, _ k: Int, _ s: Int, _ d: Int) -> Int {
-            let span = n + pad - ((k - 1) * d + 1)
+        func out(_ n: Int, _ begin: Int, _ end: Int, _ k: Int, _ s: Int, _ d: Int) -> Int {
+            let span = n + begin + end - ((k - 1) * d + 1)
             if span < 0 { return 0 }
-            return (ceil ? (span + s - 1) / s : span / s) + 1
+            guard ceil else { return span / s + 1 }
+            let rounded = (span + s - 1) / s + 1
+            // ONNX (and PyTorch) drop a ceil-mode window that would start in the end padding.
+            return (rounded - 1) * s >= n + begin ? rounded - 1 : rounded
         }
-        let h = out(x[2], p.top + p.bottom, kernel[0], strides[0], dilations[0])
-        let w = out(x[3], p.left + p.right, kernel[1], strides[1], dilations[1])
+        let h = out(x[2], p.top, p.bottom, kernel[0], strides[0], dilations[0])
+        let w = out(x[3], p.left, p.right, kernel[1], strides[1], dilations[1])
         guard h > 0, w > 0 else {
             throw .shapeMismatch(node: name, detail: "window \(kernel) does not fit input \(x) with its padding")
         }

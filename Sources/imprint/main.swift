@@ -1,1 +1,4 @@
+import ImprintCLI
 
+BLASKernels.reexecWithFasterKernelsIfNeeded()
+ImprintCommand.main()

@@ -1,0 +1,46 @@
+# Imprint — build, test and demo entry points. Every system package is installed here, so a fresh
+# Debian machine (and CI's fresh clone) needs nothing done by hand.
+SHELL := /bin/bash
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEB_PACKAGES := libhdf5-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist
+DEMO_MODEL ?= examples/models/fmnist_cnn_k2.h5
+IMPRINT := .build/release/imprint
+
+.PHONY: all deps build release test demo protos clean
+
+all: build
+
+# Installs the Debian packages that are missing (apt-get update only when something is).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product imprint
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: release
+	@echo "== imprint inspect $(DEMO_MODEL)"
+	@$(IMPRINT) inspect $(DEMO_MODEL)
+	@echo
+	@echo "== imprint infer $(DEMO_MODEL) --data fashion-mnist (10,000 test images)"
+	@$(IMPRINT) infer $(DEMO_MODEL) --data fashion-mnist
+
+# Regenerates the committed protobuf-c code from formats/*.proto.
+protos: deps
+	bash scripts/gen-protos.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,32 @@
+/// Why a network cannot be compiled with the given device and options. Each description is one
+/// sentence naming the option or layer at fault, because it is printed as is by `imprint compile`.
+public enum CompileError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A compile option outside its domain (`option` is the CLI spelling, e.g. `--tile`).
+    case invalidOption(option: String, detail: String)
+    /// The device spec cannot hold weights (e.g. g_max ≤ g_min).
+    case invalidDevice(String)
+    /// `--keep-digital` names a node the network does not have.
+    case unknownLayer(String)
+    /// A layer's tile needs more devices than one array has.
+    case tileLargerThanArray(layer: String, tileRows: Int, tileDeviceColumns: Int, arrayRows: Int, arrayColumns: Int)
+    /// Nothing left to put on crossbars.
+    case nothingToMap(String)
+    /// A size computation overflowed (absurd tile or array options, or a gigantic network).
+    case sizeOverflow(String)
+    /// Rebuilding the network (batch-norm folding) failed.
+    case network(String)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let o, let d): return "invalid option \(o): \(d)"
+        case .invalidDevice(let d): return "the device spec cannot hold weights: \(d)"
+        case .unknownLayer(let n): return "--keep-digital names '\(n)', which is not a node of the network"
+        case .tileLargerThanArray(let l, let tr, let tc, let ar, let ac):
+            return "layer '\(l)': a tile needs \(tr) × \(tc) devices, more than an array of \(ar) × \(ac) holds; "
+                + "use a smaller --tile or a larger --array"
+        case .nothingToMap(let d): return "nothing to place on crossbars: \(d)"
+        case .sizeOverflow(let d): return "size overflow: \(d)"
+        case .network(let d): return "could not rebuild the network: \(d)"
+        }
+    }
+}

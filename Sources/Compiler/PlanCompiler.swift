@@ -1,0 +1,58 @@
+import Foundation
+import Devices
+import NetworkModel
+import Plan
+
+/// Compiles a network into a programming plan: every matrix-product layer not kept digital is tiled,
+/// scaled, clipped and mapped to per-device conductance targets, and the tiles are placed on arrays.
+///
+/// The result depends only on the inputs: layers are compiled concurrently, but each into its own
+/// slot, and placement runs afterwards in layer order.
+public enum PlanCompiler {
+    public static func compile(_ network: Network, device: DeviceSpec, options: CompileOptions,
+                               source: SourceModel, toolVersion: String) throws(CompileError) -> Plan {
+        let geometry = try MappingGeometry(device: device, options: options)
+
+        let names = Set(network.nodes.map(\.name))
+        for name in options.keepDigital where !names.contains(name) { throw .unknownLayer(name) }
+        let keep = Set(options.keepDigital)
+
+        let compiled = options.foldBatchNorm ? try BatchNormFolding.fold(network, keepDigital: keep) : network
+        let matrices = compiled.nodes.filter { !keep.contains($0.name) }.compactMap(LayerMatrix.init(node:))
+            .filter { $0.matrix.weightCount > 0 }
+        guard !matrices.isEmpty else {
+            let total = compiled.matrixNodes.count
+            throw .nothingToMap(total == 0
+                ? "network '\(network.name)' has no dense or convolution layer"
+                : "all \(total) matrix-product layers of '\(network.name)' are kept digital")
+        }
+
+        let mapper = WeightMapper(geometry: geometry, pairs: options.pairs)
+        let results = ResultSlots(count: matrices.count)
+        DispatchQueue.concurrentPerform(iterations: matrices.count) { i in
+            results.set(i, LayerCompiler.compile(matrices[i], layerIndex: i, geometry: geometry,
+                                                 options: options, mapper: mapper))
+        }
+
+        var layers = [LayerMapping]()
+        var tiles = [Tile]()
+        for var layer in results.values() {
+            let start = tiles.count
+            tiles.append(contentsOf: layer.tiles)
+            layer.mapping.tiles = start..<tiles.count
+            layers.append(layer.mapping)
+        }
+        let arrays = try ArrayPacker.place(&tiles, layerNames: matrices.map(\.node), geometry: geometry)
+        return Plan(toolVersion: toolVersion, source: source, device: device, options: options, network: compiled,
+                    roles: geometry.slots, layers: layers, tiles: tiles, arrays: arrays)
+    }
+}
+
+/// One result per layer, written from concurrent workers; each index is written exactly once.
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [CompiledLayer?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: CompiledLayer) { lock.lock(); slots[i] = value; lock.unlock() }
+    func values() -> [CompiledLayer] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
+}

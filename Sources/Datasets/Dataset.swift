@@ -1,0 +1,89 @@
+/// Samples (and optionally class labels) held in their stored element type; batches are converted
+/// to float32 on demand so a whole test set costs its on-disk size, not four times it.
+public struct Dataset: Sendable {
+    /// Where the samples came from, for messages.
+    public let source: String
+    /// Samples along axis 0.
+    public let samples: NumericArray
+    public let labels: [Int]?
+
+    public init(source: String, samples: NumericArray, labels: [Int]? = nil) throws(DatasetError) {
+        guard samples.shape.count >= 1 else { throw DatasetError(file: source, "a data set needs a sample axis") }
+        if let labels, labels.count != samples.shape[0] {
+            throw DatasetError(file: source, "\(labels.count) labels for \(samples.shape[0]) samples")
+        }
+        self.source = source
+        self.samples = samples
+        self.labels = labels
+    }
+
+    public var count: Int { samples.shape[0] }
+    /// Shape of one sample as stored.
+    public var sampleShape: [Int] { Array(samples.shape.dropFirst()) }
+    public var elementsPerSample: Int { sampleShape.reduce(1, *) }
+
+    /// Returns a copy limited to the first `n` samples.
+    public func prefix(_ n: Int) -> Dataset {
+        let n = max(0, min(n, count))
+        let e = elementsPerSample
+        let storage: NumericArray.Storage
+        switch samples.storage {
+        case .uint8(let v): storage = .uint8(Array(v[0..<(n * e)]))
+        case .float32(let v): storage = .float32(Array(v[0..<(n * e)]))
+        case .int64(let v): storage = .int64(Array(v[0..<(n * e)]))
+        }
+        // Labels and samples were checked to agree in count, so this cannot fail.
+        return (try? Dataset(source: source, samples: NumericArray(shape: [n] + sampleShape, storage: storage),
+                             labels: labels.map { Array($0[0..<n]) }))!
+    }
+
+    /// Attaches labels, checking their count.
+    public func withLabels(_ labels: [Int]) throws(DatasetError) -> Dataset {
+        try Dataset(source: source, samples: samples, labels: labels)
+    }
+
+    /// Checks that each sample can feed an input of `inputShape` elements (any layout with that count).
+    public func checkFits(inputShape: [Int], inputName: String) throws(DatasetError) {
+        let need = inputShape.reduce(1, *)
+        guard elementsPerSample == need else {
+            throw DatasetError(file: source, "samples of shape \(sampleShape) (\(elementsPerSample) values) do not fit the model input '\(inputName)' of shape \(inputShape) (\(need) values)")
+        }
+    }
+
+    /// Converts samples `range` to float32, laid out for a model input.
+    ///
+    /// - Parameters:
+    ///   - inputShape: the model's per-sample input shape (C, H, W for images).
+    ///   - channelsLast: the samples are stored H, W, C (as Keras expects them) and must be
+    ///     transposed to the model's C, H, W.
+    ///   - pixelScale: factor for integer samples (nil: 1/255, so 8-bit pixels land in [0, 1]);
+    ///     float samples are used as they are.
+    public func batch(_ range: Range<Int>, inputShape: [Int], channelsLast: Bool, pixelScale: Float?) -> [Float] {
+        let e = elementsPerSample
+        let lo = range.lowerBound * e, hi = range.upperBound * e
+        var out: [Float]
+        // 1/255: 8-bit pixel codes to [0, 1], the preprocessing of the bundled examples (examples/README.md).
+        let scale = pixelScale ?? (1 / 255)
+        switch samples.storage {
+        case .uint8(let v): out = v[lo..<hi].map { Float($0) * scale }
+        case .int64(let v): out = v[lo..<hi].map { Float($0) * scale }
+        case .float32(let v): out = Array(v[lo..<hi])
+        }
+        if channelsLast, inputShape.count == 3, inputShape[0] > 1 {
+            let (c, h, w) = (inputShape[0], inputShape[1], inputShape[2])
+            var t = [Float](repeating: 0, count: out.count)
+            for s in 0..<range.count {
+                let base = s * e
+                for y in 0..<h {
+                    for x in 0..<w {
+                        for ch in 0..<c {
+                            t[base + (ch * h + y) * w + x] = out[base + (y * w + x) * c + ch]
+                        }
+                    }
+                }
+            }
+            out = t
+        }
+        return out
+    }
+}

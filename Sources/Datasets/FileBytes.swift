@@ -1,0 +1,58 @@
+import Foundation
+import CZlibSystem
+
+/// Reading whole data files, transparently gunzipping `.gz` content.
+enum FileBytes {
+    /// Decompressed data larger than this is refused (a gzip bomb guard); the largest data sets
+    /// Imprint is meant to stream are far below it.
+    static let maxDecompressedBytes = 8 << 30
+
+    static func read(_ url: URL) throws(DatasetError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) {
+                throw DatasetError(file: url.path, isDir.boolValue ? "is a folder, not a data file" : "cannot be read")
+            }
+            throw DatasetError(file: url.path, "no such file")
+        }
+        let bytes = [UInt8](data)
+        if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
+            return try gunzip(bytes, file: url.path)
+        }
+        return bytes
+    }
+
+    /// Inflates gzip data in chunks, so memory grows with the real content, never a header's claim.
+    static func gunzip(_ input: [UInt8], file: String) throws(DatasetError) -> [UInt8] {
+        var stream = z_stream()
+        guard imprint_inflate_init_gzip(&stream) == Z_OK else { throw DatasetError(file: file, "cannot start gzip decompression") }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var status: Int32 = Z_OK
+        var mutableInput = input
+        try mutableInput.withUnsafeMutableBufferPointer { (inBuf) throws(DatasetError) in
+            stream.next_in = inBuf.baseAddress
+            stream.avail_in = uInt(inBuf.count)
+            repeat {
+                let produced: Int = chunk.withUnsafeMutableBufferPointer { outBuf in
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = uInt(outBuf.count)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    return outBuf.count - Int(stream.avail_out)
+                }
+                if status != Z_OK && status != Z_STREAM_END {
+                    throw DatasetError(file: file, "corrupted gzip data (zlib status \(status))")
+                }
+                output.append(contentsOf: chunk[0..<produced])
+                if output.count > maxDecompressedBytes {
+                    throw DatasetError(file: file, "decompresses to more than \(maxDecompressedBytes >> 30) GiB")
+                }
+                if status == Z_OK && produced == 0 && stream.avail_in == 0 {
+                    throw DatasetError(file: file, "truncated gzip data")
+                }
+            } while status != Z_STREAM_END
+        }
+        return output
+    }
+}

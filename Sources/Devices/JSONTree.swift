@@ -1,0 +1,83 @@
+import Foundation
+
+/// A parsed JSON document, kept untyped so the validator can report every problem of a user file
+/// by field path before anything is decoded into a `DeviceSpec`.
+public indirect enum JSONTree: Sendable, Hashable, Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONTree])
+    case object([String: JSONTree])
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONTree].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONTree].self)) }
+    }
+
+    /// How a value is named in an error message: its JSON type and, for scalars, the value.
+    var summary: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): "\(b)"
+        case .number(let d): formatNumber(d)
+        case .string(let s): "\"\(s)\""
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// Writes a JSON document with keys in the given order, for the schema file people read.
+indirect enum OrderedJSON {
+    case object([(String, OrderedJSON)])
+    case array([OrderedJSON])
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+
+    func render(indent: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indent), inner = pad + "  "
+        switch self {
+        case .object(let pairs):
+            if pairs.isEmpty { return "{}" }
+            return "{\n" + pairs.map { "\(inner)\(Self.quote($0.0)): \($0.1.render(indent: indent + 1))" }
+                .joined(separator: ",\n") + "\n\(pad)}"
+        case .array(let items):
+            if items.allSatisfy({ if case .object = $0 { false } else { true } }) {
+                return "[" + items.map { $0.render() }.joined(separator: ", ") + "]"
+            }
+            return "[\n" + items.map { inner + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(pad)]"
+        case .string(let s): return Self.quote(s)
+        case .number(let d): return formatNumber(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Integral values without a trailing ".0" (as people write them in JSON), others in Swift's shortest form.
+func formatNumber(_ d: Double) -> String {
+    if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+    return String(d)
+}

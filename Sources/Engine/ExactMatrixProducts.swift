@@ -1,0 +1,107 @@
+import CBLAS
+import NetworkModel
+
+/// The digital reference provider: the trained float32 weights, multiplied with `cblas_sgemm`.
+///
+/// Weights are laid out once at construction as contiguous row-major `[rows, columns]` blocks per
+/// group, the crossbar's own layout, so every product is an untransposed GEMM.
+///
+/// Threads: OpenBLAS 0.3.21's threaded SGEMM is not bitwise reproducible across thread counts
+/// (measured: different partitions give different roundings), so the engine keeps OpenBLAS at one
+/// thread and this provider splits the vectors into fixed blocks of `blockRows` rows, one
+/// single-threaded GEMM each, spread over `context.threads` threads. The blocks never depend on the
+/// thread count, so neither do the results.
+public struct ExactMatrixProducts: MatrixProductProvider {
+    /// Per node index: one `[rows × columns]` block per group, or nil for non-matrix nodes.
+    private let blocks: [[[Float]]?]
+    private let matrices: [CrossbarMatrix?]
+    private let nodeNames: [String]
+
+    public init(network: Network) {
+        var blocks = [[[Float]]?]()
+        blocks.reserveCapacity(network.nodes.count)
+        for node in network.nodes {
+            switch node.operation {
+            case .dense(let d): blocks.append([d.weight.data])
+            case .conv2d(let c): blocks.append(Self.crossbarBlocks(of: c))
+            default: blocks.append(nil)
+            }
+        }
+        self.blocks = blocks
+        self.matrices = network.nodes.map(\.crossbarMatrix)
+        self.nodeNames = network.nodes.map(\.name)
+    }
+
+    /// The row-major `[rows, columns]` weights of one group, as a crossbar would hold them.
+    public func weights(node: Int, group: Int) -> [Float]? {
+        guard node >= 0, node < blocks.count, let groups = blocks[node], group >= 0, group < groups.count else {
+            return nil
+        }
+        return groups[group]
+    }
+
+    /// Conv weight [C_out, C_in/g, K_h, K_w] is, per group, a [C_out/g, rows] block; the crossbar
+    /// wants its transpose.
+    private static func crossbarBlocks(of c: Conv2DOp) -> [[Float]] {
+        let groups = c.group
+        let columns = c.outChannels / groups
+        let rows = c.inChannelsPerGroup * c.kernel[0] * c.kernel[1]
+        return c.weight.data.withUnsafeBufferPointer { w in
+            (0..<groups).map { g in
+                var block = [Float](repeating: 0, count: rows * columns)
+                block.withUnsafeMutableBufferPointer { b in
+                    for col in 0..<columns {
+                        let src = (g * columns + col) * rows
+                        for r in 0..<rows { b[r * columns + col] = w[src + r] }
+                    }
+                }
+                return block
+            }
+        }
+    }
+
+    public func validate(for network: Network) throws(EngineError) {
+        guard network.nodes.map(\.crossbarMatrix) == matrices else {
+            throw .provider(node: network.name, detail: "the exact provider was built for another network")
+        }
+    }
+
+    public func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                         context: MatrixProductContext) throws(EngineError) {
+        let n = context.node
+        guard n >= 0, n < blocks.count, let groups = blocks[n], let matrix = matrices[n],
+              context.group >= 0, context.group < groups.count else {
+            throw .provider(node: "#\(n)", detail: "no weights for node \(n), group \(context.group)")
+        }
+        let m = context.vectorCount
+        let (rows, columns) = (matrix.rows, matrix.columns)
+        let (inCount, o1) = m.multipliedReportingOverflow(by: rows)
+        let (outCount, o2) = m.multipliedReportingOverflow(by: columns)
+        guard !o1, !o2, input.count >= inCount, output.count >= outCount else {
+            throw .provider(node: nodeNames[n], detail: "buffers of \(input.count) and \(output.count) values are too small for \(m) vectors")
+        }
+        if m == 0 || columns == 0 { return }
+        if rows == 0 { output.update(repeating: 0); return }
+        guard let k32 = Int32(exactly: rows), let n32 = Int32(exactly: columns) else {
+            throw .tooLarge("node '\(nodeNames[n])': a \(rows)×\(columns) crossbar matrix exceeds BLAS's 32-bit sizes")
+        }
+        guard let a = input.baseAddress, let c = output.baseAddress else { return }
+        let blockRows = Self.blockRows
+        let blocks = (m + blockRows - 1) / blockRows
+        let parallel = Parallelism(threads: context.threads)
+        groups[context.group].withUnsafeBufferPointer { w in
+            parallel.forEach(blocks, workPerItem: blockRows * rows * columns) { range in
+                for block in range {
+                    let first = block * blockRows
+                    let count = Int32(min(blockRows, m - first))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, count, n32, k32,
+                                1, a + first * rows, k32, w.baseAddress, n32, 0, c + first * columns, n32)
+                }
+            }
+        }
+    }
+
+    /// Rows per GEMM block: large enough to amortise packing the weights, small enough to spread a
+    /// 256-sample dense layer over several threads.
+    static let blockRows = 64
+}

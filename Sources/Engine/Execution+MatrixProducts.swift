@@ -1,0 +1,110 @@
+import NetworkModel
+
+/// Dense and convolution steps: the only places the provider is called.
+extension Execution {
+    /// One product over every vector of the batch: [m, in]·[in, out] with m = N·(leading axes).
+    func dense(_ step: Step, node: Node, bias: [Float]?, matrix: CrossbarMatrix,
+               outCount: Int) throws(EngineError) -> [Float] {
+        let x = try value(step.inputs[0]).data
+        let vectors = matrix.rows > 0 ? x.count / matrix.rows : outCount / max(matrix.columns, 1)
+        let samples = batch > 0 ? batch : 1
+        let context = MatrixProductContext(node: step.node, group: 0, matrix: matrix,
+                                           samples: firstSample..<(firstSample + samples),
+                                           vectorsPerSample: vectors / samples, threads: engine.options.threads)
+        var y = [Float](repeating: 0, count: outCount)
+        let provider = engine.provider
+        try x.withUnsafeBufferPointer { (x) throws(EngineError) in
+            try y.withUnsafeMutableBufferPointer { (y) throws(EngineError) in
+                try provider.multiply(x, into: y, context: context)
+            }
+        }
+        if let bias {
+            let parallel = engine.parallelism
+            y.withUnsafeMutableBufferPointer { Elementwise.addRowBias($0, rows: vectors, bias: bias, parallel: parallel) }
+        }
+        return y
+    }
+
+    /// im2col → provider product → scatter, per group and per chunk of samples. The chunk is sized
+    /// from the scratch budget alone (never from the thread count), so the products, and an analog
+    /// provider's noise keyed by sample, are the same however many threads run.
+    func convolution(_ step: Step, node: Node, op: Conv2DOp, matrix: CrossbarMatrix,
+                     inShape: [Int], outShape: [Int]) throws(EngineError) -> [Float] {
+        let g = ConvolutionGeometry(op, input: inShape, output: outShape)
+        let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
+        let (perSample, overflow) = pixels.multipliedReportingOverflow(by: max(rows, columns, 1))
+        guard !overflow else { throw .tooLarge("node '\(node.name)': im2col of one sample overflows") }
+        let chunk = max(1, min(batch, engine.options.scratchFloats / max(perSample, 1)))
+        let patchCount = chunk * pixels * rows
+        let productCount = chunk * pixels * columns
+        let x = try value(step.inputs[0]).data
+        let outCount = batch * g.outputSampleSize
+        guard batch > 0, pixels > 0 else { return [Float](repeating: 0, count: outCount) }
+
+        let patches = UnsafeMutablePointer<Float>.allocate(capacity: max(patchCount, 1))
+        defer { patches.deallocate() }
+        let products = UnsafeMutablePointer<Float>.allocate(capacity: max(productCount, 1))
+        defer { products.deallocate() }
+
+        // Every output element is written by a scatter, so the output needs no zero fill; a provider
+        // failure abandons the half-written array.
+        var failure: EngineError?
+        let y = x.withUnsafeBufferPointer { x in
+            uninitializedArray(outCount) { y in
+                guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
+                do throws(EngineError) {
+                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data, input: xBase,
+                                         output: yBase, patches: patches, products: products)
+                } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return y
+    }
+
+    private func convolveInChunks(_ step: Step, _ g: ConvolutionGeometry, matrix: CrossbarMatrix, chunk: Int,
+                                  bias: [Float]?, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                  patches: UnsafeMutablePointer<Float>,
+                                  products: UnsafeMutablePointer<Float>) throws(EngineError) {
+        let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
+        let parallel = engine.parallelism
+        var start = 0
+        while start < batch {
+            let count = min(chunk, batch - start)
+            for group in 0..<g.groups {
+                parallel.forEach(count, workPerItem: pixels * rows) { samples in
+                    for s in samples {
+                        Convolution.im2col(g, group: group, sample: input + (start + s) * g.inputSampleSize,
+                                           into: patches + s * pixels * rows)
+                    }
+                }
+                let context = MatrixProductContext(
+                    node: step.node, group: group, matrix: matrix,
+                    samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
+                    threads: engine.options.threads)
+                try engine.provider.multiply(UnsafeBufferPointer(start: patches, count: count * pixels * rows),
+                                             into: UnsafeMutableBufferPointer(start: products, count: count * pixels * columns),
+                                             context: context)
+                bias.withUnsafeBufferPointerIfPresent { bias in
+                    parallel.forEach(count, workPerItem: pixels * columns) { samples in
+                        for s in samples {
+                            Convolution.scatter(g, group: group, product: products + s * pixels * columns,
+                                                bias: bias, into: output + (start + s) * g.outputSampleSize)
+                        }
+                    }
+                }
+            }
+            start += count
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Lends a buffer when present, nil otherwise, so kernels take one optional parameter.
+    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): return array.withUnsafeBufferPointer { body($0) }
+        case .none: return body(nil)
+        }
+    }
+}

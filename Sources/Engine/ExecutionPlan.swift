@@ -1,0 +1,115 @@
+import Foundation
+import NetworkModel
+
+/// What a step computes, with parameters prepared once at engine construction.
+enum StepKernel: Sendable {
+    case dense(bias: [Float]?, matrix: CrossbarMatrix)
+    case conv(Conv2DOp, matrix: CrossbarMatrix)
+    /// Batch norm folded to y = x·scale + shift per channel.
+    case affine(scale: [Float], shift: [Float])
+    case activation(Activation)
+    case softmax(axis: Int)
+    case pool(Pool2DOp)
+    case globalPool(PoolKind)
+    case reduceMean(axes: [Int])
+    /// Flatten, reshape, identity: the data are unchanged, only the shape is new.
+    case view
+    case transpose(perm: [Int])
+    case binary(BinaryOperator)
+    case concat(axis: Int)
+    /// A matrix-product node without a crossbar matrix; cannot happen for a valid `Network`.
+    case unsupported
+}
+
+/// One node ready to run: tensors as slot indices, and the slots that die after it.
+struct Step: Sendable {
+    let node: Int
+    let inputs: [Int]
+    let output: Int
+    let kernel: StepKernel
+    /// Slots whose last reader is this step (never graph outputs); freed right after it runs, so a
+    /// deep network holds only the activations still ahead of it.
+    let release: [Int]
+}
+
+/// The network compiled to slot-indexed steps.
+struct ExecutionPlan: Sendable {
+    let steps: [Step]
+    let slotCount: Int
+    let slotNames: [String]
+    /// Slots of the network inputs, in `network.inputs` order.
+    let inputSlots: [Int]
+    let outputSlots: [Int]
+    /// Constant slots and their values, loaded before every run (shared, never copied).
+    let constants: [(slot: Int, tensor: Tensor)]
+
+    init(_ network: Network) {
+        var slot = [String: Int]()
+        var names = [String]()
+        func id(_ name: String) -> Int {
+            if let s = slot[name] { return s }
+            slot[name] = names.count
+            names.append(name)
+            return names.count - 1
+        }
+        let inputSlots = network.inputs.map { id($0.name) }
+        let constants = network.constants.keys.sorted().compactMap { name in
+            network.constants[name].map { (slot: id(name), tensor: $0) }
+        }
+        let nodeInputs = network.nodes.map { $0.inputs.map(id) }
+        let nodeOutputs = network.nodes.map { id($0.output) }
+        let outputSlots = network.outputs.map(id)
+
+        // Last reader of each slot; a slot nobody reads dies right after its producer.
+        var lastUse = [Int](repeating: -1, count: names.count)
+        for (i, ins) in nodeInputs.enumerated() { for s in ins { lastUse[s] = i } }
+        for (i, out) in nodeOutputs.enumerated() where lastUse[out] < i { lastUse[out] = i }
+        for s in outputSlots { lastUse[s] = Int.max }
+        var releases = [[Int]](repeating: [], count: network.nodes.count)
+        for (s, last) in lastUse.enumerated() where last >= 0 && last < network.nodes.count {
+            releases[last].append(s)
+        }
+
+        self.steps = network.nodes.enumerated().map { i, node in
+            Step(node: i, inputs: nodeInputs[i], output: nodeOutputs[i],
+                 kernel: Self.kernel(for: node), release: releases[i])
+        }
+        self.slotCount = names.count
+        self.slotNames = names
+        self.inputSlots = inputSlots
+        self.outputSlots = outputSlots
+        self.constants = constants
+    }
+
+    private static func kernel(for node: Node) -> StepKernel {
+        switch node.operation {
+        case .dense(let d):
+            guard let matrix = node.crossbarMatrix else { return .unsupported }
+            return .dense(bias: d.bias?.data, matrix: matrix)
+        case .conv2d(let c):
+            guard let matrix = node.crossbarMatrix else { return .unsupported }
+            return .conv(c, matrix: matrix)
+        case .batchNorm(let b):
+            // Folded in double precision so the two roundings of the float32 formula become one.
+            var scale = [Float](), shift = [Float]()
+            for c in 0..<b.channels {
+                let s = Double(b.scale[c]) / (Double(b.variance[c]) + Double(b.epsilon)).squareRoot()
+                scale.append(Float(s))
+                shift.append(Float(Double(b.bias[c]) - Double(b.mean[c]) * s))
+            }
+            return .affine(scale: scale, shift: shift)
+        case .activation(let a): return .activation(a)
+        case .softmax(let axis): return .softmax(axis: axis)
+        case .pool2d(let p): return .pool(p)
+        case .globalPool(let k): return .globalPool(k)
+        case .reduceMean(let axes, _): return .reduceMean(axes: axes)
+        case .flatten, .reshape, .identity: return .view
+        case .transpose(let perm): return .transpose(perm: perm)
+        case .add: return .binary(.add)
+        case .sub: return .binary(.sub)
+        case .mul: return .binary(.mul)
+        case .div: return .binary(.div)
+        case .concat(let axis): return .concat(axis: axis)
+        }
+    }
+}

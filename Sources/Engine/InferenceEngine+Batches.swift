@@ -1,0 +1,41 @@
+import NetworkModel
+
+extension InferenceEngine {
+    /// Streams `samples` samples through a single-input, single-output network in batches, holding
+    /// one batch at a time.
+    ///
+    /// `input` builds the batch tensor for a range of dataset indices; `body` receives the range and
+    /// the batch's output. Each batch runs with `firstSample` set to its range's start, so a
+    /// stochastic provider sees the same sample indices whatever the batch size. Errors are the
+    /// closures' own or `EngineError`.
+    public func forEachBatch(samples: Int, batchSize: Int? = nil,
+                             input: (Range<Int>) throws -> Tensor,
+                             body: (Range<Int>, Tensor) throws -> Void) throws {
+        let size = batchSize ?? options.batchSize
+        guard samples >= 0 else { throw EngineError.invalidArgument("sample count \(samples) is negative") }
+        guard size >= 1 else { throw EngineError.invalidArgument("batch size must be at least 1, is \(size)") }
+        var start = 0
+        while start < samples {
+            let range = start..<(start + min(size, samples - start))
+            let output = try run(try input(range), firstSample: range.lowerBound)
+            try body(range, output)
+            start = range.upperBound
+        }
+    }
+
+    /// Multi-input, multi-output form of `forEachBatch(samples:batchSize:input:body:)`.
+    public func forEachBatch(samples: Int, batchSize: Int? = nil,
+                             inputs: (Range<Int>) throws -> [String: Tensor],
+                             body: (Range<Int>, [String: Tensor]) throws -> Void) throws {
+        let size = batchSize ?? options.batchSize
+        guard samples >= 0 else { throw EngineError.invalidArgument("sample count \(samples) is negative") }
+        guard size >= 1 else { throw EngineError.invalidArgument("batch size must be at least 1, is \(size)") }
+        var start = 0
+        while start < samples {
+            let range = start..<(start + min(size, samples - start))
+            let outputs = try run(inputs: try inputs(range), firstSample: range.lowerBound)
+            try body(range, outputs)
+            start = range.upperBound
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import NetworkModel
+
+/// Where one crossbar matrix product sits: which node and group, and which dataset samples the
+/// input vectors belong to.
+///
+/// Input vectors are ordered sample-major: vector `v` belongs to dataset sample
+/// `samples.lowerBound + v / vectorsPerSample` at position `v % vectorsPerSample` (the output pixel
+/// of a convolution, or the leading index of a dense layer on a rank > 2 input). An analog provider
+/// keys its per-read noise on (sample, position) so results do not depend on batch size, chunking
+/// or thread count.
+public struct MatrixProductContext: Sendable, Equatable {
+    /// Index into `network.nodes`.
+    public var node: Int
+    /// Block-diagonal group, `0..<matrix.groups`.
+    public var group: Int
+    /// The node's crossbar matrix (rows, columns per group, groups).
+    public var matrix: CrossbarMatrix
+    /// Dataset-wide indices of the samples whose vectors fill the input, in order.
+    public var samples: Range<Int>
+    /// Input vectors per sample.
+    public var vectorsPerSample: Int
+    /// Threads the provider may use for this product (the engine's `Options.threads`). Results
+    /// must not depend on it.
+    public var threads: Int
+
+    public init(node: Int, group: Int, matrix: CrossbarMatrix, samples: Range<Int>, vectorsPerSample: Int,
+                threads: Int = 1) {
+        self.node = node; self.group = group; self.matrix = matrix
+        self.samples = samples; self.vectorsPerSample = vectorsPerSample; self.threads = threads
+    }
+
+    /// Number of input vectors (`m`): the input holds `m × rows` values, the output `m × columns`.
+    public var vectorCount: Int { samples.count * vectorsPerSample }
+
+    /// The dataset sample input vector `v` belongs to.
+    public func sample(ofVector v: Int) -> Int { samples.lowerBound + v / vectorsPerSample }
+
+    /// The position of input vector `v` within its sample.
+    public func position(ofVector v: Int) -> Int { v % vectorsPerSample }
+}
+
+/// Computes the matrix products of dense and convolution nodes; everything else stays digital in the
+/// engine. Swapping the provider turns exact inference into analog simulation with the same executor.
+///
+/// Contract of `multiply`: `output[m × columns] = input[m × rows] · W_g`, both buffers row-major and
+/// contiguous, `m = context.vectorCount`, rows/columns as in `Node.crossbarMatrix` (convolution rows
+/// in (c_in, k_h, k_w) order). The engine adds the bias afterwards. The engine calls `multiply` from
+/// one thread per `run`, but several runs may proceed concurrently, so implementations must be
+/// thread-safe; they may use up to `context.threads` threads internally, and their results must be
+/// bitwise independent of that number.
+public protocol MatrixProductProvider: Sendable {
+    /// Checks, once at engine construction, that the provider can serve this network.
+    func validate(for network: Network) throws(EngineError)
+
+    /// Writes every element of `output`.
+    func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                  context: MatrixProductContext) throws(EngineError)
+}
+
+extension MatrixProductProvider {
+    public func validate(for network: Network) throws(EngineError) {}
+}

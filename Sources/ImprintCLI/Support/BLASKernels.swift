@@ -1,0 +1,32 @@
+import Engine
+import Foundation
+
+/// OpenBLAS picks its kernels by CPU model at load time and falls back to its slowest ones
+/// (Prescott, SSE3) on CPUs it does not recognise, such as many virtual machines' "generic" Xeons,
+/// although they have AVX2 or AVX-512: GEMMs then run 4–6× slower. The choice can only be changed
+/// before the library loads, through OPENBLAS_CORETYPE, so the executable re-runs itself once with it set.
+public enum BLASKernels {
+    public static func reexecWithFasterKernelsIfNeeded() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              InferenceEngine.blasCoreName.lowercased() == "prescott",
+              let core = bestCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        let args = CommandLine.arguments
+        var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
+        cArgs.append(nil)
+        execv("/proc/self/exe", &cArgs)
+        // execv only returns on failure: carry on with the slow kernels.
+        unsetenv("OPENBLAS_CORETYPE")
+    }
+
+    /// The OpenBLAS core matching the CPU's vector extensions, from /proc/cpuinfo.
+    static func bestCoreType() -> String? {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if flags.contains("avx512f") && flags.contains("avx512bw") { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        if flags.contains("avx") { return "Sandybridge" }
+        return nil
+    }
+}

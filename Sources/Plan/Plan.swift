@@ -1,0 +1,196 @@
+import Devices
+import NetworkModel
+
+/// A self-contained programming plan: everything a tester needs to program a chip and everything
+/// the verifier needs to simulate it (the network's digital parameters included), with no reference
+/// back to the model file.
+///
+/// Targets live in packed per-tile arrays; there are no per-device objects, so ResNet-50-sized plans
+/// (50 M+ devices) stay compact.
+public struct Plan: Sendable {
+    /// Bumped on any incompatible change of the file format; readers refuse newer versions.
+    public static let formatVersion = 1
+
+    public var toolVersion: String
+    public var source: SourceModel
+    public var device: DeviceSpec
+    public var options: CompileOptions
+    /// The network as compiled (batch norm folded if asked). Crossbar layers keep their float weights
+    /// so the digital baseline and the mapping can be compared.
+    public var network: Network
+    /// Device slots of every weight, in the order targets are packed.
+    public var roles: [DeviceSlot]
+    /// One entry per matrix-product node placed on crossbars, in network order.
+    public var layers: [LayerMapping]
+    /// Tiles of all layers; `Tile.layer` indexes `layers`.
+    public var tiles: [Tile]
+    /// Physical arrays the tiles were placed on.
+    public var arrays: [ArrayInfo]
+
+    public init(toolVersion: String, source: SourceModel, device: DeviceSpec, options: CompileOptions,
+                network: Network, roles: [DeviceSlot], layers: [LayerMapping], tiles: [Tile], arrays: [ArrayInfo]) {
+        self.toolVersion = toolVersion; self.source = source; self.device = device; self.options = options
+        self.network = network; self.roles = roles; self.layers = layers; self.tiles = tiles; self.arrays = arrays
+    }
+
+    /// Devices in the plan: weights × roles.
+    public var deviceCount: Int { tiles.reduce(0) { $0 + $1.weightCount } * roles.count }
+}
+
+/// The model a plan was compiled from.
+public struct SourceModel: Sendable, Hashable, Codable {
+    public var fileName: String
+    /// SHA-256 of the model file, lowercase hex.
+    public var sha256: String
+    public init(fileName: String, sha256: String) { self.fileName = fileName; self.sha256 = sha256 }
+}
+
+/// The sign a device contributes with.
+public enum Polarity: String, Sendable, Hashable, Codable {
+    case pos, neg
+    /// Offset mode: one device whose conductance minus `zero_uS` carries the signed weight.
+    case single
+}
+
+/// One device of a weight: weight = weight_per_uS × Σ_slots significance × sign × G (minus the zero
+/// point in offset mode).
+public struct DeviceSlot: Sendable, Hashable, Codable {
+    public var polarity: Polarity
+    /// 1 for a single pair or the LSP; F for the MSP.
+    public var significance: Double
+    /// Which of the devices wired in parallel for one conductance (0 ..< devices per conductance).
+    public var replica: Int
+    public init(polarity: Polarity, significance: Double, replica: Int) {
+        self.polarity = polarity; self.significance = significance; self.replica = replica
+    }
+}
+
+/// How one matrix-product node sits on crossbars.
+public struct LayerMapping: Sendable, Equatable {
+    /// The node's name in `Plan.network`.
+    public var node: String
+    public var matrix: CrossbarMatrix
+    /// w_max of the layer: the weight that maps to the full conductance range. With per-tile or
+    /// per-column scaling each unit has its own w_max (recoverable from `Tile.weightPerMicrosiemens`);
+    /// this is the largest of them, so it still bounds every weight the layer can hold.
+    public var wMax: Float
+    /// Fraction of the layer's weights clipped at ±w_max (of their scaling unit).
+    public var clippedFraction: Double
+    /// Range of this layer's tiles in `Plan.tiles`.
+    public var tiles: Range<Int>
+    /// Largest |reconstructed − clipped weight| (weight units) that snapping targets to the device's
+    /// discrete levels caused; 0 for a continuous device. Round-trip checks use it as their tolerance.
+    public var snapError: Float
+    public init(node: String, matrix: CrossbarMatrix, wMax: Float, clippedFraction: Double, tiles: Range<Int>,
+                snapError: Float = 0) {
+        self.node = node; self.matrix = matrix; self.wMax = wMax; self.clippedFraction = clippedFraction; self.tiles = tiles
+        self.snapError = snapError
+    }
+}
+
+/// A rectangle of one layer's matrix (one group of it) on one physical array.
+///
+/// Device address rule: weight (r, c) of the tile, slot s, sits at array row `rowOffset + r` and
+/// array column `columnOffset + c · roles.count + s` (the slots of a weight on adjacent bit lines).
+public struct Tile: Sendable, Equatable {
+    public var layer: Int
+    /// Block of a grouped convolution (0 otherwise).
+    public var group: Int
+    /// Matrix rows (inputs) and columns (outputs) covered, within the group's matrix.
+    public var rows: Range<Int>
+    public var columns: Range<Int>
+    public var array: Int
+    public var rowOffset: Int
+    public var columnOffset: Int
+    /// Targets in µS, slot-major: `targets_uS[(s · rows.count + r) · columns.count + c]`.
+    public var targets_uS: [Float]
+    /// Weight units per µS for each column of the tile (per-layer and per-tile scaling repeat one value).
+    public var weightPerMicrosiemens: [Float]
+    /// Conductance each *device* of a zero weight holds in offset mode ((g_min + g_max) / 2 divided by
+    /// the devices per conductance), 0 in pair modes, where the pair difference cancels g_min. Per
+    /// device so that every device record alone satisfies
+    /// weight = weight_per_uS × Σ_devices significance × sign × (G − zero_uS).
+    public var zero_uS: Float
+    /// First programming-order index of this tile's devices; within the tile devices are programmed
+    /// array row by array row, and along a row in array-column order (the slots of a weight next to
+    /// each other): order = orderStart + r · (columns.count · roles.count) + c · roles.count + s.
+    public var orderStart: Int
+
+    public init(layer: Int, group: Int, rows: Range<Int>, columns: Range<Int>, array: Int, rowOffset: Int,
+                columnOffset: Int, targets_uS: [Float], weightPerMicrosiemens: [Float], zero_uS: Float, orderStart: Int) {
+        self.layer = layer; self.group = group; self.rows = rows; self.columns = columns; self.array = array
+        self.rowOffset = rowOffset; self.columnOffset = columnOffset; self.targets_uS = targets_uS
+        self.weightPerMicrosiemens = weightPerMicrosiemens; self.zero_uS = zero_uS; self.orderStart = orderStart
+    }
+
+    public var weightCount: Int { rows.count * columns.count }
+}
+
+/// One physical crossbar array.
+public struct ArrayInfo: Sendable, Hashable, Codable {
+    public var rows: Int
+    public var columns: Int
+    /// Devices holding a target.
+    public var usedDevices: Int
+    public init(rows: Int, columns: Int, usedDevices: Int) { self.rows = rows; self.columns = columns; self.usedDevices = usedDevices }
+    public var utilisation: Double { Double(usedDevices) / Double(rows * columns) }
+}
+
+extension Plan {
+    /// Devices wired in parallel per conductance: the compile option overrides the spec.
+    public var devicesPerConductance: Int { options.devicesPerConductance ?? device.devicesPerConductance }
+
+    /// The per-device rules every consumer of targets (compiler, emitters, verifier) shares.
+    public var targetRules: TargetRules { TargetRules(device: device, devicesPerConductance: devicesPerConductance) }
+
+    /// Whether a device target means "drive the device down" rather than "verify into a window";
+    /// see `TargetRules.isForced(target_uS:)`.
+    public func isForced(target_uS: Float) -> Bool { targetRules.isForced(target_uS: Double(target_uS)) }
+
+    /// The verify window of a device target (µS); see `TargetRules.acceptanceBounds_uS(target_uS:)`.
+    public func acceptanceBounds_uS(target_uS: Float) -> ClosedRange<Double> {
+        targetRules.acceptanceBounds_uS(target_uS: Double(target_uS))
+    }
+}
+
+/// Per-device target conventions, derived from the device spec so that emitters and the verifier
+/// do not each reinvent them.
+///
+/// The spec's g_min/g_max are per *conductance*; a conductance of N parallel devices puts G/N on
+/// each, so a single device ranges over [g_min/N, g_max/N].
+public struct TargetRules: Sendable, Hashable {
+    public var gMin_uS: Double
+    public var gMax_uS: Double
+    public var window: AcceptanceWindow
+    public var belowGMin: BelowGMinAction
+
+    public init(device: DeviceSpec, devicesPerConductance: Int) {
+        let n = Double(max(devicesPerConductance, 1))
+        gMin_uS = device.gMin_uS / n
+        gMax_uS = device.gMax_uS / n
+        window = device.acceptance
+        belowGMin = device.programVerify.belowGMin
+    }
+
+    /// Targets within this distance above the device g_min count as "at g_min": float rounding of
+    /// g_min/N must not turn an idle device into a verify target. 1e-6 of g_max is far below any
+    /// acceptance window (devices.md §2: ±1 µS).
+    public var forceTolerance_uS: Double { 1e-6 * max(abs(gMax_uS), 1) }
+
+    /// The plan's force flag: a target at or below the device g_min is not verified into a window but
+    /// driven down by the spec's below-g_min action — one full RESET (PCM: the idle device of a pair,
+    /// devices.md §1) or RESET pulses until G ≤ g_min (NeuRRAM, §2). A spec whose action is
+    /// `program-to-g-min` treats g_min as an ordinary target, so nothing is forced.
+    public func isForced(target_uS: Double) -> Bool {
+        belowGMin != .programToGMin && target_uS <= gMin_uS + forceTolerance_uS
+    }
+
+    /// The accepted interval of a device's verify read. The spec's window applies per device, as each
+    /// device is verified on its own. A forced device is accepted anywhere from 0 up to g_min (the
+    /// stop criterion of reset-until-below; a full RESET is not verified at all). Never below 0.
+    public func acceptanceBounds_uS(target_uS: Double) -> ClosedRange<Double> {
+        if isForced(target_uS: target_uS) { return 0...max(gMin_uS, 0) }
+        let b = window.bounds_uS(target_uS: target_uS)
+        return max(b.lowerBound, 0)...max(b.upperBound, 0)
+    }
+}

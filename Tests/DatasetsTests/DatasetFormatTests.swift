@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Datasets
+
+@Suite struct NPYTests {
+    func npy(descr: String, shape: String, payload: [UInt8], version: UInt8 = 1) -> [UInt8] {
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        let n = header.utf8.count
+        return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, version, 0, UInt8(n & 0xFF), UInt8(n >> 8)] + Array(header.utf8) + payload
+    }
+
+    @Test func writerOutputReadsBackExactly() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let url = dir.appendingPathComponent("out.npy")
+        let values: [Float] = [0, 1.5, -2.25, .greatestFiniteMagnitude, 1e-30, 3]
+        let w = try NPYFormat.Writer(destination: url, shape: [2, 3])
+        try w.append(Array(values[0..<3]))
+        try w.append(Array(values[3...]))
+        try w.commit()
+        let a = try NPYFormat.read(url)
+        #expect(a.shape == [2, 3])
+        #expect(a.storage == .float32(values))
+        let raw = try Data(contentsOf: url)
+        #expect((Int(raw[8]) + 10) % 64 == 0, "data must start 64-byte aligned")
+    }
+
+    @Test func writerLeavesNothingWhenIncomplete() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let url = dir.appendingPathComponent("out.npy")
+        do {
+            let w = try NPYFormat.Writer(destination: url, shape: [4])
+            try w.append([1, 2])
+            #expect(throws: FileWriteErrorMatcher.self) { try w.commit() }
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test func decodesIntegerFloat64AndBigEndian() throws {
+        let f8 = npy(descr: "<f8", shape: "(2,)", payload: [0, 0, 0, 0, 0, 0, 0xF0, 0x3F] + [0, 0, 0, 0, 0, 0, 0, 0xC0])
+        #expect(try NPYFormat.parse(f8, file: "t").storage == .float32([1, -2]))
+        let be = npy(descr: ">f4", shape: "(1,)", payload: [0x3F, 0x80, 0, 0])
+        #expect(try NPYFormat.parse(be, file: "t").storage == .float32([1]))
+        let i8 = npy(descr: "<i8", shape: "(2, 1)", payload: [7, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        let a = try NPYFormat.parse(i8, file: "t")
+        #expect(a.shape == [2, 1])
+        #expect(a.integers() == [7, -1])
+        let u1 = npy(descr: "|u1", shape: "(3,)", payload: [0, 128, 255])
+        #expect(try NPYFormat.parse(u1, file: "t").storage == .uint8([0, 128, 255]))
+    }
+
+    @Test func rejectsWrongMagicEmptyAndHugeClaims() {
+        let huge = npy(descr: "<f4", shape: "(4611686018427387904, 4)", payload: [0, 0, 0, 0])
+        for bytes in [[UInt8](repeating: 1, count: 64), [], huge] {
+            #expect(throws: DatasetError.self) { try NPYFormat.parse(bytes, file: "bad.npy") }
+        }
+    }
+
+    @Test func rejectsTruncatedPayloadAndFortranOrder() {
+        let short = npy(descr: "<f4", shape: "(3,)", payload: [0, 0, 0, 0])
+        #expect { try NPYFormat.parse(short, file: "s.npy") } throws: { error in
+            (error as? DatasetError)?.description.contains("s.npy") == true
+        }
+        var fortran = npy(descr: "<f4", shape: "(1,)", payload: [0, 0, 0, 0])
+        let s = String(decoding: fortran, as: UTF8.self).replacingOccurrences(of: "False", with: "True ")
+        fortran = Array(s.utf8)
+        #expect(throws: DatasetError.self) { try NPYFormat.parse(fortran, file: "f.npy") }
+        #expect(throws: DatasetError.self) { try NPYFormat.parse(npy(descr: "<c8", shape: "(1,)", payload: [UInt8](repeating: 0, count: 8)), file: "c.npy") }
+    }
+}
+
+/// Matches any FileWriteError (the FileSupport type) in `#expect(throws:)`.
+import FileSupport
+typealias FileWriteErrorMatcher = FileWriteError
+
+@Suite struct IDXTests {
+    @Test func fashionMNISTTestSplitMatchesThePackage() throws {
+        let set = try DatasetLoader.load("fashion-mnist")
+        #expect(set.samples.shape == [10000, 28, 28])
+        #expect(set.labels?.count == 10000)
+        // First labels of the t10k split (ankle boot, pullover, trouser, trouser, shirt, …).
+        #expect(Array(set.labels![0..<10]) == [9, 2, 1, 1, 6, 1, 4, 6, 5, 7])
+        guard case .uint8(let px) = set.samples.storage else { Issue.record("pixels should stay uint8"); return }
+        #expect(px[0..<784].reduce(0) { $0 + Int($1) } == 33456)
+        #expect(px.reduce(0) { $0 + Int($1) } == 573_469_082)
+        let batch = set.batch(0..<2, inputShape: [1, 28, 28], channelsLast: true, pixelScale: nil)
+        #expect(batch.count == 2 * 784)
+        #expect(batch.allSatisfy { $0 >= 0 && $0 <= 1 })
+        let firstSum: Float = batch[0..<784].reduce(0, +)
+        #expect(abs(firstSum - Float(33456) / 255) < 1e-2)
+    }
+
+    @Test func parsesHandMadeFilesAndRejectsBadOnes() throws {
+        let ok: [UInt8] = [0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]
+        let a = try IDXFormat.parse(ok, file: "t")
+        #expect(a.shape == [2, 3])
+        #expect(a.storage == .uint8([1, 2, 3, 4, 5, 6]))
+        let huge: [UInt8] = [0, 0, 0x0D, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]
+        #expect(throws: DatasetError.self) { try IDXFormat.parse(huge, file: "huge") }
+        #expect(throws: DatasetError.self) { try IDXFormat.parse(Array(ok.dropLast()), file: "short") }
+        #expect(throws: DatasetError.self) { try IDXFormat.parse([0, 0, 0x42, 1, 0, 0, 0, 0], file: "type") }
+        #expect(throws: DatasetError.self) { try IDXFormat.parse([1, 2, 3], file: "magic") }
+    }
+
+    @Test func gzipTruncatedOrCorruptedIsAnError() throws {
+        let good = try Data(contentsOf: Fixtures.fashionMNIST.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
+        let bytes = [UInt8](good)
+        #expect(throws: DatasetError.self) { try FileBytes.gunzip(Array(bytes[0..<(bytes.count / 2)]), file: "t.gz") }
+        var corrupt = bytes
+        for i in 20..<60 { corrupt[i] ^= 0x5A }
+        #expect(throws: DatasetError.self) { try FileBytes.gunzip(corrupt, file: "c.gz") }
+        #expect(try FileBytes.gunzip(bytes, file: "ok.gz").count == 8 + 10000)
+    }
+}
+
+@Suite struct DatasetTests {
+    @Test func channelsLastSamplesAreTransposedToCHW() throws {
+        // One 2×2 image with 3 channels stored H, W, C: value = 100·c + 10·y + x.
+        var hwc = [Float]()
+        for y in 0..<2 { for x in 0..<2 { for c in 0..<3 { hwc.append(Float(100 * c + 10 * y + x)) } } }
+        let set = try Dataset(source: "t", samples: NumericArray(shape: [1, 2, 2, 3], storage: .float32(hwc)))
+        let chw = set.batch(0..<1, inputShape: [3, 2, 2], channelsLast: true, pixelScale: nil)
+        var expected = [Float]()
+        for c in 0..<3 { for y in 0..<2 { for x in 0..<2 { expected.append(Float(100 * c + 10 * y + x)) } } }
+        #expect(chw == expected)
+        #expect(set.batch(0..<1, inputShape: [3, 2, 2], channelsLast: false, pixelScale: nil) == hwc)
+    }
+
+    @Test func labelsMustMatchAndFitChecksCounts() throws {
+        let x = NumericArray(shape: [3, 4], storage: .uint8([UInt8](repeating: 255, count: 12)))
+        #expect(throws: DatasetError.self) { try Dataset(source: "t", samples: x, labels: [1, 2]) }
+        let set = try Dataset(source: "t", samples: x, labels: [0, 1, 2])
+        #expect(throws: DatasetError.self) { try set.checkFits(inputShape: [5], inputName: "in") }
+        try set.checkFits(inputShape: [2, 2], inputName: "in")
+        #expect(set.batch(1..<2, inputShape: [4], channelsLast: false, pixelScale: 2) == [510, 510, 510, 510])
+        #expect(set.prefix(2).labels == [0, 1])
+    }
+
+    @Test func unknownFilesAndMissingFilesAreClearErrors() throws {
+        #expect { try DatasetLoader.load("/nonexistent/x.npy") } throws: { e in
+            (e as? DatasetError)?.description == "/nonexistent/x.npy: no such file"
+        }
+        let dir = try Fixtures.temporaryDirectory()
+        let f = dir.appendingPathComponent("x.bin")
+        try Data("hello world".utf8).write(to: f)
+        #expect(throws: DatasetError.self) { try DatasetLoader.load(f.path) }
+        #expect(throws: DatasetError.self) { try DatasetLoader.loadLabels("fashion-mnist-typo") }
+    }
+}

@@ -1,0 +1,93 @@
+import Engine
+import NetworkModel
+import Testing
+
+struct ConvCase: Sendable, CustomStringConvertible {
+    var name: String
+    var inChannels = 3, outChannels = 4, height = 6, width = 5
+    var kernel = [3, 3], strides = [1, 1], dilations = [1, 1]
+    var padding = Padding2D.valid
+    var group = 1
+    var bias = true
+    var description: String { name }
+}
+
+let convCases: [ConvCase] = [
+    ConvCase(name: "plain 3x3"),
+    ConvCase(name: "no bias", bias: false),
+    ConvCase(name: "stride 2, pad 1", strides: [2, 2], padding: .explicit(top: 1, left: 1, bottom: 1, right: 1)),
+    ConvCase(name: "asymmetric pads, 2x3 kernel", kernel: [2, 3], padding: .explicit(top: 0, left: 1, bottom: 2, right: 1)),
+    ConvCase(name: "dilation 2, pad 2", height: 7, width: 7, dilations: [2, 2], padding: .explicit(top: 2, left: 2, bottom: 2, right: 2)),
+    ConvCase(name: "same upper, stride 2", height: 7, width: 6, strides: [2, 2], padding: .sameUpper),
+    ConvCase(name: "same lower, even kernel", kernel: [4, 4], strides: [2, 2], padding: .sameLower),
+    ConvCase(name: "same upper, dilation 2", dilations: [2, 2], padding: .sameUpper),
+    ConvCase(name: "2 groups", inChannels: 4, outChannels: 6, group: 2),
+    ConvCase(name: "depthwise", inChannels: 3, outChannels: 3, padding: .sameUpper, group: 3),
+    ConvCase(name: "depthwise, multiplier 2, stride 2", inChannels: 3, outChannels: 6, strides: [2, 2],
+             padding: .explicit(top: 1, left: 1, bottom: 1, right: 1), group: 3),
+    ConvCase(name: "1x1, stride 2", inChannels: 5, outChannels: 7, kernel: [1, 1], strides: [2, 2]),
+    ConvCase(name: "mixed stride and dilation", height: 8, width: 9, strides: [2, 1], dilations: [1, 2],
+             padding: .explicit(top: 1, left: 0, bottom: 0, right: 2)),
+]
+
+@Suite struct ConvolutionTests {
+    @Test(arguments: convCases)
+    func matchesDirectConvolution(_ c: ConvCase) throws {
+        let weight = try randomTensor([c.outChannels, c.inChannels / c.group, c.kernel[0], c.kernel[1]], seed: 11)
+        let bias = c.bias ? try randomTensor([c.outChannels], seed: 12) : nil
+        let op = Conv2DOp(weight: weight, bias: bias, strides: c.strides, dilations: c.dilations,
+                          padding: c.padding, group: c.group)
+        let network = try singleNodeNetwork(.conv2d(op), input: [c.inChannels, c.height, c.width])
+        let x = try randomTensor([3, c.inChannels, c.height, c.width], seed: 13)
+
+        let pads: (Int, Int, Int, Int)
+        switch c.padding {
+        case .explicit(let t, let l, let b, let r): pads = (t, l, b, r)
+        case .sameUpper, .sameLower:
+            pads = Reference.samePads(h: c.height, w: c.width, kernel: c.kernel, strides: c.strides,
+                                      dilations: c.dilations, upper: c.padding == .sameUpper)
+        }
+        let expected = try Reference.conv(x, weight: weight, bias: bias, strides: c.strides,
+                                          dilations: c.dilations, pads: pads, group: c.group)
+        expectClose(try runNetwork(network, x), expected)
+    }
+
+    /// 1..16 through a 3×3 kernel of ones: each output is the sum of a 3×3 window, plus the bias.
+    @Test func handComputedWindowSums() throws {
+        let x = try Tensor(shape: [1, 1, 4, 4], data: (1...16).map(Float.init))
+        let op = Conv2DOp(weight: Tensor(shape: [1, 1, 3, 3], repeating: 1), bias: try Tensor(shape: [1], data: [1]))
+        let y = try runNetwork(try singleNodeNetwork(.conv2d(op), input: [1, 4, 4]), x)
+        #expect(y.shape == [1, 1, 2, 2])
+        #expect(y.data == [55, 64, 91, 100])
+    }
+
+    /// A centred one-hot kernel with one pixel of padding reproduces its input.
+    @Test func centredKernelIsIdentity() throws {
+        var kernel = Tensor(shape: [1, 1, 3, 3])
+        kernel.data[4] = 1
+        let op = Conv2DOp(weight: kernel, bias: nil, padding: .explicit(top: 1, left: 1, bottom: 1, right: 1))
+        let x = try randomTensor([2, 1, 5, 4], seed: 5)
+        let y = try runNetwork(try singleNodeNetwork(.conv2d(op), input: [1, 5, 4]), x)
+        #expect(y == x)
+    }
+
+    /// A tiny scratch budget forces one sample per im2col chunk; results must not depend on it.
+    @Test func chunkingDoesNotChangeResults() throws {
+        let op = Conv2DOp(weight: try randomTensor([8, 3, 3, 3], seed: 1), bias: try randomTensor([8], seed: 2),
+                          padding: .sameUpper)
+        let network = try singleNodeNetwork(.conv2d(op), input: [3, 9, 9])
+        let x = try randomTensor([5, 3, 9, 9], seed: 3)
+        let small = try InferenceEngine(network: network, options: .init(threads: 2, scratchBytes: 4)).run(x)
+        let large = try InferenceEngine(network: network, options: .init(threads: 2)).run(x)
+        expectClose(small, large)
+    }
+
+    @Test(arguments: [([3, 5], [5, 4]), ([2, 3, 5], [5, 2]), ([7], [7, 3])])
+    func denseAppliesOverTheLastAxis(_ shapes: ([Int], [Int])) throws {
+        let weight = try randomTensor(shapes.1, seed: 21)
+        let bias = try randomTensor([shapes.1[1]], seed: 22)
+        let network = try singleNodeNetwork(.dense(DenseOp(weight: weight, bias: bias)), input: shapes.0)
+        let x = try randomTensor([4] + shapes.0, seed: 23)
+        expectClose(try runNetwork(network, x), try Reference.dense(x, weight: weight, bias: bias))
+    }
+}

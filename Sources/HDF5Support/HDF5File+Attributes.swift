@@ -27,6 +27,8 @@ extension HDF5File {
 
     /// Whether the object at `objectPath` has attribute `name`.
     public func hasAttribute(_ name: String, of objectPath: String = "/") throws(HDF5Error) -> Bool {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
         return H5Aexists(object, name) > 0
@@ -34,6 +36,8 @@ extension HDF5File {
 
     /// Reads attribute `name` of the object at `objectPath`, nil if the object has no such attribute.
     public func attribute(_ name: String, of objectPath: String = "/") throws(HDF5Error) -> HDF5AttributeValue? {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
         guard H5Aexists(object, name) > 0 else { return nil }
@@ -88,7 +92,9 @@ extension HDF5File {
         let memType = H5Tcopy(imprint_h5t_c_s1())
         guard memType >= 0 else { throw HDF5Error(.malformed, file: path, object: where_, "cannot read the attribute") }
         defer { H5Tclose(memType) }
+        // Same padding as stored: a NULLTERM memory type would cut a full-width NULLPAD string short.
         H5Tset_size(memType, size)
+        H5Tset_strpad(memType, H5Tget_strpad(type))
         H5Tset_cset(memType, H5Tget_cset(type))
         var buffer = [UInt8](repeating: 0, count: total)
         guard total == 0 || H5Aread(attr, memType, &buffer) >= 0 else {

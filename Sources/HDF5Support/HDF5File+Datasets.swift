@@ -64,6 +64,8 @@ extension HDF5File {
 
     /// Shape and element type of the dataset at `datasetPath`.
     public func datasetInfo(_ datasetPath: String) throws(HDF5Error) -> HDF5DatasetInfo {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let dataset = try openDataset(datasetPath)
         defer { H5Dclose(dataset) }
         return try info(of: dataset, datasetPath)
@@ -73,6 +75,8 @@ extension HDF5File {
     public func readArray(path datasetPath: String, maxElements: Int = defaultMaxElements)
         throws(HDF5Error) -> (shape: [Int], values: [Float])
     {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let dataset = try openDataset(datasetPath)
         defer { H5Dclose(dataset) }
         let (shape, count) = try checkedShape(dataset, datasetPath, maxElements)
@@ -90,6 +94,8 @@ extension HDF5File {
     public func readBytes(path datasetPath: String, maxElements: Int = defaultMaxElements)
         throws(HDF5Error) -> (shape: [Int], values: [UInt8])
     {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let dataset = try openDataset(datasetPath)
         defer { H5Dclose(dataset) }
         let type = try info(of: dataset, datasetPath).elementType
@@ -109,6 +115,8 @@ extension HDF5File {
 
     /// Reads a numeric dataset keeping uint8 data as bytes and converting the rest to Float.
     public func readNumeric(path datasetPath: String, maxElements: Int = defaultMaxElements) throws(HDF5Error) -> HDF5Array {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         if try datasetInfo(datasetPath).elementType == .unsignedInteger(bytes: 1) {
             let r = try readBytes(path: datasetPath, maxElements: maxElements)
             return .uint8(shape: r.shape, values: r.values)

@@ -16,6 +16,7 @@ extension HDF5File {
     /// seen; external links must name a file inside this file's folder. Returns nil for a missing
     /// object when `mustExist` is false.
     func resolve(_ objectPath: String, mustExist: Bool) throws(HDF5Error) -> String? {
+        HDF5Library.initialise()
         var pending = HDF5File.components(objectPath)
         var resolved = [String]()
         var hops = 0

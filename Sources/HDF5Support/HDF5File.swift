@@ -27,6 +27,8 @@ public final class HDF5File {
     /// Opens `url` read-only after checking that it carries the HDF5 signature, so that a file of
     /// another kind is reported as such instead of as an opaque HDF5 failure.
     public init(reading url: URL) throws(HDF5Error) {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         HDF5Library.initialise()
         let path = url.path
         self.url = url
@@ -57,6 +59,8 @@ public final class HDF5File {
     }
 
     deinit {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         H5Fclose(fileID)
         H5Pclose(linkAccess)
         H5Pclose(datasetAccess)
@@ -89,6 +93,8 @@ public final class HDF5File {
 
     /// The kind of object at `objectPath`, or nil if nothing is there. Unsafe links still throw.
     public func kind(of objectPath: String) throws(HDF5Error) -> ObjectKind? {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         guard let resolved = try resolve(objectPath, mustExist: false) else { return nil }
         switch imprint_h5_object_kind(fileID, resolved, linkAccess) {
         case 1: return .group
@@ -100,6 +106,8 @@ public final class HDF5File {
 
     /// Names of the links in a group, in name order.
     public func members(ofGroup groupPath: String = "/") throws(HDF5Error) -> [String] {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let resolved = try resolveExisting(groupPath)
         let group = H5Gopen2(fileID, resolved, linkAccess)
         guard group >= 0 else { throw HDF5Error(.malformed, file: path, object: groupPath, "is not a readable group") }

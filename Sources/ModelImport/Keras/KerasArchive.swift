@@ -11,10 +11,16 @@ public enum KerasArchiveImporter {
         let archive = try KerasArchive(url)
         let config = try archive.read("config.json", limit: KerasImport.maxConfigBytes)
         return try archive.withExtracted("model.weights.h5") { (weightsURL: URL) throws(ImportError) -> Network in
-            let h5 = try KerasImport.open(weightsURL)
-            let display = url.path + "!model.weights.h5"
-            return try KerasImport.network(config: config, configFile: url.path + "!config.json", dialect: .keras3,
-                                           weights: KerasArchiveWeights(h5: h5, display: display), file: url.path)
+            do throws(ImportError) {
+                let h5 = try KerasImport.open(weightsURL)
+                let display = url.path + "!model.weights.h5"
+                return try KerasImport.network(config: config, configFile: url.path + "!config.json", dialect: .keras3,
+                                               weights: KerasArchiveWeights(h5: h5, display: display), file: url.path)
+            } catch {
+                // Name the archive member, not the private temporary copy.
+                guard error.file == weightsURL.path else { throw error }
+                throw ImportError(error.kind, file: url.path, "model.weights.h5: \(error.message)")
+            }
         }
     }
 

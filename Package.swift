@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
-        .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "CHDF5"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,14 +5,15 @@ import Foundation
 /// callers write them atomically like any other output: HDF5 writing to the destination directly
 /// would leave a half-written file behind on error.
 ///
-/// Self-contained on purpose (its own library set-up and error type), so it does not depend on the
-/// reading side of this module.
+/// Every call holds `HDF5Library.lock`, the same process-wide lock as the reading side: HDF5 may be
+/// built without thread safety, and reads and writes can happen on different threads.
 public final class HDF5Writer {
     private var file: hid_t = -1
 
     public init() throws(HDF5WriteError) {
-        guard H5open() >= 0 else { throw HDF5WriteError("cannot initialise the HDF5 library") }
-        imprint_h5_silence_errors()
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
+        HDF5Library.initialise()
         let fapl = H5Pcreate(imprint_h5p_file_access())
         guard fapl >= 0 else { throw HDF5WriteError("cannot create a file-access property list") }
         defer { H5Pclose(fapl) }
@@ -22,10 +23,16 @@ public final class HDF5Writer {
         guard file >= 0 else { throw HDF5WriteError("cannot create an in-memory HDF5 file") }
     }
 
-    deinit { if file >= 0 { H5Fclose(file) } }
+    deinit {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
+        if file >= 0 { H5Fclose(file) }
+    }
 
     /// Creates a group (its parent must exist).
     public func createGroup(_ path: String) throws(HDF5WriteError) {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let g = H5Gcreate2(file, path, imprint_h5p_default(), imprint_h5p_default(), imprint_h5p_default())
         guard g >= 0 else { throw HDF5WriteError("cannot create the group \(path)") }
         H5Gclose(g)
@@ -33,6 +40,8 @@ public final class HDF5Writer {
 
     /// Writes a 1-D dataset.
     public func write<T: HDF5Element>(_ values: [T], dataset path: String) throws(HDF5WriteError) {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         var dims = [hsize_t(values.count)]
         let space = H5Screate_simple(1, &dims, nil)
         guard space >= 0 else { throw HDF5WriteError("cannot create a dataspace for \(path)") }
@@ -47,6 +56,8 @@ public final class HDF5Writer {
 
     /// Writes a 1-D dataset of fixed-length UTF-8 strings (as long as the longest one).
     public func write(strings: [String], dataset path: String) throws(HDF5WriteError) {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let width = max(1, strings.map(\.utf8.count).max() ?? 1)
         var bytes = [UInt8](repeating: 0, count: width * strings.count)
         for (i, s) in strings.enumerated() { for (j, b) in s.utf8.enumerated() { bytes[i * width + j] = b } }
@@ -65,6 +76,8 @@ public final class HDF5Writer {
 
     /// Sets a string attribute on the object at `path` ("/" for the root).
     public func setAttribute(_ name: String, string value: String, on path: String = "/") throws(HDF5WriteError) {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         let bytes = Array(value.utf8)
         let type = try stringType(max(1, bytes.count))
         defer { H5Tclose(type) }
@@ -75,6 +88,8 @@ public final class HDF5Writer {
 
     /// Sets a numeric scalar attribute on the object at `path`.
     public func setAttribute<T: HDF5Element>(_ name: String, value: T, on path: String = "/") throws(HDF5WriteError) {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         try attribute(name, type: T.hdf5Type, on: path) { a, t in
             withUnsafeBytes(of: value) { H5Awrite(a, t, $0.baseAddress) }
         }
@@ -82,6 +97,8 @@ public final class HDF5Writer {
 
     /// The finished file's bytes.
     public func fileImage() throws(HDF5WriteError) -> [UInt8] {
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         guard H5Fflush(file, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5WriteError("cannot flush the in-memory file") }
         let size = H5Fget_file_image(file, nil, 0)
         guard size > 0 else { throw HDF5WriteError("cannot size the file image") }

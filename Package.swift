@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "HDF5Support", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support"]),

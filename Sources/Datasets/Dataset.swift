@@ -56,18 +56,20 @@ public struct Dataset: Sendable {
     ///   - inputShape: the model's per-sample input shape (C, H, W for images).
     ///   - channelsLast: the samples are stored H, W, C (as Keras expects them) and must be
     ///     transposed to the model's C, H, W.
-    ///   - pixelScale: factor for integer samples (nil: 1/255, so 8-bit pixels land in [0, 1]);
+    ///   - pixelScale: factor for integer samples (nil: divide by 255, so 8-bit pixels land in [0, 1]);
     ///     float samples are used as they are.
     public func batch(_ range: Range<Int>, inputShape: [Int], channelsLast: Bool, pixelScale: Float?) -> [Float] {
         let e = elementsPerSample
         let lo = range.lowerBound * e, hi = range.upperBound * e
         var out: [Float]
-        // 1/255: 8-bit pixel codes to [0, 1], the preprocessing of the bundled examples (examples/README.md).
-        let scale = pixelScale ?? (1 / 255)
-        switch samples.storage {
-        case .uint8(let v): out = v[lo..<hi].map { Float($0) * scale }
-        case .int64(let v): out = v[lo..<hi].map { Float($0) * scale }
-        case .float32(let v): out = Array(v[lo..<hi])
+        switch (samples.storage, pixelScale) {
+        // x / 255: 8-bit pixel codes to [0, 1] exactly as the frameworks' preprocessing divides
+        // (examples/README.md); a multiplication by 1/255 would differ in the last bit.
+        case (.uint8(let v), nil): out = v[lo..<hi].map { Float($0) / 255 }
+        case (.int64(let v), nil): out = v[lo..<hi].map { Float($0) / 255 }
+        case (.uint8(let v), let scale?): out = v[lo..<hi].map { Float($0) * scale }
+        case (.int64(let v), let scale?): out = v[lo..<hi].map { Float($0) * scale }
+        case (.float32(let v), _): out = Array(v[lo..<hi])
         }
         if channelsLast, inputShape.count == 3, inputShape[0] > 1 {
             let (c, h, w) = (inputShape[0], inputShape[1], inputShape[2])

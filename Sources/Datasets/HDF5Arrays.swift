@@ -1,6 +1,24 @@
-/// HDF5 datasets as arrays (`file.h5:/path/to/dataset`).
+import Foundation
+import HDF5Support
+
+/// HDF5 datasets as arrays (`file.h5:/path/to/dataset`): 8-bit data stay compact, everything
+/// numeric else becomes float32 (integer labels included; they are checked to be whole numbers later).
 enum HDF5Arrays {
     static func read(file: String, dataset: String) throws(DatasetError) -> NumericArray {
-        throw DatasetError(file: file, "HDF5 data sets are not supported yet")
+        guard !dataset.isEmpty else { throw DatasetError(file: file, "name the dataset inside the file, e.g. \(file):/images") }
+        do {
+            let h5 = try HDF5File(reading: URL(fileURLWithPath: file))
+            guard try h5.kind(of: dataset) == .dataset else {
+                throw DatasetError(file: file, "has no dataset '\(dataset)'")
+            }
+            switch try h5.readNumeric(path: dataset) {
+            case .uint8(let shape, let values): return NumericArray(shape: shape, storage: .uint8(values))
+            case .float(let shape, let values): return NumericArray(shape: shape, storage: .float32(values))
+            }
+        } catch let error as DatasetError {
+            throw error
+        } catch {
+            throw DatasetError(file: file, "\(error)")
+        }
     }
 }

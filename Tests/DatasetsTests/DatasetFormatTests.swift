@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import HDF5Support
 @testable import Datasets
 
 @Suite struct NPYTests {
@@ -147,5 +148,32 @@ typealias FileWriteErrorMatcher = FileWriteError
         try Data("hello world".utf8).write(to: f)
         #expect(throws: DatasetError.self) { try DatasetLoader.load(f.path) }
         #expect(throws: DatasetError.self) { try DatasetLoader.loadLabels("fashion-mnist-typo") }
+    }
+}
+
+@Suite struct HDF5DataTests {
+    @Test func readsNamedDatasetsAndRefusesMissingOnes() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let url = dir.appendingPathComponent("d.h5")
+        let w = try HDF5Writer()
+        try w.createGroup("/test")
+        try w.write([UInt8](arrayLiteral: 0, 51, 255), dataset: "/test/pixels")
+        try w.write([Int64](arrayLiteral: 2, 0, 1), dataset: "/test/labels")
+        try w.write([Float](arrayLiteral: 0.5, -1, 2.5), dataset: "/test/values")
+        try Data(try w.fileImage()).write(to: url)
+
+        let pixels = try DatasetLoader.load("\(url.path):/test/pixels")
+        #expect(pixels.samples.storage == .uint8([0, 51, 255]))
+        #expect(pixels.batch(0..<3, inputShape: [1], channelsLast: false, pixelScale: nil) == [0, Float(51) / 255, 1])
+        #expect(try DatasetLoader.loadLabels("\(url.path):/test/labels") == [2, 0, 1])
+        #expect(try DatasetLoader.load("\(url.path):/test/values").samples.storage == .float32([0.5, -1, 2.5]))
+        #expect { try DatasetLoader.loadLabels("\(url.path):/test/values") } throws: { e in
+            (e as? DatasetError)?.message.contains("whole numbers") == true
+        }
+        #expect { try DatasetLoader.load("\(url.path):/test/missing") } throws: { e in
+            (e as? DatasetError)?.description == "\(url.path): has no dataset '/test/missing'"
+        }
+        #expect(throws: DatasetError.self) { try DatasetLoader.load(url.path) }
+        #expect(throws: DatasetError.self) { try DatasetLoader.load("\(dir.path)/absent.h5:/x") }
     }
 }

@@ -59,8 +59,13 @@ struct Infer: ParsableCommand {
                 throw DatasetError(file: model.model, "infer needs a model with one input and one output; this one has \(network.inputs.count) and \(network.outputs.count)")
             }
             var set = try DatasetLoader.load(data)
-            if let labels { set = try set.withLabels(try DatasetLoader.loadLabels(labels)) }
             if let limit { set = set.prefix(limit) }
+            if let labels {
+                var y = try DatasetLoader.loadLabels(labels)
+                // --limit applies to the labels too, so a named set's labels can score a prefix of other data.
+                if let limit, y.count > limit { y = Array(y[0..<limit]) }
+                set = try set.withLabels(y)
+            }
             let result = try DigitalInference(network: network, threads: threads)
                 .run(set, batchSize: batch, pixelScale: pixelScale, outputFile: output.map { URL(fileURLWithPath: $0) })
             if json {

@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Devices"),
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan",
+            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI"]),

@@ -91,7 +91,7 @@ import TestSupport
     }
 
     @Test func everyVerbHasHelpWithAnExample() throws {
-        for verb in ["inspect", "infer"] {
+        for verb in ["inspect", "infer", "compile", "emit", "devices"] {
             let r = try CommandRunner.run([verb, "--help"])
             #expect(r.status == 0)
             #expect(r.stdout.contains("Example"), "\(verb) --help has no example")

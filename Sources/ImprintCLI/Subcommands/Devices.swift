@@ -8,7 +8,9 @@ struct Devices: ParsableCommand {
         abstract: "List device presets, print one as JSON, or check a device spec file.",
         discussion: """
             A device spec gives a technology's conductance range, acceptance window, program-verify
-            schedule and statistical model. Start a spec of your own from a preset:
+            schedule and statistical model. Start a spec of your own from a preset.
+
+            Example:
               imprint devices                          # one line per preset
               imprint devices rram > my-rram.json      # a preset as JSON, to edit
               imprint devices --check my-rram.json     # validate; prints it normalised, or every error

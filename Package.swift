@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "FileSupport", "HDF5Support"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices"),
+        .target(name: "DeviceSimulation", dependencies: ["Devices"]),
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan"]),
         .target(name: "ImprintCLI", dependencies: [
             "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler",
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
+        .testTarget(name: "DeviceSimulationTests", dependencies: ["DeviceSimulation", "Devices", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "HDF5Support", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),

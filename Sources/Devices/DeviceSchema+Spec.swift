@@ -44,6 +44,7 @@ public enum DeviceSchema {
         req("stuck", obj("Fractions of devices that ignore programming.", [
             req("at_g_min_probability", probability("Probability a device is stuck at g_min (stuck-OFF).")),
             req("at_g_max_probability", probability("Probability a device is stuck at g_max (stuck-ON).")),
+            opt("at_random_probability", probability("Probability a device is stuck at a random conductance, uniform in [g_min, g_max].")),
         ])),
     ])
 
@@ -120,6 +121,8 @@ public enum DeviceSchema {
             req("step_sigma_uS", num("Additive Gaussian per pulse in µS.", min: 0)),
             req("device_to_device_log_sigma", num("σ of the log rate factor per device.", min: 0)),
             req("verify_read_sigma_uS", num("σ of a single verify read in µS.", min: 0)),
+            req("fast_relaxation_intercept_uS", num("Fast relaxation after the last verify: σ = max(intercept + slope · G, 0); the intercept in µS.")),
+            req("fast_relaxation_slope", num("Fast relaxation after the last verify: change of σ per µS of G.")),
         ])),
         req("programming_spread", tagged("σ of G around its target after program-verify (statistical mode).", [
             variant("linear", "σ = max(slope · G + intercept_uS, min_uS).", [

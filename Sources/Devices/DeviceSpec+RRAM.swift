@@ -63,6 +63,44 @@ public struct RRAMPulseModel: Sendable, Hashable, Codable {
     public var deviceToDeviceLogSigma: Double
     /// σ of a single verify read (before averaging).
     public var verifyReadSigma_uS: Double
+    /// Fast relaxation between the last verify read and the first second: a Gaussian jump of σ =
+    /// max(intercept + slope · G, 0) µS that the verify loop cannot see. It is why the published 1 s
+    /// spreads (NeuRRAM: 2.3 µS at 10 µS) are far wider than the ±1 µS verify window.
+    public var fastRelaxationIntercept_uS: Double
+    /// Change of the fast-relaxation σ per µS of conductance (negative: weak filaments relax more).
+    public var fastRelaxationSlope: Double
+
+    public init(fitted: Bool, setThreshold_V: Double, setVoltageScale_V: Double, setRate_uS: Double,
+                setStateExponent: Double, resetThreshold_V: Double, resetVoltageScale_V: Double,
+                resetRate_uS: Double, resetStateExponent: Double, gateThreshold_V: Double,
+                compliance_uS_per_V: Double, saturation_uS: Double, floor_uS: Double,
+                cycleToCycleLogSigma: Double, stepSigma_uS: Double, deviceToDeviceLogSigma: Double,
+                verifyReadSigma_uS: Double, fastRelaxationIntercept_uS: Double, fastRelaxationSlope: Double) {
+        self.fitted = fitted
+        self.setThreshold_V = setThreshold_V
+        self.setVoltageScale_V = setVoltageScale_V
+        self.setRate_uS = setRate_uS
+        self.setStateExponent = setStateExponent
+        self.resetThreshold_V = resetThreshold_V
+        self.resetVoltageScale_V = resetVoltageScale_V
+        self.resetRate_uS = resetRate_uS
+        self.resetStateExponent = resetStateExponent
+        self.gateThreshold_V = gateThreshold_V
+        self.compliance_uS_per_V = compliance_uS_per_V
+        self.saturation_uS = saturation_uS
+        self.floor_uS = floor_uS
+        self.cycleToCycleLogSigma = cycleToCycleLogSigma
+        self.stepSigma_uS = stepSigma_uS
+        self.deviceToDeviceLogSigma = deviceToDeviceLogSigma
+        self.verifyReadSigma_uS = verifyReadSigma_uS
+        self.fastRelaxationIntercept_uS = fastRelaxationIntercept_uS
+        self.fastRelaxationSlope = fastRelaxationSlope
+    }
+
+    /// σ of the fast relaxation jump of a device verified at `g_uS`.
+    public func fastRelaxationSigma_uS(g_uS: Double) -> Double {
+        max(fastRelaxationIntercept_uS + fastRelaxationSlope * g_uS, 0)
+    }
 
     enum CodingKeys: String, CodingKey {
         case fitted
@@ -82,6 +120,8 @@ public struct RRAMPulseModel: Sendable, Hashable, Codable {
         case stepSigma_uS = "step_sigma_uS"
         case deviceToDeviceLogSigma = "device_to_device_log_sigma"
         case verifyReadSigma_uS = "verify_read_sigma_uS"
+        case fastRelaxationIntercept_uS = "fast_relaxation_intercept_uS"
+        case fastRelaxationSlope = "fast_relaxation_slope"
     }
 
     /// Upper limit for SET at this gate voltage.

@@ -126,11 +126,18 @@ public struct StuckRates: Sendable, Hashable, Codable {
     public var atGMin_probability: Double
     /// Probability that a device stays at (or above) g_max — "stuck-ON".
     public var atGMax_probability: Double
+    /// Probability that a device is stuck somewhere in between, uniform in [g_min, g_max] (a partly
+    /// formed filament); optional in JSON, 0 when absent.
+    public var atRandom_probability: Double
 
-    public init(atGMin_probability: Double, atGMax_probability: Double) {
+    public init(atGMin_probability: Double, atGMax_probability: Double, atRandom_probability: Double = 0) {
         self.atGMin_probability = atGMin_probability
         self.atGMax_probability = atGMax_probability
+        self.atRandom_probability = atRandom_probability
     }
+
+    /// Probability that a device is stuck at all.
+    public var total: Double { atGMin_probability + atGMax_probability + atRandom_probability }
 
     /// No stuck devices: the published PCM statistical model has none, and adding some would break
     /// comparisons with peers that implement the same model.
@@ -143,5 +150,21 @@ public struct StuckRates: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case atGMin_probability = "at_g_min_probability"
         case atGMax_probability = "at_g_max_probability"
+        case atRandom_probability = "at_random_probability"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        atGMin_probability = try c.decode(Double.self, forKey: .atGMin_probability)
+        atGMax_probability = try c.decode(Double.self, forKey: .atGMax_probability)
+        atRandom_probability = try c.decodeIfPresent(Double.self, forKey: .atRandom_probability) ?? 0
+    }
+
+    /// The random rate is written only when set, so existing spec files round-trip unchanged.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(atGMin_probability, forKey: .atGMin_probability)
+        try c.encode(atGMax_probability, forKey: .atGMax_probability)
+        if atRandom_probability != 0 { try c.encode(atRandom_probability, forKey: .atRandom_probability) }
     }
 }

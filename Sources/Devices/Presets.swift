@@ -77,8 +77,8 @@ extension DeviceSpec {
             belowGMin: .resetUntilBelow,  // §2: targets below g_min: RESET until G ≤ g_min
             secondPass: false),           // §2: second pass optional; off unless asked for
         model: .rram(RRAMModel(
-            pulse: .initialGuess,
-            programmingSpread: .table([   // [check] the 1 s spreads of §2 stand in for the post-verify spread
+            pulse: .neurram,
+            programmingSpread: .table([   // the 1 s spreads of §2: programming output means "at ~1 s" (fast relaxation included)
                 SpreadPoint(g_uS: 10, sigma_uS: 2.3),   // §2: σ ≈ 2.3 µS at 10 µS, 1 s
                 SpreadPoint(g_uS: 40, sigma_uS: 1.1),   // §2: σ ≈ 1.1 µS at 40 µS, 1 s
             ]),
@@ -140,22 +140,27 @@ extension PCMModel {
 }
 
 extension RRAMPulseModel {
-    /// **[check]** Initial guesses for a 1–40 µS device (NeuRRAM-like schedule: SET 1.2–4.0 V at WL 3.0 V
-    /// reaches 40 µS in tens of pulses). To be fitted; nothing here is published.
-    public static let initialGuess = RRAMPulseModel(
-        fitted: false,
+    /// A 1–40 µS device under the NeuRRAM schedule. The pulse mechanics are **[check]** guesses (SET
+    /// 1.2–4.0 V at WL 3.0 V reaches 40 µS in 10–20 pulses, every device verifies within ±1 µS); the
+    /// fast relaxation is fitted so pulse-level program-verify gives the 1 s spreads of devices.md §2
+    /// (σ 2.3 µS at 10 µS, 1.1 µS at 40 µS): `RRAMPulseFit.fitFastRelaxation`, 50,000 devices per
+    /// anchor, seed 2022, 5 iterations (`IMPRINT_FIT=1 swift test --filter FitRun`).
+    public static let neurram = RRAMPulseModel(
+        fitted: true,
         setThreshold_V: 1.0, setVoltageScale_V: 0.8, setRate_uS: 1.0, setStateExponent: 1.0,
         resetThreshold_V: 1.0, resetVoltageScale_V: 0.8, resetRate_uS: 1.5, resetStateExponent: 1.0,
         gateThreshold_V: 0.7, compliance_uS_per_V: 25, saturation_uS: 60, floor_uS: 0.5,
         cycleToCycleLogSigma: 0.5, stepSigma_uS: 0.3, deviceToDeviceLogSigma: 0.3,
-        verifyReadSigma_uS: 0.5)
+        verifyReadSigma_uS: 0.5,
+        fastRelaxationIntercept_uS: 2.6549, fastRelaxationSlope: -0.044102) // fitted, see above
 
-    /// **[check]** Initial guesses for an 8–90 µS HfOx device; to be fitted.
+    /// **[check]** Initial guesses for an 8–90 µS HfOx device; not yet fitted: with these steps ISPVA
+    /// overshoots the 2 % band often (use the statistical mode for this device until it is).
     public static let initialGuessHfOx = RRAMPulseModel(
         fitted: false,
         setThreshold_V: 0.8, setVoltageScale_V: 0.6, setRate_uS: 2.0, setStateExponent: 1.0,
         resetThreshold_V: 0.8, resetVoltageScale_V: 0.6, resetRate_uS: 3.0, resetStateExponent: 1.0,
         gateThreshold_V: 0.5, compliance_uS_per_V: 120, saturation_uS: 120, floor_uS: 4,
         cycleToCycleLogSigma: 0.5, stepSigma_uS: 0.1, deviceToDeviceLogSigma: 0.3,
-        verifyReadSigma_uS: 0.05)
+        verifyReadSigma_uS: 0.05, fastRelaxationIntercept_uS: 0, fastRelaxationSlope: 0)
 }

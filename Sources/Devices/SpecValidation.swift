@@ -41,8 +41,8 @@ extension DeviceSpec {
             }
         }
 
-        if stuck.atGMin_probability + stuck.atGMax_probability > 1 {
-            fail("stuck", "at_g_min_probability + at_g_max_probability must be <= 1 (got \(n(stuck.atGMin_probability + stuck.atGMax_probability)))")
+        if stuck.total > 1 {
+            fail("stuck", "at_g_min_probability + at_g_max_probability must be <= 1 together with at_random_probability (got \(n(stuck.total)))")
         }
 
         switch model {

@@ -32,6 +32,7 @@ import TestSupport
         s.acceptance = .relative(halfWidth_percent: 2, floor_uS: 0.5)
         s.programVerify.algorithm = .igvva
         s.programVerify.gate = GateVoltages(set_V: 1.0, setStep_V: 0.05, setStop_V: 2.0, reset_V: 5.0)
+        s.stuck.atRandom_probability = 0.01
         return s
     }()
 

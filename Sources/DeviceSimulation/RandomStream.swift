@@ -1,0 +1,99 @@
+import Foundation
+
+/// What a run of random numbers is for. Each purpose of each device has its own counter range, so
+/// adding a draw to one model (say, one more normal per pulse) never shifts the numbers another
+/// model sees, and a read at time index k never depends on which other times were evaluated.
+public struct RandomPurpose: Sendable, Hashable {
+    /// 12-bit code in the top of counter word 3; the low 20 bits count blocks within the purpose.
+    public let code: UInt32
+
+    public static let programming = RandomPurpose(code: 1)
+    public static let drift = RandomPurpose(code: 2)
+    public static let stuck = RandomPurpose(code: 3)
+    /// Pulse-level program-verify: per-device factors, per-pulse steps, verify reads.
+    public static let pulses = RandomPurpose(code: 4)
+    /// The statistical RRAM mode's success/pulse estimate.
+    public static let estimate = RandomPurpose(code: 5)
+    /// The increment of log-time relaxation up to time index k (k < 1024).
+    public static func relaxation(timeIndex k: Int) -> RandomPurpose {
+        precondition(k >= 0 && k < 1024, "time index out of range")
+        return RandomPurpose(code: 0x400 + UInt32(k))
+    }
+    /// The frozen read at time index k (k < 2048).
+    public static func read(timeIndex k: Int) -> RandomPurpose {
+        precondition(k >= 0 && k < 2048, "time index out of range")
+        return RandomPurpose(code: 0x800 + UInt32(k))
+    }
+}
+
+/// The part of a device's random key shared by a tile: a trial is one programmed chip.
+public struct TileKey: Sendable, Hashable {
+    public var seed: UInt64
+    public var trial: UInt32
+    public var tile: UInt32
+
+    public init(seed: UInt64, trial: Int, tile: Int) {
+        self.seed = seed
+        self.trial = UInt32(truncatingIfNeeded: trial)
+        self.tile = UInt32(truncatingIfNeeded: tile)
+    }
+
+    /// The stream of one device (its index in the tile's packed target array) for one purpose.
+    @inlinable
+    public func stream(device: Int, purpose: RandomPurpose) -> RandomStream {
+        RandomStream(counter: SIMD4(UInt32(truncatingIfNeeded: device), tile, trial, purpose.code << 20),
+                     key: SIMD2(UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+    }
+}
+
+/// Uniform and standard-normal numbers from Philox blocks at consecutive counters.
+///
+/// Counter layout (words 0…3): device, tile, trial, purpose << 20 | block. The seed is the key.
+/// A stream holds at most 2^20 blocks (4 M words) per device and purpose, far more than the longest
+/// program-verify run needs.
+public struct RandomStream: Sendable {
+    @usableFromInline var counter: SIMD4<UInt32>
+    @usableFromInline let key: SIMD2<UInt32>
+    @usableFromInline var buffer: SIMD4<UInt32> = .zero
+    @usableFromInline var used: Int = 4
+    @usableFromInline var spareNormal: Double = 0
+    @usableFromInline var hasSpare = false
+
+    @inlinable
+    public init(counter: SIMD4<UInt32>, key: SIMD2<UInt32>) {
+        self.counter = counter
+        self.key = key
+    }
+
+    @inlinable
+    public mutating func nextUInt32() -> UInt32 {
+        if used == 4 {
+            buffer = Philox4x32.block(counter: counter, key: key)
+            counter[3] &+= 1
+            used = 0
+        }
+        defer { used += 1 }
+        return buffer[used]
+    }
+
+    /// Uniform on the open interval (0, 1) with 53 random bits: (k + ½)·2⁻⁵³, so ln u is always finite.
+    @inlinable
+    public mutating func uniform() -> Double {
+        let hi = UInt64(nextUInt32()), lo = UInt64(nextUInt32())
+        let bits = ((hi << 32) | lo) >> 11
+        return (Double(bits) + 0.5) * 0x1p-53
+    }
+
+    /// Standard normal by the Box–Muller transform, which is exact (no tail truncation beyond the
+    /// 2⁻⁵⁴ floor of the uniform, i.e. |z| ≤ 8.6). Normals come in pairs; the second is kept.
+    @inlinable
+    public mutating func normal() -> Double {
+        if hasSpare { hasSpare = false; return spareNormal }
+        let u1 = uniform(), u2 = uniform()
+        let r = (-2 * Foundation.log(u1)).squareRoot()
+        let theta = 2 * Double.pi * u2
+        spareNormal = r * Foundation.sin(theta)
+        hasSpare = true
+        return r * Foundation.cos(theta)
+    }
+}

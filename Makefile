@@ -7,7 +7,7 @@ DEB_PACKAGES := libhdf5-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-de
 DEMO_MODEL ?= examples/models/fmnist_cnn_k2.h5
 IMPRINT := .build/release/imprint
 
-.PHONY: all deps build release test demo protos clean
+.PHONY: all deps build release test demo bench protos clean
 
 all: build
 
@@ -31,12 +31,22 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+DEMO_DIR := .build/demo
+
 demo: release
+	@mkdir -p $(DEMO_DIR)
 	@echo "== imprint inspect $(DEMO_MODEL)"
 	@$(IMPRINT) inspect $(DEMO_MODEL)
 	@echo
-	@echo "== imprint infer $(DEMO_MODEL) --data fashion-mnist (10,000 test images)"
+	@echo "== imprint infer $(DEMO_MODEL) --data fashion-mnist   (digital accuracy on the 10,000 test images)"
 	@$(IMPRINT) infer $(DEMO_MODEL) --data fashion-mnist
+	@echo
+	@echo "== imprint compile $(DEMO_MODEL) --device pcm --output $(DEMO_DIR)/demo.plan"
+	@$(IMPRINT) compile $(DEMO_MODEL) --device pcm --output $(DEMO_DIR)/demo.plan
+	@echo
+	@echo "== imprint emit $(DEMO_DIR)/demo.plan --format csv --output $(DEMO_DIR)/demo.csv"
+	@$(IMPRINT) emit $(DEMO_DIR)/demo.plan --format csv --output $(DEMO_DIR)/demo.csv
+	@grep -v '^#' $(DEMO_DIR)/demo.csv | head -3 | cut -d, -f1-15
 
 # Regenerates the committed protobuf-c code from formats/*.proto.
 protos: deps
@@ -44,3 +54,7 @@ protos: deps
 
 clean:
 	rm -rf .build
+
+# Speed and memory of compile/write/read at ResNet-50 size and of digital inference (release build).
+bench: deps
+	cd Benchmarks && $(SWIFT) run -c release imprint-bench

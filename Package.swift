@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imprint", targets: ["imprint"]),
-        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Datasets"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Datasets", "Devices", "Compiler", "Plan", "DeviceSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,7 +41,7 @@ let package = Package(
             "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "imprint", dependencies: ["ImprintCLI"]),
+        .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine"]),
 
         .target(name: "TestSupport", dependencies: ["NetworkModel"], path: "Tests/TestSupport"),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 
 /// OpenBLAS picks its kernels by CPU model at load time and falls back to its slowest ones

@@ -1,0 +1,124 @@
+// Benchmarks for the numbers the issues ask for, printed with the machine they ran on.
+// Run with `make bench` (release build). Not a test: nothing here passes or fails on time.
+import Compiler
+import Datasets
+import Devices
+import Engine
+import Foundation
+import ModelImport
+import NetworkModel
+import Plan
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Peak resident memory of this process so far, MiB (Linux ru_maxrss is in KiB).
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func machine() -> String {
+    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        .split(separator: "\n").first { $0.hasPrefix("model name") }?
+        .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+    let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)
+    return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(String(format: "%.0f", memory)) GiB, OpenBLAS core \(InferenceEngine.blasCoreName)"
+}
+
+/// ResNet-50's convolution and FC weights (He et al. 2016: stem 7×7, bottleneck stages [3, 4, 6, 3],
+/// widths 64–512, expansion 4, projection shortcuts), 25.5 M weights, on a 1 × 1 image: the compiler's
+/// cost depends on the weights, not the activations. BN and ReLU are left out (they stay digital).
+func resnet50Sized() throws -> Network {
+    var seed: UInt64 = 1
+    func weights(_ n: Int) -> [Float] {
+        (0..<n).map { _ in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int32(truncatingIfNeeded: seed >> 32)) / Float(Int32.max) * 0.1
+        }
+    }
+    var nodes = [Node]()
+    func conv(_ name: String, _ input: String, _ cin: Int, _ cout: Int, _ k: Int) throws -> String {
+        let w = try Tensor(shape: [cout, cin, k, k], data: weights(cout * cin * k * k))
+        nodes.append(Node(name: name, operation: .conv2d(Conv2DOp(weight: w, bias: nil, padding: .sameUpper)),
+                          inputs: [input], output: name))
+        return name
+    }
+    var x = try conv("stem", "image", 3, 64, 7)
+    var channels = 64
+    for (stage, (blocks, width)) in zip([3, 4, 6, 3], [64, 128, 256, 512]).enumerated() {
+        for b in 0..<blocks {
+            let p = "s\(stage + 1)b\(b + 1)"
+            let a = try conv("\(p)_1x1a", x, channels, width, 1)
+            let m = try conv("\(p)_3x3", a, width, width, 3)
+            let c = try conv("\(p)_1x1b", m, width, 4 * width, 1)
+            let shortcut = b == 0 ? try conv("\(p)_proj", x, channels, 4 * width, 1) : x
+            nodes.append(Node(name: "\(p)_add", operation: .add, inputs: [c, shortcut], output: "\(p)_add"))
+            x = "\(p)_add"
+            channels = 4 * width
+        }
+    }
+    nodes.append(Node(name: "flatten", operation: .flatten(axis: 1), inputs: [x], output: "flat"))
+    let fc = try Tensor(shape: [2048, 1000], data: weights(2048 * 1000))
+    nodes.append(Node(name: "fc", operation: .dense(DenseOp(weight: fc, bias: nil)), inputs: ["flat"], output: "logits"))
+    return try Network(name: "resnet50-sized", inputs: [NetworkInput(name: "image", shape: [3, 1, 1])],
+                       outputs: ["logits"], nodes: nodes)
+}
+
+BLASKernels.reexecWithFasterKernelsIfNeeded()
+print("Machine: \(machine())")
+print("")
+
+// 1. Compile and write a ResNet-50-sized plan (issue 3: seconds, bounded memory).
+let network = try resnet50Sized()
+let weights = network.matrixNodes.compactMap(\.crossbarMatrix).reduce(0) { $0 + $1.weightCount }
+let baseline = peakMemoryMiB()
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-bench-\(getpid())")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+let planURL = folder.appendingPathComponent("resnet50.plan")
+for (label, options) in [("single pairs", CompileOptions()), ("dual pairs, per-column scale, 99th percentile", {
+    var o = CompileOptions(); o.pairs = .dual(significance: 3); o.scale = .column; o.clip = .percentile(99); return o
+}())] {
+    var plan: Plan!
+    let tCompile = try seconds {
+        plan = try PlanCompiler.compile(network, device: .pcm, options: options,
+                                        source: SourceModel(fileName: "resnet50-sized", sha256: ""), toolVersion: "bench")
+    }
+    let tWrite = try seconds { try PlanFile.write(plan, to: planURL) }
+    let size = (try FileManager.default.attributesOfItem(atPath: planURL.path)[.size] as? Int) ?? 0
+    let devices = plan.deviceCount
+    plan = nil
+    let tRead = try seconds { _ = try PlanFile.read(planURL) }
+    print("compile \(label): \(weights / 1_000_000) M weights, \(devices / 1_000_000) M devices")
+    print(String(format: "  compile %.2f s, write %.2f s (%.0f MiB plan), read+verify %.2f s; peak memory %.0f MiB (%.0f MiB before)",
+                 tCompile, tWrite, Double(size) / 1_048_576, tRead, peakMemoryMiB(), baseline))
+}
+print("")
+
+// 2. Digital inference of the bundled CNN on the 10,000 Fashion-MNIST test images (the reference the
+//    verifier's per-evaluation cost is compared with).
+let modelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/models/fmnist_cnn_k2.h5")
+let cnn = try ModelLoader.load(modelPath)
+let test = try DatasetLoader.load("fashion-mnist")
+let engine = try InferenceEngine(network: cnn)
+let input = cnn.inputs[0]
+var correct = 0
+let tInfer = try seconds {
+    try engine.forEachBatch(samples: test.count, batchSize: 256, input: { range in
+        try Tensor(shape: [range.count] + input.shape,
+                   data: test.batch(range, inputShape: input.shape, channelsLast: true, pixelScale: nil))
+    }, body: { range, y in
+        for (k, i) in range.enumerated() {
+            let row = y.data[(k * 10)..<(k * 10 + 10)]
+            if row.firstIndex(of: row.max()!)! - row.startIndex == test.labels![i] { correct += 1 }
+        }
+    })
+}
+print(String(format: "infer fmnist_cnn_k2.h5 on 10,000 images: %.2f s (%.0f images/s), accuracy %.2f %%",
+             tInfer, Double(test.count) / tInfer, Double(correct) / 100))

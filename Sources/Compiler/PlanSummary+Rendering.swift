@@ -10,12 +10,13 @@ extension PlanSummary {
         let rows: [(String, String)] = [
             ("layers mapped", "\(layersMapped)"),
             ("kept digital", "\(layersDigital.count) (\(digital))"),
-            ("weights", "\(weights)"),
-            ("devices", "\(devices)"),
-            ("tiles", "\(tiles)"),
+            ("weights", weights.grouped),
+            ("devices", devices.grouped),
+            ("tiles", tiles.grouped),
             ("arrays", "\(arrays) of \(arrayRows) × \(arrayColumns) devices"),
             ("utilisation", String(format: "%.1f %%", utilisation * 100)),
-            ("tester time (s)", "\(tester.seconds.formatted6) (estimate: \(tester.pulses.formatted6) pulses, \(tester.reads.formatted6) verify reads)"),
+            ("tester time", String(format: "%.3g s", tester.seconds)
+                + " (estimate: \(Int(tester.pulses.rounded()).grouped) pulses, \(Int(tester.reads.rounded()).grouped) verify reads)"),
         ]
         let keyWidth = rows.map(\.0.count).max() ?? 0
         for (k, v) in rows { out.append("  " + k.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  " + v) }
@@ -29,9 +30,9 @@ extension PlanSummary {
             let k = l.weightPerMicrosiemensMin == l.weightPerMicrosiemensMax
                 ? Double(l.weightPerMicrosiemensMax).formatted6
                 : Double(l.weightPerMicrosiemensMin).formatted6 + "–" + Double(l.weightPerMicrosiemensMax).formatted6
-            table.append([l.name, l.kind, "\(l.rows)×\(l.columns)×\(l.groups)", "\(l.tiles)", "\(l.devices)",
+            table.append([l.name, l.kind, "\(l.rows)×\(l.columns)×\(l.groups)", l.tiles.grouped, l.devices.grouped,
                           Double(l.wMax).formatted6, k, String(format: "%.3f", l.clippedFraction * 100),
-                          Double(l.snapError).formatted6])
+                          snappedToLevels ? Double(l.snapError).formatted6 : "—"])
         }
         let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
         for row in table {

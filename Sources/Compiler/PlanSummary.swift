@@ -39,6 +39,8 @@ public struct PlanSummary: Sendable, Equatable, Codable {
     public var utilisation: Double
     public var tester: TesterTimeEstimate
     public var layers: [Layer]
+    /// Targets were snapped to the device's discrete levels (the snap error is meaningful).
+    public var snappedToLevels: Bool
 
     public init(plan: Plan, readTime_s: Double = TesterTimeEstimate.defaultReadTime_s) {
         let slots = plan.roles.count
@@ -52,6 +54,7 @@ public struct PlanSummary: Sendable, Equatable, Codable {
         }
         devicesPerWeight = slots
         let kinds = Dictionary(plan.network.nodes.map { ($0.name, $0.operation.kindName) }, uniquingKeysWith: { a, _ in a })
+        snappedToLevels = plan.device.levels_uS != nil && plan.options.snapToLevels
         layers = plan.layers.map { l in
             let tiles = plan.tiles[l.tiles]
             var kLo = Float.infinity, kHi: Float = 0
@@ -86,5 +89,18 @@ extension Double {
             if s.hasSuffix(".") { s.removeLast() }
         }
         return s
+    }
+}
+
+extension Int {
+    /// Thousands separated, independent of locale ("1,234,567").
+    var grouped: String {
+        let digits = String(magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return self < 0 ? "-" + out : out
     }
 }

@@ -18,7 +18,7 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 /// Peak resident memory of this process so far, MiB (Linux ru_maxrss is in KiB).
 func peakMemoryMiB() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
 }
 

@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
         .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "FileSupport", "HDF5Support"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
-        .target(name: "Devices"),
+        .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices"]),
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan"]),
         .target(name: "ImprintCLI", dependencies: [

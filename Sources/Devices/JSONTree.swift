@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 
 /// A parsed JSON document, kept untyped so the validator can report every problem of a user file
@@ -47,33 +48,20 @@ indirect enum OrderedJSON {
         switch self {
         case .object(let pairs):
             if pairs.isEmpty { return "{}" }
-            return "{\n" + pairs.map { "\(inner)\(Self.quote($0.0)): \($0.1.render(indent: indent + 1))" }
+            return "{\n" + pairs.map { "\(inner)\(JSONString.quote($0.0)): \($0.1.render(indent: indent + 1))" }
                 .joined(separator: ",\n") + "\n\(pad)}"
         case .array(let items):
             if items.allSatisfy({ if case .object = $0 { false } else { true } }) {
                 return "[" + items.map { $0.render() }.joined(separator: ", ") + "]"
             }
             return "[\n" + items.map { inner + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(pad)]"
-        case .string(let s): return Self.quote(s)
+        case .string(let s): return JSONString.quote(s)
         case .number(let d): return formatNumber(d)
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
 }
 
 /// Integral values without a trailing ".0" (as people write them in JSON), others in Swift's shortest form.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSupport
 import Foundation
 
 /// Prints an error as one line on standard error and exits non-zero, instead of ArgumentParser's
@@ -56,7 +57,7 @@ enum JSONValue {
         case nil: return "null"
         case let o as Object:
             if o.pairs.isEmpty { return "{}" }
-            let body = o.pairs.map { "\(inner)\(quote($0.0)): \(render($0.1, indent: indent + 1))" }
+            let body = o.pairs.map { "\(inner)\(JSONString.quote($0.0)): \(render($0.1, indent: indent + 1))" }
             return "{\n" + body.joined(separator: ",\n") + "\n\(pad)}"
         case let a as [Any?]:
             if a.isEmpty { return "[]" }
@@ -64,28 +65,13 @@ enum JSONValue {
                 return "[" + a.map { render($0) }.joined(separator: ", ") + "]"
             }
             return "[\n" + a.map { inner + render($0, indent: indent + 1) }.joined(separator: ",\n") + "\n\(pad)]"
-        case let s as String: return quote(s)
+        case let s as String: return JSONString.quote(s)
         case let b as Bool: return b ? "true" : "false"
         case let i as Int: return String(i)
         case let d as Double: return d.isFinite ? String(d) : "null"
         case let f as Float: return f.isFinite ? String(Double(f)) : "null"
-        default: return quote(String(describing: v!))
+        default: return JSONString.quote(String(describing: v!))
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
 }

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 
 /// CSV: `#` comment lines (units, provenance, the weight formula), one header row, one row per device.
@@ -89,10 +90,10 @@ final class JSONLSink: DeviceSink {
         offset = context.header.isOffsetMode
         let schedule = RecordText.schedule(context).map { (key, value) -> String in
             let numeric = key != "algorithm" && key != "below_g_min"
-            return RecordText.jsonString(key) + ":" + (value.map { numeric ? $0 : RecordText.jsonString($0) } ?? "null")
+            return JSONString.quote(key) + ":" + (value.map { numeric ? $0 : JSONString.quote($0) } ?? "null")
         }
         scheduleSuffix = Array(("," + schedule.joined(separator: ",") + "}\n").utf8)
-        layerFields = context.layerNames.map { Array(RecordText.jsonString($0).utf8) }
+        layerFields = context.layerNames.map { Array(JSONString.quote($0).utf8) }
         keys = RecordText.deviceFields(offset: offset).enumerated().map { i, k in Array(((i == 0 ? "{" : ",") + "\"\(k)\":").utf8) }
     }
 

@@ -74,8 +74,15 @@ public struct Verifier: Sendable {
         guard plan.network.inputs.count == 1, plan.network.outputs.count == 1 else {
             throw VerifierError("verify needs a network with one input and one output; the plan's has \(plan.network.inputs.count) and \(plan.network.outputs.count)")
         }
+        // Per-read noise streams hold the trial in 16 bits and the node in 16 (AnalogMatrixProducts).
+        guard options.trials <= 1 << 16, plan.network.nodes.count <= 1 << 16 else {
+            throw VerifierError("at most 65,536 trials and network nodes are supported")
+        }
         for (t, tile) in plan.tiles.enumerated() {
             guard tile.layer >= 0, tile.layer < plan.layers.count,
+                  tile.group >= 0, tile.group < plan.layers[tile.layer].matrix.groups,
+                  tile.rows.lowerBound >= 0, tile.rows.upperBound <= plan.layers[tile.layer].matrix.rows,
+                  tile.columns.lowerBound >= 0, tile.columns.upperBound <= plan.layers[tile.layer].matrix.columns,
                   tile.targets_uS.count == plan.roles.count * tile.weightCount,
                   tile.weightPerMicrosiemens.count == tile.columns.count else {
                 throw VerifierError("tile \(t) of the plan is inconsistent with its layers and device roles")

@@ -37,8 +37,9 @@ let package = Package(
         .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices"]),
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan"]),
+        .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Plan", "Devices", "DeviceSimulation", "Datasets", "CBLAS"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler",
+            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler", "Verifier",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine"]),
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Compiler", "Plan", "Devices", "DeviceSimulation", "Engine", "ModelImport", "Datasets", "NetworkModel", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

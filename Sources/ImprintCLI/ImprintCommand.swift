@@ -10,7 +10,7 @@ public struct ImprintCommand: ParsableCommand {
             Data: .npy, IDX (*-ubyte[.gz]), file.h5:/dataset, or fashion-mnist.
             """,
         version: ImprintVersion.string,
-        subcommands: [Inspect.self, Infer.self, Devices.self, Compile.self, Emit.self]
+        subcommands: [Inspect.self, Infer.self, Devices.self, Compile.self, Emit.self, Verify.self]
     )
     public init() {}
 

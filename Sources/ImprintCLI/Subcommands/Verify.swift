@@ -1,0 +1,135 @@
+import ArgumentParser
+import Datasets
+import DeviceSimulation
+import Devices
+import FileSupport
+import Foundation
+import Plan
+import Verifier
+
+/// `imprint verify PLAN --data DATA`: Monte-Carlo accuracy of the programmed chip over time.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate programmed chips from a plan and report accuracy over time (Monte Carlo).",
+        discussion: """
+            Each trial programs every tile once (programming error, drift exponents, stuck devices), then
+            reads the chip at each time and runs the data set through the plan's network with the
+            simulated crossbars. The baseline is the plan's network as compiled (clipped and snapped).
+
+            Example:
+              imprint compile examples/models/fmnist_cnn_k2.h5 --device pcm --output cnn.plan
+              imprint verify cnn.plan --data fashion-mnist --times 1s,1d,1y --trials 3 --compensation none,gdc
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The programming plan (.plan).", valueName: "plan"))
+    var plan: String
+
+    @Option(help: ArgumentHelp("Input samples: .npy, IDX (*-ubyte[.gz]), file.h5:/dataset, or fashion-mnist.", valueName: "data"))
+    var data: String
+
+    @Option(help: ArgumentHelp("Class labels, one integer per sample. Named data sets bring their own.", valueName: "labels"))
+    var labels: String?
+
+    @Option(help: ArgumentHelp("Times after programming, comma-separated: seconds or a number with s, min, h, d, w, y (a year is 365.25 d). Example: 1s,1h,1d,1y",
+                               valueName: "list"))
+    var times = "1s,1h,1d,1y"
+
+    @Option(help: "Programmed chips to simulate.")
+    var trials = 10
+
+    @Option(help: "Random seed; the same seed gives the same numbers with any thread count or batch size.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Drift compensations to report, comma-separated: none, gdc (one factor per layer), gdc-column (one per output). Example: none,gdc",
+                               valueName: "list"))
+    var compensation = "none"
+
+    @Option(help: ArgumentHelp("frozen (one read per device and time), per-read (fresh noise for every product, exact), or off.",
+                               valueName: "mode"))
+    var readNoise = "frozen"
+
+    @Option(help: ArgumentHelp("RRAM programming: pulse (every pulse of program-and-verify) or statistical (fast).", valueName: "mode"))
+    var rramMode = "pulse"
+
+    @Option(help: ArgumentHelp("Probability that a device is stuck, split evenly between g_min and g_max (overrides the device spec).",
+                               valueName: "p"))
+    var stuckRate: Double?
+
+    @Option(help: "Use only the first N samples.")
+    var limit: Int?
+
+    @Option(help: "Samples per batch.")
+    var batch: Int = 256
+
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("Write the results as JSON (atomically).", valueName: "file.json"))
+    var json: String?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if trials < 1 { throw ValidationError("--trials must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let options = try verifierOptions()
+            let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
+            var set = try DatasetLoader.load(data)
+            if let limit { set = set.prefix(limit) }
+            if let labels {
+                var y = try DatasetLoader.loadLabels(labels)
+                if let limit, y.count > limit { y = Array(y[0..<limit]) }
+                set = try set.withLabels(y)
+            }
+            let verifier = try Verifier(plan: planValue, options: options)
+            try verifier.check(set)
+            // Open the JSON destination before the long run, so a bad path fails fast and nothing is written.
+            let writer = try json.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
+            let start = Date()
+            var bar: ProgressBar? = nil
+            let result = try verifier.run(set) { done, total in
+                if bar == nil { bar = ProgressBar(total: total, label: "verify") }
+                bar?.update(done: done)
+            }
+            bar?.finish()
+            printTable(result, plan: planValue, set: set, options: options, seconds: Date().timeIntervalSince(start))
+            if let writer {
+                try writer.write(jsonText(jsonDocument(result, plan: planValue, options: options)) + "\n")
+                try writer.commit()
+            }
+        }
+    }
+
+    func verifierOptions() throws -> VerifierOptions {
+        var o = VerifierOptions()
+        o.times_s = try TimeParsing.list(times)
+        o.trials = trials
+        o.seed = seed
+        var modes = [Compensation]()
+        for name in compensation.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let mode = Compensation(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw VerifierError("unknown compensation '\(name)'; use none, gdc or gdc-column (adabs is not available yet)")
+            }
+            if !modes.contains(mode) { modes.append(mode) }
+        }
+        o.compensations = modes
+        guard let noise = ReadNoiseMode(rawValue: readNoise) else {
+            throw VerifierError("unknown read-noise mode '\(readNoise)'; use frozen, per-read or off")
+        }
+        o.readNoise = noise
+        guard let rram = RRAMMode(rawValue: rramMode) else {
+            throw VerifierError("unknown RRAM mode '\(rramMode)'; use pulse or statistical")
+        }
+        o.rramMode = rram
+        if let stuckRate { o.stuckRates = StuckRates(atGMin_probability: stuckRate / 2, atGMax_probability: stuckRate / 2) }
+        if let threads { o.threads = threads }
+        o.batchSize = batch
+        return o
+    }
+}

@@ -1,0 +1,145 @@
+import CBLAS
+import DeviceSimulation
+import Dispatch
+import Engine
+import NetworkModel
+
+/// Matrix products of one simulated chip at one time point: the mapped layers use the weights
+/// rebuilt from device conductances, layers kept digital their exact weights, and each node's output
+/// is scaled by its drift-compensation gain (1 without compensation).
+///
+/// Per-read noise (`variances` set): y_c gains an exact Gaussian of variance Σ_r x_r² V_rc (one extra
+/// GEMM of x² with V), drawn from a Philox stream keyed by (seed, trial, time index, node, sample,
+/// position, group) with one normal per column in column order, so the noise of an output never
+/// depends on batch size, chunking or threads.
+///
+/// Determinism: like `ExactMatrixProducts`, vectors are split into fixed 64-row blocks, one
+/// single-threaded SGEMM each, so results are bitwise independent of `context.threads`.
+public struct AnalogMatrixProducts: MatrixProductProvider {
+    let weights: [[[Float]]?]
+    let variances: [[[Float]]?]?
+    let gains: [[Float]?]
+    let matrices: [CrossbarMatrix?]
+    let noise: PerReadNoiseKey?
+
+    /// Identifies the per-read noise of one (trial, time point).
+    public struct PerReadNoiseKey: Sendable, Hashable {
+        public var seed: UInt64
+        public var trial: Int
+        public var timeIndex: Int
+        public init(seed: UInt64, trial: Int, timeIndex: Int) { self.seed = seed; self.trial = trial; self.timeIndex = timeIndex }
+    }
+
+    /// - Parameters:
+    ///   - mapped: weights of the plan's crossbar layers; other matrix nodes take `network`'s weights.
+    ///   - variances: per-read weight variances of the mapped layers, or nil for no per-read noise.
+    ///   - gains: per node, one factor per column of the node's matrix (all groups share it), or nil for 1.
+    public init(network: Network, mapped: LayerMatrices, variances: LayerMatrices? = nil,
+                gains: [[Float]?]? = nil, noise: PerReadNoiseKey? = nil) {
+        let exact = ExactMatrixProducts(network: network)
+        var w = mapped.blocks
+        for (i, node) in network.nodes.enumerated() where w[i] == nil {
+            if let m = node.crossbarMatrix { w[i] = (0..<m.groups).map { exact.weights(node: i, group: $0) ?? [] } }
+        }
+        weights = w
+        self.variances = variances?.blocks
+        self.gains = gains ?? Array(repeating: nil, count: network.nodes.count)
+        matrices = network.nodes.map(\.crossbarMatrix)
+        self.noise = variances == nil ? nil : noise
+    }
+
+    public func validate(for network: Network) throws(EngineError) {
+        guard network.nodes.map(\.crossbarMatrix) == matrices else {
+            throw .provider(node: network.name, detail: "the analog provider was built for another network")
+        }
+    }
+
+    static let blockRows = 64
+
+    public func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                         context: MatrixProductContext) throws(EngineError) {
+        let n = context.node
+        guard n >= 0, n < weights.count, let groups = weights[n], let matrix = matrices[n],
+              context.group >= 0, context.group < groups.count else {
+            throw .provider(node: "#\(n)", detail: "no weights for node \(n), group \(context.group)")
+        }
+        let m = context.vectorCount
+        let (rows, columns) = (matrix.rows, matrix.columns)
+        guard input.count >= m * rows, output.count >= m * columns else {
+            throw .provider(node: "#\(n)", detail: "buffers too small for \(m) vectors")
+        }
+        if m == 0 || columns == 0 { return }
+        if rows == 0 { output.update(repeating: 0); return }
+        guard let k32 = Int32(exactly: rows), let n32 = Int32(exactly: columns),
+              let a = input.baseAddress, let c = output.baseAddress else {
+            throw .tooLarge("node #\(n): a \(rows)×\(columns) crossbar matrix exceeds BLAS's 32-bit sizes")
+        }
+        let variance = variances?[n]?[context.group]
+        let gain = gains[n]
+        let noise = self.noise
+        let blocks = (m + Self.blockRows - 1) / Self.blockRows
+        let shared = SendableIO(input: a, output: c)
+        groups[context.group].withUnsafeBufferPointer { w in
+            let wp = SendableIO(input: w.baseAddress!, output: c)
+            forEachBlock(blocks, threads: context.threads) { block in
+                let first = block * Self.blockRows
+                let count = min(Self.blockRows, m - first)
+                let x = shared.input + first * rows, y = shared.output + first * columns
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), n32, k32,
+                            1, x, k32, wp.input, n32, 0, y, n32)
+                if let variance, let noise {
+                    Self.addReadNoise(x: x, y: y, count: count, rows: rows, columns: columns, variance: variance,
+                                      noise: noise, context: context, firstVector: first)
+                }
+                if let gain {
+                    for v in 0..<count { for j in 0..<columns { y[v * columns + j] *= gain[j] } }
+                }
+            }
+        }
+    }
+
+    /// y += sqrt(Σ_r x_r² V_rc) · z for every vector of a block.
+    static func addReadNoise(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int,
+                             variance: [Float], noise: PerReadNoiseKey, context: MatrixProductContext, firstVector: Int) {
+        var squares = [Float](repeating: 0, count: count * rows)
+        for i in 0..<(count * rows) { squares[i] = x[i] * x[i] }
+        var outVariance = [Float](repeating: 0, count: count * columns)
+        variance.withUnsafeBufferPointer { v in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(columns), Int32(rows),
+                        1, squares, Int32(rows), v.baseAddress, Int32(columns), 0, &outVariance, Int32(columns))
+        }
+        let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
+        let key = SIMD2(UInt32(truncatingIfNeeded: noise.seed), UInt32(truncatingIfNeeded: noise.seed >> 32))
+        // Purpose codes 0x100 + time index sit between the device purposes (1…5) and relaxation (0x400…),
+        // so these streams never meet a device stream.
+        let code = (0x100 + UInt32(truncatingIfNeeded: noise.timeIndex) & 0x2FF) << 20
+        let trialNode = (UInt32(truncatingIfNeeded: noise.trial) & 0xFFFF) | (UInt32(truncatingIfNeeded: context.node) << 16)
+        for v in 0..<count {
+            let vector = firstVector + v
+            let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
+            let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups &+ UInt32(truncatingIfNeeded: context.group)
+            var stream = RandomStream(counter: SIMD4(sample, place, trialNode, code), key: key)
+            for j in 0..<columns {
+                let s = outVariance[v * columns + j]
+                let z = stream.normal()
+                if s > 0 { y[v * columns + j] += Float(Double(s).squareRoot() * z) }
+            }
+        }
+    }
+}
+
+/// Raw pointers handed to the workers of one `multiply`; each worker touches its own rows only.
+struct SendableIO: @unchecked Sendable {
+    let input: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+}
+
+/// Runs `body` for every block index, over up to `threads` threads; each block is one thread's work,
+/// so the split does not change any result.
+func forEachBlock(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+    let parts = max(1, min(threads, count))
+    if parts == 1 { for b in 0..<count { body(b) }; return }
+    DispatchQueue.concurrentPerform(iterations: parts) { p in
+        for b in stride(from: p, to: count, by: parts) { body(b) }
+    }
+}

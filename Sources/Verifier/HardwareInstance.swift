@@ -1,0 +1,85 @@
+import DeviceSimulation
+import Plan
+
+/// One programmed chip (a trial): every tile of the plan programmed once, keyed by
+/// `TileKey(seed, trial, tile index)`, and read at the run's time points.
+public struct HardwareInstance: Sendable {
+    /// Programmed state per tile (nil in ideal mode, where every device holds its target exactly).
+    public let tiles: [ProgrammedTile]?
+    public let seed: UInt64
+    public let trial: Int
+
+    /// Programs all tiles; `simulator` nil means ideal devices (no programming error, drift or noise).
+    public init(plan: Plan, simulator: DeviceSimulator?, seed: UInt64, trial: Int, threads: Int) {
+        self.seed = seed
+        self.trial = trial
+        guard let simulator else { tiles = nil; return }
+        tiles = plan.tiles.enumerated().map { t, tile in
+            simulator.program(targets_uS: tile.targets_uS, key: TileKey(seed: seed, trial: trial, tile: t), threads: threads)
+        }
+    }
+
+    /// Conductances and read-noise σ of every device at `times_s[timeIndex]`, per tile.
+    public func read(plan: Plan, simulator: DeviceSimulator?, times_s: [Double], timeIndex: Int,
+                     readNoise: ReadNoiseMode) -> (g_uS: [[Float]], sigma_uS: [[Float]]) {
+        guard let simulator, let tiles else {
+            return (plan.tiles.map(\.targets_uS), plan.tiles.map { [Float](repeating: 0, count: $0.targets_uS.count) })
+        }
+        var g = [[Float]](), sigma = [[Float]]()
+        g.reserveCapacity(tiles.count); sigma.reserveCapacity(tiles.count)
+        for (t, tile) in tiles.enumerated() {
+            var gt = [Float](), st = [Float]()
+            simulator.evaluate(tile, targets_uS: plan.tiles[t].targets_uS, key: TileKey(seed: seed, trial: trial, tile: t),
+                               times_s: times_s, timeIndex: timeIndex, readNoise: readNoise, g_uS: &gt, readSigma_uS: &st)
+            g.append(gt); sigma.append(st)
+        }
+        return (g, sigma)
+    }
+
+    /// Per-read weight variances of every mapped layer from per-device σ.
+    public static func variances(plan: Plan, nodes: [Int], sigma_uS: [[Float]]) -> LayerMatrices {
+        let significances = plan.roles.map(\.significance)
+        let planes = plan.tiles.enumerated().map { t, tile -> [Float] in
+            var v = [Float]()
+            ReadNoise.weightVariance(readSigma_uS: sigma_uS[t], rows: tile.rows.count, columns: tile.columns.count,
+                                     significances: significances, weightPerMicrosiemens: tile.weightPerMicrosiemens, into: &v)
+            return v
+        }
+        return LayerMatrices.planes(plan: plan, nodes: nodes, tilePlanes: planes)
+    }
+
+    /// Programming statistics over all devices (pulses only where the device model counts them).
+    public func statistics() -> ProgrammingStatistics {
+        var s = ProgrammingStatistics()
+        guard let tiles else { return s }
+        for tile in tiles {
+            s.devices += tile.count
+            for d in 0..<tile.count {
+                if tile.success[d] { s.successes += 1 }
+                let p = Int(tile.pulses[d])
+                s.pulses += p
+                s.maxPulses = max(s.maxPulses, p)
+                if tile.stuck[d] != .none { s.stuck += 1 }
+            }
+        }
+        return s
+    }
+}
+
+/// Counts over the devices of one or more programmed chips.
+public struct ProgrammingStatistics: Sendable, Equatable {
+    public var devices = 0
+    public var successes = 0
+    public var pulses = 0
+    public var maxPulses = 0
+    public var stuck = 0
+    public init() {}
+
+    public var successRate: Double { devices == 0 ? 1 : Double(successes) / Double(devices) }
+    public var meanPulses: Double { devices == 0 ? 0 : Double(pulses) / Double(devices) }
+
+    public mutating func add(_ o: ProgrammingStatistics) {
+        devices += o.devices; successes += o.successes; pulses += o.pulses
+        maxPulses = max(maxPulses, o.maxPulses); stuck += o.stuck
+    }
+}

@@ -25,11 +25,7 @@ struct Verify: ParsableCommand {
     @Argument(help: ArgumentHelp("The programming plan (.plan).", valueName: "plan"))
     var plan: String
 
-    @Option(help: ArgumentHelp("Input samples: .npy, IDX (*-ubyte[.gz]), file.h5:/dataset, or fashion-mnist.", valueName: "data"))
-    var data: String
-
-    @Option(help: ArgumentHelp("Class labels, one integer per sample. Named data sets bring their own.", valueName: "labels"))
-    var labels: String?
+    @OptionGroup var dataOptions: DataOptions
 
     @Option(help: ArgumentHelp("Times after programming, comma-separated: seconds or a number with s, min, h, d, w, y (a year is 365.25 d). Example: 1s,1h,1d,1y",
                                valueName: "list"))
@@ -56,23 +52,11 @@ struct Verify: ParsableCommand {
                                valueName: "p"))
     var stuckRate: Double?
 
-    @Option(help: "Use only the first N samples.")
-    var limit: Int?
-
-    @Option(help: "Samples per batch.")
-    var batch: Int = 256
-
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
-    var threads: Int?
-
     @Option(help: ArgumentHelp("Write the results as JSON (atomically).", valueName: "file.json"))
     var json: String?
 
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if trials < 1 { throw ValidationError("--trials must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1") }
     }
 
@@ -80,13 +64,7 @@ struct Verify: ParsableCommand {
         try reportingErrors {
             let options = try verifierOptions()
             let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
-            var set = try DatasetLoader.load(data)
-            if let limit { set = set.prefix(limit) }
-            if let labels {
-                var y = try DatasetLoader.loadLabels(labels)
-                if let limit, y.count > limit { y = Array(y[0..<limit]) }
-                set = try set.withLabels(y)
-            }
+            let set = try dataOptions.load()
             let verifier = try Verifier(plan: planValue, options: options)
             try verifier.check(set)
             // Open the JSON destination before the long run, so a bad path fails fast and nothing is written.
@@ -128,8 +106,9 @@ struct Verify: ParsableCommand {
         }
         o.rramMode = rram
         if let stuckRate { o.stuckRates = StuckRates(atGMin_probability: stuckRate / 2, atGMax_probability: stuckRate / 2) }
-        if let threads { o.threads = threads }
-        o.batchSize = batch
+        if let threads = dataOptions.threads { o.threads = threads }
+        o.batchSize = dataOptions.batch
+        o.pixelScale = dataOptions.pixelScale
         return o
     }
 }

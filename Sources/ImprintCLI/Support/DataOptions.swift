@@ -1,0 +1,47 @@
+import ArgumentParser
+import Datasets
+
+/// The data-set options shared by every command that runs a network over samples (`infer`, `verify`),
+/// with one set of loading rules.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Input samples: .npy, IDX (*-ubyte[.gz]), file.h5:/dataset, or fashion-mnist (its 10,000 test images, with labels).",
+                               valueName: "data"))
+    var data: String
+
+    @Option(help: ArgumentHelp("Class labels, one integer per sample (.npy, IDX, file.h5:/dataset). Named data sets bring their own.",
+                               valueName: "labels"))
+    var labels: String?
+
+    @Option(help: "Use only the first N samples.")
+    var limit: Int?
+
+    @Option(help: "Samples per batch.")
+    var batch: Int = 256
+
+    @Option(help: ArgumentHelp("Multiply integer (8-bit) samples by this factor; by default they are divided by 255, so pixels land in [0, 1]. Float samples are used as they are.",
+                               valueName: "factor"))
+    var pixelScale: Float?
+
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let pixelScale, !(pixelScale.isFinite && pixelScale > 0) { throw ValidationError("--pixel-scale must be a positive number") }
+    }
+
+    /// The samples, limited, with `--labels` attached. `--limit` applies to the labels too, so a named
+    /// set's labels can score a prefix of other data.
+    func load() throws(DatasetError) -> Dataset {
+        var set = try DatasetLoader.load(data)
+        if let limit { set = set.prefix(limit) }
+        if let labels {
+            var y = try DatasetLoader.loadLabels(labels)
+            if let limit, y.count > limit { y = Array(y[0..<limit]) }
+            set = try set.withLabels(y)
+        }
+        return set
+    }
+}

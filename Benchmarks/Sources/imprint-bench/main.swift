@@ -8,6 +8,8 @@ import Foundation
 import ModelImport
 import NetworkModel
 import Plan
+import DeviceSimulation
+import Verifier
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -106,19 +108,53 @@ let modelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/models/fmnist_cnn_k2.h5")
 let cnn = try ModelLoader.load(modelPath)
 let test = try DatasetLoader.load("fashion-mnist")
-let engine = try InferenceEngine(network: cnn)
-let input = cnn.inputs[0]
-var correct = 0
-let tInfer = try seconds {
+
+/// Top-1 accuracy of `network` on the test set with a matrix-product provider (nil: exact digital).
+func accuracy(_ network: Network, provider: (any MatrixProductProvider)?) throws -> Double {
+    let engine = try InferenceEngine(network: network, provider: provider)
+    let input = network.inputs[0]
+    var correct = 0
     try engine.forEachBatch(samples: test.count, batchSize: 256, input: { range in
         try Tensor(shape: [range.count] + input.shape,
-                   data: test.batch(range, inputShape: input.shape, channelsLast: true, pixelScale: nil))
+                   data: test.batch(range, inputShape: input.shape, channelsLast: input.sourceLayout == .nhwc, pixelScale: nil))
     }, body: { range, y in
         for (k, i) in range.enumerated() {
             let row = y.data[(k * 10)..<(k * 10 + 10)]
             if row.firstIndex(of: row.max()!)! - row.startIndex == test.labels![i] { correct += 1 }
         }
     })
+    return Double(correct) / Double(test.count)
 }
+
+var digital = 0.0
+let tInfer = try seconds { digital = try accuracy(cnn, provider: nil) }
 print(String(format: "infer fmnist_cnn_k2.h5 on 10,000 images: %.2f s (%.0f images/s), accuracy %.2f %%",
-             tInfer, Double(test.count) / tInfer, Double(correct) / 100))
+             tInfer, Double(test.count) / tInfer, digital * 100))
+
+// 3. Verify (issue 4): one (trial, time point) evaluation of the same model on the same images, as a
+//    ratio to digital inference, and sampling a hardware instance of the ResNet-50-sized plan.
+let threads = ProcessInfo.processInfo.activeProcessorCount
+let cnnPlan = try PlanCompiler.compile(cnn, device: .pcm, options: CompileOptions(),
+                                       source: SourceModel(fileName: "fmnist_cnn_k2.h5", sha256: ""), toolVersion: "bench")
+let nodes = try LayerMatrices.nodeIndices(of: cnnPlan)
+let simulator = DeviceSimulator(spec: .pcm, devicesPerConductance: 1)
+let chip = HardwareInstance(plan: cnnPlan, simulator: simulator, seed: 0, trial: 0, threads: threads)
+var analog = 0.0
+let tEvaluate = try seconds {
+    let read = chip.read(plan: cnnPlan, simulator: simulator, times_s: [86_400], timeIndex: 0, readNoise: .frozen)
+    let provider = AnalogMatrixProducts(network: cnnPlan.network,
+                                        mapped: LayerMatrices.weights(plan: cnnPlan, nodes: nodes, conductances_uS: read.g_uS))
+    analog = try accuracy(cnnPlan.network, provider: provider)
+}
+print(String(format: "verify, one (trial, time) evaluation (pcm, 1 day, frozen read noise): %.2f s = %.2f × infer, accuracy %.2f %%",
+             tEvaluate, tEvaluate / tInfer, analog * 100))
+
+let bigPlan = try PlanCompiler.compile(network, device: .pcm, options: CompileOptions(),
+                                       source: SourceModel(fileName: "resnet50-sized", sha256: ""), toolVersion: "bench")
+var bigChip: HardwareInstance!
+let tSample = seconds { bigChip = HardwareInstance(plan: bigPlan, simulator: simulator, seed: 0, trial: 0, threads: threads) }
+let tRead = seconds {
+    _ = bigChip.read(plan: bigPlan, simulator: simulator, times_s: [86_400], timeIndex: 0, readNoise: .frozen)
+}
+print(String(format: "verify, sampling a hardware instance of the ResNet-50-sized plan (%d M devices): programming %.2f s (%.2f × the 2 s target), reading at 1 day %.2f s",
+             bigPlan.deviceCount / 1_000_000, tSample, tSample / 2, tRead))

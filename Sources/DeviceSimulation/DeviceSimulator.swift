@@ -14,7 +14,7 @@ public enum RRAMMode: String, Sendable, Hashable, CaseIterable {
 /// so the per-device loops see only concrete types.
 public struct DeviceSimulator: Sendable {
     public let spec: DeviceSpec
-    public let rules: DeviceRules
+    public let rules: TargetRules
     public let rramMode: RRAMMode
     public let stuck: StuckDevices
     @usableFromInline let engine: Engine
@@ -31,7 +31,7 @@ public struct DeviceSimulator: Sendable {
     ///   - stuckRates: overrides the spec's rates (`--stuck-rate`).
     public init(spec: DeviceSpec, devicesPerConductance: Int, rramMode: RRAMMode = .pulseLevel, stuckRates: StuckRates? = nil) {
         self.spec = spec
-        rules = DeviceRules(spec: spec, devicesPerConductance: devicesPerConductance)
+        rules = TargetRules(device: spec, devicesPerConductance: devicesPerConductance)
         self.rramMode = rramMode
         stuck = StuckDevices(rates: stuckRates ?? spec.stuck, rules: rules)
         switch spec.model {

@@ -1,43 +1,5 @@
 import Devices
 
-/// Per-device target conventions (the same as `Plan.TargetRules`, restated here because the device
-/// layer sits below the plan layer): a conductance of N parallel devices puts G/N on each, so a
-/// device ranges over [g_min/N, g_max/N] and is verified into the spec's window on its own.
-public struct DeviceRules: Sendable, Hashable {
-    public var gMin_uS: Double
-    public var gMax_uS: Double
-    public var window: AcceptanceWindow
-    public var belowGMin: BelowGMinAction
-
-    public init(spec: DeviceSpec, devicesPerConductance: Int) {
-        let n = Double(max(devicesPerConductance, 1))
-        self.init(gMin_uS: spec.gMin_uS / n, gMax_uS: spec.gMax_uS / n, window: spec.acceptance,
-                  belowGMin: spec.programVerify.belowGMin)
-    }
-
-    public init(gMin_uS: Double, gMax_uS: Double, window: AcceptanceWindow, belowGMin: BelowGMinAction) {
-        self.gMin_uS = gMin_uS
-        self.gMax_uS = gMax_uS
-        self.window = window
-        self.belowGMin = belowGMin
-    }
-
-    /// Float rounding of g_min/N must not turn an idle device into a verify target (as `TargetRules`).
-    @inlinable public var forceTolerance_uS: Double { 1e-6 * max(abs(gMax_uS), 1) }
-
-    /// A target at or below the device g_min is driven down rather than verified into a window.
-    @inlinable public func isForced(target_uS: Double) -> Bool {
-        belowGMin != .programToGMin && target_uS <= gMin_uS + forceTolerance_uS
-    }
-
-    /// The accepted interval of a verify read (forced: anything from 0 up to g_min).
-    @inlinable public func acceptanceBounds_uS(target_uS: Double) -> ClosedRange<Double> {
-        if isForced(target_uS: target_uS) { return 0...max(gMin_uS, 0) }
-        let b = window.bounds_uS(target_uS: target_uS)
-        return max(b.lowerBound, 0)...max(b.upperBound, 0)
-    }
-}
-
 /// Why a device ignores programming, if it does.
 public enum StuckState: UInt8, Sendable, Hashable {
     case none = 0, atGMin, atGMax, random

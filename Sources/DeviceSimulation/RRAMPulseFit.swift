@@ -27,7 +27,7 @@ public enum RRAMPulseFit {
         guard case .rram(var m) = spec.model else { preconditionFailure("not an RRAM spec") }
         if let p = pulseModel { m.pulse = p }
         let sim = RRAMPulseSimulation(model: m.pulse, schedule: spec.programVerify,
-                                      rules: DeviceRules(spec: spec, devicesPerConductance: spec.devicesPerConductance))
+                                      rules: TargetRules(device: spec, devicesPerConductance: spec.devicesPerConductance))
         let key = TileKey(seed: seed, trial: 0, tile: 0)
         var sum = 0.0, sum2 = 0.0, ok = 0, pulses = 0, most = 0
         for d in 0..<devices {

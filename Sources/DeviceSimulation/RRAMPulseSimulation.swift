@@ -21,10 +21,10 @@ import Devices
 public struct RRAMPulseSimulation: Sendable {
     public let model: RRAMPulseModel
     public let schedule: ProgramVerify
-    public let rules: DeviceRules
+    public let rules: TargetRules
     @usableFromInline let verifySigma_uS: Double
 
-    public init(model: RRAMPulseModel, schedule: ProgramVerify, rules: DeviceRules) {
+    public init(model: RRAMPulseModel, schedule: ProgramVerify, rules: TargetRules) {
         self.model = model
         self.schedule = schedule
         self.rules = rules

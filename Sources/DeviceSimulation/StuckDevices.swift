@@ -7,9 +7,9 @@ import Devices
 /// stuck value happens to lie inside the target's window (a stuck-OFF device of a zero weight).
 public struct StuckDevices: Sendable {
     public let rates: StuckRates
-    public let rules: DeviceRules
+    public let rules: TargetRules
 
-    public init(rates: StuckRates, rules: DeviceRules) {
+    public init(rates: StuckRates, rules: TargetRules) {
         self.rates = rates
         self.rules = rules
     }

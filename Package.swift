@@ -23,16 +23,17 @@ let package = Package(
         .target(name: "CONNX", dependencies: ["CProtobufC"]),
         // protoc-c output for formats/plan.proto (committed; `make protos` regenerates it).
         .target(name: "CPlan", dependencies: ["CProtobufC"]),
+        .target(name: "ProtobufCSupport", dependencies: ["CProtobufC"]),
 
         .target(name: "NetworkModel"),
         .target(name: "FileSupport"),
         .target(name: "HDF5Support", dependencies: ["CHDF5"]),
         .target(name: "ModelImport", dependencies: [
-            "NetworkModel", "HDF5Support", "CONNX", "CProtobufC",
+            "NetworkModel", "HDF5Support", "CONNX", "CProtobufC", "ProtobufCSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
-        .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "FileSupport", "HDF5Support"]),
+        .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "ProtobufCSupport", "FileSupport", "HDF5Support"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices"]),

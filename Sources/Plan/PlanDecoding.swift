@@ -2,6 +2,7 @@ internal import CPlan
 import Devices
 import Foundation
 import NetworkModel
+import ProtobufCSupport
 
 // protobuf-c messages → Swift values. Every pointer and `n_*` count is touched in this file only,
 // and everything is copied out before the C message is freed. Structural checks happen here
@@ -43,7 +44,7 @@ enum PlanDecoding {
                     return .success(.tile(try decodeTile(t.pointee)))
                 case IMPRINT__PLAN__PLAN_RECORD__RECORD_FOOTER:
                     guard let f = m.footer?.pointee else { throw DecodeFailure("the footer record is empty") }
-                    return .success(.footer(tileCount: f.tile_count, deviceCount: f.device_count, sha256: binary(f.sha256)))
+                    return .success(.footer(tileCount: f.tile_count, deviceCount: f.device_count, sha256: cBytes(f.sha256)))
                 default:
                     throw DecodeFailure("the record holds no header, tile or footer")
                 }
@@ -65,7 +66,7 @@ enum PlanDecoding {
             do { device = try DeviceSpec.decode(Data(json.utf8), file: "the plan's device spec") } catch {
                 throw DecodeFailure("the embedded device spec is invalid: \(error.description.replacingOccurrences(of: "\n", with: "; "))")
             }
-            let roles = try messages(h.slots, h.n_slots).map { (s) throws(DecodeFailure) -> DeviceSlot in
+            let roles = try cMessages(h.slots, h.n_slots).map { (s) throws(DecodeFailure) -> DeviceSlot in
                 let polarity: Polarity
                 switch s.polarity.rawValue {
                 case 1: polarity = .pos
@@ -76,7 +77,7 @@ enum PlanDecoding {
                 return DeviceSlot(polarity: polarity, significance: s.significance, replica: try index(s.replica, "slot replica"))
             }
             let network = try decodeGraph(g)
-            let layers = try messages(h.layers, h.n_layers).map { (l) throws(DecodeFailure) -> LayerMapping in
+            let layers = try cMessages(h.layers, h.n_layers).map { (l) throws(DecodeFailure) -> LayerMapping in
                 let start = try index(l.tile_start, "layer tile_start"), end = try index(l.tile_end, "layer tile_end")
                 let name = cString(l.node)
                 guard start <= end else { throw DecodeFailure("layer '\(name)' has tiles [\(start), \(end))") }
@@ -92,7 +93,7 @@ enum PlanDecoding {
                 return LayerMapping(node: name, matrix: matrix, wMax: l.w_max, clippedFraction: l.clipped_fraction,
                                     tiles: start..<end, snapError: l.snap_error)
             }
-            let arrays = try messages(h.arrays, h.n_arrays).map { (a) throws(DecodeFailure) -> ArrayInfo in
+            let arrays = try cMessages(h.arrays, h.n_arrays).map { (a) throws(DecodeFailure) -> ArrayInfo in
                 ArrayInfo(rows: try index(a.rows, "array rows"), columns: try index(a.columns, "array columns"),
                           usedDevices: try index(a.used_devices, "array used_devices"))
             }
@@ -136,7 +137,7 @@ enum PlanDecoding {
     }
 
     private static func decodeGraph(_ g: Imprint__Plan__Graph) throws(DecodeFailure) -> Network {
-        let inputs = try messages(g.inputs, g.n_inputs).map { (i) throws(DecodeFailure) -> NetworkInput in
+        let inputs = try cMessages(g.inputs, g.n_inputs).map { (i) throws(DecodeFailure) -> NetworkInput in
             let shape = try ints(i.shape, i.n_shape, what: "input shape")
             guard let count = Tensor.elementCount(shape), count <= Int(indexLimit) else {
                 throw DecodeFailure("input '\(cString(i.name))' has the shape \(shape)")
@@ -146,18 +147,18 @@ enum PlanDecoding {
             }
             return NetworkInput(name: cString(i.name), shape: shape, sourceLayout: layout)
         }
-        let nodes = try messages(g.nodes, g.n_nodes).map { (n) throws(DecodeFailure) -> Node in
+        let nodes = try cMessages(g.nodes, g.n_nodes).map { (n) throws(DecodeFailure) -> Node in
             var generic = GenericNode(name: cString(n.name), opType: cString(n.op_type), inputs: cStrings(n.inputs, n.n_inputs),
                                       output: cString(n.output))
-            generic.ints = try messages(n.int_attributes, n.n_int_attributes).map { (a) throws(DecodeFailure) in
+            generic.ints = try cMessages(n.int_attributes, n.n_int_attributes).map { (a) throws(DecodeFailure) in
                 (cString(a.name), try ints(a.values, a.n_values, what: "attribute"))
             }
-            generic.floats = messages(n.float_attributes, n.n_float_attributes).map { (cString($0.name), buffer($0.values, $0.n_values)) }
-            generic.tensors = try messages(n.tensors, n.n_tensors).map { (t) throws(DecodeFailure) in (cString(t.name), try tensor(t)) }
+            generic.floats = cMessages(n.float_attributes, n.n_float_attributes).map { (cString($0.name), cBuffer($0.values, $0.n_values)) }
+            generic.tensors = try cMessages(n.tensors, n.n_tensors).map { (t) throws(DecodeFailure) in (cString(t.name), try tensor(t)) }
             return try GraphCodec.node(generic)
         }
         var constants = [String: Tensor]()
-        for t in messages(g.constants, g.n_constants) { constants[cString(t.name)] = try tensor(t) }
+        for t in cMessages(g.constants, g.n_constants) { constants[cString(t.name)] = try tensor(t) }
         do {
             return try Network(name: cString(g.name), inputs: inputs, outputs: cStrings(g.outputs, g.n_outputs),
                                nodes: nodes, constants: constants)
@@ -168,7 +169,7 @@ enum PlanDecoding {
 
     private static func tensor(_ t: Imprint__Plan__NamedTensor) throws(DecodeFailure) -> Tensor {
         let shape = try ints(t.shape, t.n_shape, what: "tensor shape")
-        do { return try Tensor(shape: shape, data: buffer(t.data, t.n_data)) } catch {
+        do { return try Tensor(shape: shape, data: cBuffer(t.data, t.n_data)) } catch {
             throw DecodeFailure("tensor '\(cString(t.name))': \(error)")
         }
     }
@@ -182,7 +183,7 @@ enum PlanDecoding {
         return Tile(layer: try index(t.layer, "tile layer"), group: try index(t.group, "tile group"),
                     rows: rowStart..<rowEnd, columns: colStart..<colEnd, array: try index(t.array, "tile array"),
                     rowOffset: try index(t.row_offset, "tile row_offset"), columnOffset: try index(t.column_offset, "tile column_offset"),
-                    targets_uS: buffer(t.targets_us, t.n_targets_us), weightPerMicrosiemens: buffer(t.weight_per_us, t.n_weight_per_us),
+                    targets_uS: cBuffer(t.targets_us, t.n_targets_us), weightPerMicrosiemens: cBuffer(t.weight_per_us, t.n_weight_per_us),
                     zero_uS: t.zero_us, orderStart: try index(t.order_start, "tile order_start"))
     }
 }
@@ -193,32 +194,12 @@ private func index(_ v: UInt64, _ what: String) throws(DecodeFailure) -> Int {
 }
 
 private func ints(_ p: UnsafeMutablePointer<Int64>?, _ n: Int, what: String) throws(DecodeFailure) -> [Int] {
-    let values = buffer(p, n)
+    let values = cBuffer(p, n)
     guard values.allSatisfy({ abs($0) <= attributeLimit }) else { throw DecodeFailure("a \(what) holds a value beyond ±2^24") }
     return values.map { Int($0) }
 }
 
-private func cString(_ p: UnsafeMutablePointer<CChar>?) -> String {
-    guard let p else { return "" }
-    return String(cString: p)
-}
 
-private func cStrings(_ p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ n: Int) -> [String] {
-    guard let p, n > 0 else { return [] }
-    return UnsafeBufferPointer(start: p, count: n).map { cString($0) }
-}
 
-private func buffer<T>(_ p: UnsafeMutablePointer<T>?, _ n: Int) -> [T] {
-    guard let p, n > 0 else { return [] }
-    return Array(UnsafeBufferPointer(start: p, count: n))
-}
 
-private func messages<T>(_ p: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ n: Int) -> [T] {
-    guard let p, n > 0 else { return [] }
-    return UnsafeBufferPointer(start: p, count: n).compactMap { $0?.pointee }
-}
 
-private func binary(_ b: ProtobufCBinaryData) -> [UInt8] {
-    guard let data = b.data, b.len > 0 else { return [] }
-    return Array(UnsafeBufferPointer(start: data, count: b.len))
-}

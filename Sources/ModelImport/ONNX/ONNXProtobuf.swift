@@ -1,5 +1,6 @@
 import CONNX
 import Foundation
+import ProtobufCSupport
 
 // Swift mirrors of the protobuf-c structs. The whole model is copied out of C memory right after
 // unpacking so that every pointer and `n_*` count is touched in this one file, and the C message
@@ -91,7 +92,7 @@ extension ONNXModel {
     init(_ m: Onnx__ModelProto) {
         irVersion = m.has_ir_version != 0 ? m.ir_version : 0
         var opsets = [String: Int64]()
-        for set in cArray(m.opset_import, m.n_opset_import) {
+        for set in cMessages(m.opset_import, m.n_opset_import) {
             let domain = cString(set.domain)
             opsets[domain] = set.has_version != 0 ? set.version : 1
         }
@@ -104,10 +105,10 @@ extension ONNXModel {
 extension ONNXGraph {
     init(_ g: Onnx__GraphProto) {
         name = cString(g.name)
-        nodes = cArray(g.node, g.n_node).map(ONNXNode.init)
-        initializers = cArray(g.initializer, g.n_initializer).map(ONNXTensorProto.init)
-        inputs = cArray(g.input, g.n_input).map(ONNXValueInfo.init)
-        outputs = cArray(g.output, g.n_output).map(ONNXValueInfo.init)
+        nodes = cMessages(g.node, g.n_node).map(ONNXNode.init)
+        initializers = cMessages(g.initializer, g.n_initializer).map(ONNXTensorProto.init)
+        inputs = cMessages(g.input, g.n_input).map(ONNXValueInfo.init)
+        outputs = cMessages(g.output, g.n_output).map(ONNXValueInfo.init)
     }
 }
 
@@ -119,7 +120,7 @@ extension ONNXNode {
         inputs = cStrings(n.input, n.n_input)
         outputs = cStrings(n.output, n.n_output)
         var attributes = [String: ONNXAttribute]()
-        for a in cArray(n.attribute, n.n_attribute) {
+        for a in cMessages(n.attribute, n.n_attribute) {
             let attribute = ONNXAttribute(a)
             attributes[attribute.name] = attribute
         }
@@ -170,7 +171,7 @@ extension ONNXTensorProto {
         stringCount = t.n_string_data
         isExternal = t.has_data_location != 0 && t.data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL
         var external = [String: String]()
-        for entry in cArray(t.external_data, t.n_external_data) {
+        for entry in cMessages(t.external_data, t.n_external_data) {
             external[cString(entry.key)] = cString(entry.value)
         }
         externalData = external
@@ -187,7 +188,7 @@ extension ONNXValueInfo {
               let tensor = type.tensor_type?.pointee else { return }
         elemType = tensor.has_elem_type != 0 ? tensor.elem_type : nil
         guard let shapeProto = tensor.shape?.pointee else { return }
-        shape = cArray(shapeProto.dim, shapeProto.n_dim).map { d -> ONNXDim in
+        shape = cMessages(shapeProto.dim, shapeProto.n_dim).map { d -> ONNXDim in
             switch d.value_case {
             case ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE: return .value(d.dim_value)
             case ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM: return .param(cString(d.dim_param))
@@ -197,30 +198,6 @@ extension ONNXValueInfo {
     }
 }
 
-// MARK: - Pointer helpers: nil pointers with non-zero counts read as empty, never dereferenced.
-
-private func cString(_ p: UnsafeMutablePointer<CChar>?) -> String {
-    guard let p else { return "" }
-    return String(cString: p)
-}
-
-private func cStrings(_ p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ n: Int) -> [String] {
-    guard let p, n > 0 else { return [] }
-    return UnsafeBufferPointer(start: p, count: n).map { cString($0) }
-}
-
-private func cBuffer<T>(_ p: UnsafeMutablePointer<T>?, _ n: Int) -> [T] {
-    guard let p, n > 0 else { return [] }
-    return Array(UnsafeBufferPointer(start: p, count: n))
-}
-
-/// The messages behind an array of message pointers, skipping null entries.
-private func cArray<T>(_ p: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ n: Int) -> [T] {
-    guard let p, n > 0 else { return [] }
-    return UnsafeBufferPointer(start: p, count: n).compactMap { $0?.pointee }
-}
-
 private func bytesToString(_ b: ProtobufCBinaryData) -> String {
-    guard let data = b.data, b.len > 0 else { return "" }
-    return String(decoding: UnsafeBufferPointer(start: data, count: b.len), as: UTF8.self)
+    String(decoding: cBytes(b), as: UTF8.self)
 }

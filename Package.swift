@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices"]),
-        .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan"]),
+        .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan", "FileSupport"]),
         .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Plan", "Devices", "DeviceSimulation", "Datasets", "CBLAS"]),
         .target(name: "ImprintCLI", dependencies: [
             "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler", "Verifier",

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import Plan
 
@@ -92,15 +93,3 @@ extension Double {
     }
 }
 
-extension Int {
-    /// Thousands separated, independent of locale ("1,234,567").
-    var grouped: String {
-        let digits = String(magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return self < 0 ? "-" + out : out
-    }
-}

@@ -25,16 +25,8 @@ enum Terminal {
     static var standardErrorIsTerminal: Bool { isatty(2) != 0 }
 }
 
-/// Formats integers with thousands separators, independent of locale ("1,234,567").
-func grouped(_ n: Int) -> String {
-    let s = String(n.magnitude)
-    var out = ""
-    for (i, c) in s.enumerated() {
-        if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return n < 0 ? "-" + out : out
-}
+/// Thousands separated ("1,234,567"); see `Int.grouped`.
+func grouped(_ n: Int) -> String { n.grouped }
 
 func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
 

@@ -29,21 +29,21 @@ struct MappingGeometry: Sendable {
 
     init(device: DeviceSpec, options o: CompileOptions) throws(CompileError) {
         guard o.tileRows > 0, o.tileColumns > 0 else {
-            throw .invalidOption(option: "--tile", detail: "rows and columns must be positive (got \(o.tileRows)x\(o.tileColumns))")
+            throw .invalidOption(option: "tile size", detail: "rows and columns must be positive (got \(o.tileRows)x\(o.tileColumns))")
         }
         let n = o.devicesPerConductance ?? device.devicesPerConductance
         guard n >= 1 else {
-            throw .invalidOption(option: "--devices-per-conductance", detail: "must be at least 1 (got \(n))")
+            throw .invalidOption(option: "devices per conductance", detail: "must be at least 1 (got \(n))")
         }
         switch o.clip {
         case .max: break
         case .percentile(let p):
             guard p.isFinite, p > 0, p <= 100 else {
-                throw .invalidOption(option: "--clip", detail: "percentile must lie in (0, 100] (got \(p))")
+                throw .invalidOption(option: "clip", detail: "percentile must lie in (0, 100] (got \(p))")
             }
         case .sigma(let k):
             guard k.isFinite, k > 0 else {
-                throw .invalidOption(option: "--clip", detail: "sigma multiple must be positive (got \(k))")
+                throw .invalidOption(option: "clip", detail: "sigma multiple must be positive (got \(k))")
             }
         }
         guard device.gMin_uS.isFinite, device.gMax_uS.isFinite, device.gMin_uS >= 0, device.gMax_uS > device.gMin_uS else {
@@ -63,7 +63,7 @@ struct MappingGeometry: Sendable {
             fullScale_uS = range_uS / 2
         case .dual(let f):
             guard f.isFinite, f > 1 else {
-                throw .invalidOption(option: "--significance", detail: "the MSP factor must be greater than 1 (got \(f))")
+                throw .invalidOption(option: "significance", detail: "the MSP factor must be greater than 1 (got \(f))")
             }
             conductances = [pos(f), neg(f), pos(1), neg(1)]
             significance = f
@@ -82,7 +82,7 @@ struct MappingGeometry: Sendable {
         arrayRows = o.arrayRows ?? o.tileRows
         arrayColumns = o.arrayColumns ?? tileDeviceColumns
         guard arrayRows > 0, arrayColumns > 0 else {
-            throw .invalidOption(option: "--array", detail: "rows and columns must be positive (got \(arrayRows)x\(arrayColumns))")
+            throw .invalidOption(option: "array size", detail: "rows and columns must be positive (got \(arrayRows)x\(arrayColumns))")
         }
         guard !arrayRows.multipliedReportingOverflow(by: arrayColumns).overflow else {
             throw .sizeOverflow("an array of \(arrayRows) × \(arrayColumns) devices")

@@ -15,6 +15,15 @@ public enum PlanCompiler {
 
         let names = Set(network.nodes.map(\.name))
         for name in options.keepDigital where !names.contains(name) { throw .unknownLayer(name) }
+        // A kept-digital name must change something: a matrix product, or a batch norm not to fold.
+        func keepable(_ node: Node) -> Bool {
+            if node.operation.isMatrixProduct { return true }
+            if options.foldBatchNorm, case .batchNorm = node.operation { return true }
+            return false
+        }
+        if let node = network.nodes.first(where: { options.keepDigital.contains($0.name) && !keepable($0) }) {
+            throw .notACrossbarLayer(node: node.name, kind: node.operation.kindName)
+        }
         let keep = Set(options.keepDigital)
 
         let compiled = options.foldBatchNorm ? try BatchNormFolding.fold(network, keepDigital: keep) : network

@@ -48,6 +48,20 @@ public enum DatasetLoader {
         return try Dataset(source: "fashion-mnist:\(split.rawValue)", samples: x, labels: ints)
     }
 
+    /// The named set holding the training split of `spec` when `spec` names a set imprint knows
+    /// (every spelling of Fashion-MNIST → `fashion-mnist:train`), else nil: files have no known split.
+    public static func trainingSplit(of spec: String) -> String? {
+        namedSplit(spec) == nil ? nil : "fashion-mnist:train"
+    }
+
+    /// The file a data spec reads (`file.h5` of `file.h5:/images`), or nil for a named set, so a
+    /// caller can tell a missing file from a malformed one before loading.
+    public static func filePath(of spec: String) -> String? {
+        if namedSplit(spec) != nil { return nil }
+        if let r = spec.range(of: ".h5:") ?? spec.range(of: ".hdf5:") { return String(spec[..<r.upperBound].dropLast()) }
+        return spec
+    }
+
     static func namedSplit(_ spec: String) -> Split? {
         switch spec.lowercased() {
         case "fashion-mnist", "fashion-mnist:test", "fashionmnist": return .test

@@ -107,7 +107,7 @@ public struct Verifier: Sendable {
         let input = plan.network.inputs[0]
         try data.checkFits(inputShape: input.shape, inputName: input.name)
         guard let labels = data.labels else {
-            throw VerifierError("\(data.source): verify needs labels to measure accuracy; give --labels")
+            throw VerifierError("\(data.source): the data set has no labels, and verification needs them to measure accuracy")
         }
         let outputs = (plan.network.sampleShape(of: plan.network.outputs[0]) ?? []).reduce(1, *)
         if let bad = labels.first(where: { $0 < 0 || $0 >= outputs }) {
@@ -124,7 +124,7 @@ public struct Verifier: Sendable {
         let adabs = o.compensations.contains(.adabs) ? AdaBS(plan: plan, nodes: nodes) : nil
         if adabs != nil {
             guard let calibration, calibration.count > 0 else {
-                throw VerifierError("adabs needs calibration data (--calibration)")
+                throw VerifierError("adabs needs calibration samples, and none were given")
             }
             let input = plan.network.inputs[0]
             try calibration.checkFits(inputShape: input.shape, inputName: input.name)

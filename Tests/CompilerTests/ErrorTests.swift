@@ -10,6 +10,7 @@ func caseName(_ e: CompileError) -> String {
     case .invalidOption(let o, _): return "option \(o)"
     case .invalidDevice: return "device"
     case .unknownLayer(let n): return "unknown \(n)"
+    case .notACrossbarLayer(let n, _): return "not crossbar \(n)"
     case .tileLargerThanArray(let l, _, _, _, _): return "tile>array \(l)"
     case .nothingToMap: return "nothing"
     case .sizeOverflow: return "overflow"
@@ -18,17 +19,17 @@ func caseName(_ e: CompileError) -> String {
 }
 
 let badOptions: [(String, @Sendable (inout CompileOptions) -> Void)] = [
-    ("option --tile", { $0.tileRows = 0 }),
-    ("option --tile", { $0.tileColumns = -3 }),
-    ("option --clip", { $0.clip = .percentile(0) }),
-    ("option --clip", { $0.clip = .percentile(100.5) }),
-    ("option --clip", { $0.clip = .percentile(.nan) }),
-    ("option --clip", { $0.clip = .sigma(0) }),
-    ("option --clip", { $0.clip = .sigma(-1) }),
-    ("option --significance", { $0.pairs = .dual(significance: 1) }),
-    ("option --significance", { $0.pairs = .dual(significance: 0.5) }),
-    ("option --devices-per-conductance", { $0.devicesPerConductance = 0 }),
-    ("option --array", { $0.arrayRows = 0 }),
+    ("option tile size", { $0.tileRows = 0 }),
+    ("option tile size", { $0.tileColumns = -3 }),
+    ("option clip", { $0.clip = .percentile(0) }),
+    ("option clip", { $0.clip = .percentile(100.5) }),
+    ("option clip", { $0.clip = .percentile(.nan) }),
+    ("option clip", { $0.clip = .sigma(0) }),
+    ("option clip", { $0.clip = .sigma(-1) }),
+    ("option significance", { $0.pairs = .dual(significance: 1) }),
+    ("option significance", { $0.pairs = .dual(significance: 0.5) }),
+    ("option devices per conductance", { $0.devicesPerConductance = 0 }),
+    ("option array size", { $0.arrayRows = 0 }),
     ("tile>array fc", { $0.arrayRows = 100 }),            // 256-row tile of a 300-row matrix
     ("tile>array fc", { $0.arrayColumns = 511 }),         // 256 columns × 2 devices
     ("unknown nope", { $0.keepDigital = ["nope"] }),

@@ -15,7 +15,7 @@ public enum KerasHDF5Importer {
             guard let text = try h5.attribute("model_config")?.stringList?.first else {
                 if try h5.hasAttribute("layer_names") || h5.kind(of: "/layers") == .group {
                     throw ImportError(.unsupported, file: file,
-                                      "the file holds only weights (written by save_weights); the model architecture is missing: save the model with model.save(), or give the architecture with --architecture")
+                                      "the file holds only weights (written by save_weights); the model architecture is missing: save the model with model.save(), or load the weights with their architecture (a .keras archive or config.json)")
                 }
                 throw ImportError(.malformed, file: file, "not a Keras model file: there is no 'model_config' attribute")
             }

@@ -76,7 +76,7 @@ public struct ArraySelection: Sendable, Equatable {
 
     public init(parsing text: String) throws(PlanFileError) {
         func bad(_ why: String) -> PlanFileError {
-            PlanFileError(file: "--arrays \(text)", .invalidRequest("\(why); write array indices and ranges like 0,2,5-7"))
+            PlanFileError(file: "array selection '\(text)'", .invalidRequest("\(why); write array indices and ranges like 0,2,5-7"))
         }
         var ranges = [ClosedRange<Int>]()
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
@@ -96,7 +96,7 @@ public struct ArraySelection: Sendable, Equatable {
     /// Refuses indices the plan does not have, rather than silently emitting nothing for them.
     func check(arrayCount: Int, file: String) throws(PlanFileError) {
         if let r = ranges.first(where: { $0.upperBound >= arrayCount }) {
-            throw PlanFileError(file: file, .invalidRequest("--arrays asks for array \(r.upperBound), but the plan has \(arrayCount) arrays (0-\(arrayCount - 1))"))
+            throw PlanFileError(file: file, .invalidRequest("the array selection asks for array \(r.upperBound), but the plan has \(arrayCount) arrays (0-\(arrayCount - 1))"))
         }
     }
 }

@@ -3,9 +3,10 @@ import Foundation
 import Plan
 
 /// What `imprint compile` prints after writing a plan and `imprint inspect PLAN` prints for one:
-/// everything here is computed from the plan alone.
-public struct PlanSummary: Sendable, Equatable, Codable {
-    public struct Layer: Sendable, Equatable, Codable {
+/// everything here is computed from the plan alone, except `output`, where the plan was just written.
+/// It is also the document `--json` prints (keys as in `CodingKeys`, the tester CSV's unit spellings).
+public struct PlanSummary: Sendable, Equatable, Encodable {
+    public struct Layer: Sendable, Equatable, Encodable {
         public var name: String
         public var kind: String
         public var rows: Int
@@ -19,13 +20,33 @@ public struct PlanSummary: Sendable, Equatable, Codable {
         public var weightPerMicrosiemensMin: Float
         public var weightPerMicrosiemensMax: Float
         public var clippedFraction: Double
-        public var snapError: Float
+        /// Largest weight change from snapping to the device's levels; nil when targets were not snapped.
+        public var snapError: Float?
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, rows, columns, groups, weights, tiles, devices
+            case wMax = "w_max", weightPerMicrosiemensMin = "weight_per_uS_min", weightPerMicrosiemensMax = "weight_per_uS_max"
+            case clippedFraction = "clipped_fraction", snapError = "snap_error"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name); try c.encode(kind, forKey: .kind)
+            try c.encode(rows, forKey: .rows); try c.encode(columns, forKey: .columns); try c.encode(groups, forKey: .groups)
+            try c.encode(weights, forKey: .weights); try c.encode(tiles, forKey: .tiles); try c.encode(devices, forKey: .devices)
+            try c.encode(wMax, forKey: .wMax)
+            try c.encode(weightPerMicrosiemensMin, forKey: .weightPerMicrosiemensMin)
+            try c.encode(weightPerMicrosiemensMax, forKey: .weightPerMicrosiemensMax)
+            try c.encode(clippedFraction, forKey: .clippedFraction); try c.encode(snapError, forKey: .snapError)
+        }
     }
 
     public var network: String
     public var sourceFile: String
     public var device: String
+    /// "single", "offset" or "dual"; `significance` is the MSP factor F of dual pairs (nil otherwise).
     public var pairs: String
+    public var significance: Double?
     public var devicesPerWeight: Int
     public var layersMapped: Int
     /// Matrix-product layers left to digital computation.
@@ -42,6 +63,27 @@ public struct PlanSummary: Sendable, Equatable, Codable {
     public var layers: [Layer]
     /// Targets were snapped to the device's discrete levels (the snap error is meaningful).
     public var snappedToLevels: Bool
+    /// Where the plan was written, when the summary reports a compile.
+    public var output: String?
+
+    enum CodingKeys: String, CodingKey {
+        case network, sourceFile = "source_file", device, pairs, significance, devicesPerWeight = "devices_per_weight"
+        case layersMapped = "layers_mapped", layersDigital = "layers_digital", weights, devices, tiles, arrays
+        case arrayRows = "array_rows", arrayColumns = "array_columns", utilisation, tester, layers
+        case snappedToLevels = "snapped_to_levels", output
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(network, forKey: .network); try c.encode(sourceFile, forKey: .sourceFile)
+        try c.encode(device, forKey: .device); try c.encode(pairs, forKey: .pairs)
+        try c.encode(significance, forKey: .significance); try c.encode(devicesPerWeight, forKey: .devicesPerWeight)
+        try c.encode(layersMapped, forKey: .layersMapped); try c.encode(layersDigital, forKey: .layersDigital)
+        try c.encode(weights, forKey: .weights); try c.encode(devices, forKey: .devices); try c.encode(tiles, forKey: .tiles)
+        try c.encode(arrays, forKey: .arrays); try c.encode(arrayRows, forKey: .arrayRows); try c.encode(arrayColumns, forKey: .arrayColumns)
+        try c.encode(utilisation, forKey: .utilisation); try c.encode(tester, forKey: .tester); try c.encode(layers, forKey: .layers)
+        try c.encode(snappedToLevels, forKey: .snappedToLevels); try c.encode(output, forKey: .output)
+    }
 
     public init(plan: Plan, readTime_s: Double = TesterTimeEstimate.defaultReadTime_s) {
         let slots = plan.roles.count
@@ -51,11 +93,12 @@ public struct PlanSummary: Sendable, Equatable, Codable {
         switch plan.options.pairs {
         case .single: pairs = "single"
         case .offset: pairs = "offset"
-        case .dual(let f): pairs = "dual (F = \(f.formatted6))"
+        case .dual(let f): pairs = "dual"; significance = f
         }
         devicesPerWeight = slots
         let kinds = Dictionary(plan.network.nodes.map { ($0.name, $0.operation.kindName) }, uniquingKeysWith: { a, _ in a })
-        snappedToLevels = plan.device.levels_uS != nil && plan.options.snapToLevels
+        let snapped = plan.device.levels_uS != nil && plan.options.snapToLevels
+        snappedToLevels = snapped
         layers = plan.layers.map { l in
             let tiles = plan.tiles[l.tiles]
             var kLo = Float.infinity, kHi: Float = 0
@@ -64,7 +107,7 @@ public struct PlanSummary: Sendable, Equatable, Codable {
                          groups: l.matrix.groups, weights: l.matrix.weightCount, tiles: l.tiles.count,
                          devices: l.matrix.weightCount * slots, wMax: l.wMax,
                          weightPerMicrosiemensMin: kLo.isFinite ? kLo : 0, weightPerMicrosiemensMax: kHi,
-                         clippedFraction: l.clippedFraction, snapError: l.snapError)
+                         clippedFraction: l.clippedFraction, snapError: snapped ? l.snapError : nil)
         }
         layersMapped = layers.count
         let mapped = Set(plan.layers.map(\.node))

@@ -2,4 +2,4 @@ import Engine
 import ImprintCLI
 
 BLASKernels.reexecWithFasterKernelsIfNeeded()
-ImprintCommand.main()
+ImprintCommand.runAsMain()

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import Testing
 import Devices
@@ -68,8 +69,13 @@ func committedModelsCompile(model: String, device: String) throws {
     let width = lines[header].count
     for row in lines[(header + 1)...] { #expect(row.count == width) }
 
-    let json = try JSONSerialization.jsonObject(with: Data(summary.renderJSON().utf8)) as? [String: Any]
+    let json = try JSONSerialization.jsonObject(with: Data(try JSONDocument.text(summary).utf8)) as? [String: Any]
     #expect(json?["devices"] as? Int == summary.devices)
+    // The tester CSV's unit spelling, and every key present (null where it does not apply).
+    let layer = (json?["layers"] as? [[String: Any]])?.first
+    #expect(layer?["weight_per_uS_min"] is Double && layer?["weight_per_uS_max"] is Double)
+    #expect(layer.map { $0.keys.contains("snap_error") } == true)
+    #expect(json?["output"] is NSNull && json?["significance"] is NSNull)
     #expect((json?["layers"] as? [Any])?.count == summary.layersMapped)
     #expect(json?["tester"] != nil)
 }

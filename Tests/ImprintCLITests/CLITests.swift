@@ -119,3 +119,13 @@ func writeFloat32NPY(_ values: [Float], shape: [Int], to url: URL) throws {
     for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
     try Data(bytes).write(to: url)
 }
+
+/// The one error style: the first line is `imprint: error: ...`, the only such line; only a usage
+/// error (64) may add ArgumentParser's usage hint below it.
+func expectOneError(_ r: CommandRunner.Output, sourceLocation: SourceLocation = #_sourceLocation) {
+    let lines = r.stderr.split(separator: "\n")
+    #expect(lines.first?.hasPrefix("imprint: error: ") == true, "\(r.stderr)", sourceLocation: sourceLocation)
+    #expect(lines.filter { $0.contains("imprint: error:") }.count == 1, "\(r.stderr)", sourceLocation: sourceLocation)
+    if r.status != 64 { #expect(lines.count == 1, "\(r.stderr)", sourceLocation: sourceLocation) }
+    #expect(!r.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
+}

@@ -18,7 +18,7 @@ import TestSupport
         let out = plan.deletingLastPathComponent().appendingPathComponent("r.json")
         let r = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "100", "--trials", "2",
                                        "--times", "1s,1d", "--compensation", "none,gdc,adabs", "--calibration-limit", "64",
-                                       "--periphery", "default", "--threads", "2", "--json", out.path])
+                                       "--periphery", "default", "--threads", "2", "--output", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("Baseline"))
         #expect(r.stdout.contains("gdc") && r.stdout.contains("adabs"))
@@ -29,6 +29,8 @@ import TestSupport
         }
         #expect(doc["samples"] as? Int == 100)
         #expect(doc["device"] as? String == "pcm")
+        #expect(doc["output"] as? String == out.path && doc["report"] is NSNull)
+        #expect(r.stderr.contains("Wrote result (JSON): \(out.path)"))
         let results = try #require(doc["results"] as? [[String: Any]])
         #expect(results.count == 6)
         let periphery = try #require(doc["periphery"] as? [String: Any])
@@ -120,14 +122,13 @@ import TestSupport
     func badInputIsOneLineAndWritesNothing(extra: [String]) throws {
         let plan = try Self.plan.get()
         let out = plan.deletingLastPathComponent().appendingPathComponent("bad-\(UUID().uuidString).json")
-        var args = ["verify", plan.path, "--data", "fashion-mnist", "--limit", "20", "--trials", "1", "--json", out.path]
+        var args = ["verify", plan.path, "--data", "fashion-mnist", "--limit", "20", "--trials", "1", "--output", out.path]
         if extra.first == "--data" { args.removeSubrange(2...3) }
         if extra.first == "--labels" { args.removeSubrange(4...5) }
         let r = try CommandRunner.run(args + extra)
         #expect(r.status != 0)
         #expect(r.stdout.isEmpty)
-        let lines = r.stderr.split(separator: "\n")
-        #expect(lines.count == 1 && lines[0].hasPrefix("imprint: error:"), "\(r.stderr)")
+        expectOneError(r)
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
@@ -138,9 +139,9 @@ import TestSupport
         let bad = plan.deletingLastPathComponent().appendingPathComponent("corrupt.plan")
         try bytes.write(to: bad)
         let out = plan.deletingLastPathComponent().appendingPathComponent("corrupt.json")
-        let r = try CommandRunner.run(["verify", bad.path, "--data", "fashion-mnist", "--limit", "20", "--json", out.path])
-        #expect(r.status != 0)
-        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("imprint: error:"), "\(r.stderr)")
+        let r = try CommandRunner.run(["verify", bad.path, "--data", "fashion-mnist", "--limit", "20", "--output", out.path])
+        #expect(r.status == 65)
+        expectOneError(r)
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 }

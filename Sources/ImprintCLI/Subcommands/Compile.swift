@@ -9,59 +9,72 @@ struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compile a trained network into a programming plan for crossbar arrays.",
         discussion: """
-            Every matrix-product layer (dense; convolutions unrolled to (C_in·K_h·K_w) × C_out) is tiled
-            onto crossbars and every weight mapped to device conductance targets with acceptance windows
-            and the device's program-verify schedule. Biases and the other layers stay digital.
-            Devices: \(DeviceSpec.presetNames.joined(separator: ", ")), or a JSON spec (see `imprint devices`).
+            Every matrix-product layer (dense; convolutions unrolled to (C_in·K_h·K_w) × C_out) is \
+            tiled onto crossbars and every weight mapped to device conductance targets with \
+            acceptance windows and the device's program-verify schedule. Biases and the other \
+            layers stay digital. Devices: \(DeviceSpec.presetNames.joined(separator: ", ")), or a JSON spec \
+            (see `imprint devices`).
 
-            Example:
-              imprint compile examples/models/fmnist_cnn_k2.h5 --device pcm --output cnn.plan
-              imprint compile model.onnx --device rram --pairs dual --significance 3 \\
-                  --clip percentile:99.5 --scale column --keep-digital conv1,fc_out --output model.plan
+            Examples:
+
+              imprint compile examples/models/fmnist_cnn_k2.h5 --device pcm \\
+                  --output cnn.plan
+              imprint compile model.onnx --device rram --pairs dual \\
+                  --significance 3 --clip percentile:99.5 --scale column \\
+                  --keep-digital conv1,fc_out --output model.plan
             """
     )
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: ArgumentHelp("A device preset name or a device spec JSON file.", valueName: "preset|file.json"))
+    @Option(help: ArgumentHelp("A device preset (\(DeviceSpec.presetNames.joined(separator: ", "))) or a device spec JSON file.",
+                               valueName: "preset|file.json"),
+            completion: .presets(DeviceSpec.presetNames, orFilesEndingIn: "json"))
     var device: String
 
-    @Option(help: ArgumentHelp("Where to write the plan (written atomically).", valueName: "file.plan"))
+    @Option(help: ArgumentHelp("Where to write the plan (written atomically).", valueName: "file.plan"),
+            completion: .file(extensions: ["plan"]))
     var output: String
 
-    @Option(help: ArgumentHelp("Weight tile: rows (inputs, word lines) x columns (outputs, bit lines).", valueName: "ROWSxCOLS"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Weight tile: rows (inputs, word lines) x columns (outputs, bit lines), each at most \(CompileArguments.maximumSide).",
+                               valueName: "ROWSxCOLS"))
     var tile: String = "256x256"
 
-    @Option(help: ArgumentHelp("Physical array in devices; default: the footprint of one full tile.", valueName: "ROWSxCOLS"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Physical array in devices; default: the footprint of one full tile.", valueName: "ROWSxCOLS"))
     var array: String?
 
     @Option(help: ArgumentHelp("single (one differential pair), offset (one device, zero point subtracted digitally), or dual (MSP/LSP pairs).",
                                valueName: "mode"))
-    var pairs: String = "single"
+    var pairs: PairsArgument = .single
 
-    @Option(help: ArgumentHelp("Significance factor F of the most-significant pair with --pairs dual (default 3).", valueName: "F"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Significance factor F of the most-significant pair, with --pairs dual only (default 3).", valueName: "F"))
     var significance: Double?
 
-    @Option(help: "Devices wired in parallel per conductance (default: the device spec's).")
+    @Option(parsing: .unconditional, help: "Devices wired in parallel per conductance (default: the device spec's).")
     var devicesPerConductance: Int?
 
     @Option(help: ArgumentHelp("Where w_max is taken: layer, tile, or column (with a digital per-column gain).", valueName: "unit"))
-    var scale: String = "layer"
+    var scale: ScaleMode = .layer
 
     @Option(help: ArgumentHelp("w_max: max |W|, the P-th percentile of |W|, or K standard deviations; weights beyond are clipped.",
-                               valueName: "max|percentile:P|sigma:K"))
+                               valueName: "max|percentile:P|sigma:K"),
+            completion: .list(["max", "percentile:", "sigma:"]))
     var clip: String = "max"
 
-    @Flag(help: "Fold a batch norm that follows a matrix product into its weights.")
+    @Flag(help: "Fold a batch norm that follows a matrix product into its weights (a warning if the model has none).")
     var foldBatchnorm = false
 
-    @Option(help: ArgumentHelp("Layers (node names, as `imprint inspect` lists them) kept off the crossbars.", valueName: "names"))
+    @Option(help: ArgumentHelp("Matrix-product layers (node names, as `imprint inspect` lists them) kept off the crossbars.",
+                               valueName: "names"))
     var keepDigital: String?
 
     @Flag(help: "Do not snap targets to the device's discrete levels.")
     var noSnap = false
 
-    @Flag(help: "Print the summary as JSON.")
+    @Flag(help: "Print the summary as one JSON document on stdout (with the plan's path as \"output\").")
     var json = false
 
     func options() throws -> CompileOptions {
@@ -70,13 +83,10 @@ struct Compile: ParsableCommand {
         if let array { (o.arrayRows, o.arrayColumns) = try CompileArguments.size(array, option: "--array") }
         o.pairs = try CompileArguments.pairs(pairs, significance: significance)
         if let n = devicesPerConductance {
-            guard n >= 1 else { throw ValidationError("--devices-per-conductance must be at least 1") }
+            guard n >= 1 else { throw ValidationError("--devices-per-conductance must be at least 1 (got \(n))") }
             o.devicesPerConductance = n
         }
-        guard let s = ScaleMode(rawValue: scale.lowercased()) else {
-            throw ValidationError("--scale takes layer, tile or column (got '\(scale)')")
-        }
-        o.scale = s
+        o.scale = scale
         o.clip = try CompileArguments.clip(clip)
         o.foldBatchNorm = foldBatchnorm
         o.keepDigital = keepDigital.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
@@ -88,22 +98,24 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let options = try options()
-        try reportingErrors {
-            let network = try model.load()
-            let spec = try DeviceSpec.load(presetOrPath: device)
-            let modelURL = URL(fileURLWithPath: model.model)
-            let source = SourceModel(fileName: modelURL.lastPathComponent,
-                                     sha256: SHA256.hex(try SHA256.hash(fileAt: modelURL)))
-            let plan = try PlanCompiler.compile(network, device: spec, options: options, source: source,
-                                                toolVersion: ImprintVersion.string)
-            try PlanFile.write(plan, to: URL(fileURLWithPath: output))
-            let summary = PlanSummary(plan: plan)
-            if json {
-                print(summary.renderJSON())
-            } else {
-                print(summary.renderText())
-                print("Plan: \(output)")
-            }
+        let network = try model.load()
+        if foldBatchnorm, !network.nodes.contains(where: { $0.operation.kindName == "BatchNorm" }) {
+            Terminal.warning("--fold-batchnorm ignored: \(model.model) has no batch norm")
+        }
+        let spec = try DeviceSpec.load(presetOrPath: device)
+        let modelURL = URL(fileURLWithPath: model.model)
+        let source = SourceModel(fileName: modelURL.lastPathComponent,
+                                 sha256: SHA256.hex(try SHA256.hash(fileAt: modelURL)))
+        let plan = try PlanCompiler.compile(network, device: spec, options: options, source: source,
+                                            toolVersion: ImprintVersion.string)
+        try PlanFile.write(plan, to: URL(fileURLWithPath: output))
+        var summary = PlanSummary(plan: plan)
+        summary.output = output
+        if json {
+            try printDocument(summary)
+        } else {
+            print(summary.renderText(), terminator: "")
+            Terminal.wrote(output, "plan")
         }
     }
 }

@@ -7,42 +7,48 @@ struct Emit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a plan's devices for a tester: one record per device (CSV, JSON Lines, protobuf, HDF5).",
         discussion: """
-            Each record holds the device's address (array, row, col), layer and matrix position,
-            role and significance, target (µS, Ω), acceptance window, force flag, weight per µS,
-            programming order and pulse schedule: the weights can be rebuilt from the file alone.
-            Fields are described in formats/tester-plan.md. CSV, JSONL and proto stream in constant
+            Each record holds the device's address (array, row, col), layer and matrix position, \
+            role and significance, target (µS, Ω), acceptance window, force flag, weight per µS, \
+            programming order and pulse schedule: the weights can be rebuilt from the file alone. \
+            Fields are described in formats/tester-plan.md. CSV, JSONL and proto stream in constant \
             memory; the plan's checksum is verified before the output is put in place.
 
-            Example:
+            Examples:
+
               imprint emit model.plan --format csv --output model.csv
-              imprint emit model.plan --format hdf5 --output model.h5 --arrays 0,2,5-7
+              imprint emit model.plan --format hdf5 --output model.h5 \\
+                  --arrays 0,2,5-7
             """
     )
 
-    @Argument(help: "The plan file written by `imprint compile`.")
+    @Argument(help: ArgumentHelp("The plan file written by `imprint compile`.", valueName: "plan"),
+              completion: .file(extensions: ["plan"]))
     var plan: String
 
-    @Option(help: "Output format: csv, jsonl, proto or hdf5.")
-    var format: String
+    @Option(help: "Output format.")
+    var format: EmitFormat
 
-    @Option(help: "Output file (written atomically).")
+    @Option(help: ArgumentHelp("Output file (written atomically).", valueName: "file"),
+            completion: .file(extensions: ["csv", "jsonl", "pb", "h5"]))
     var output: String
 
-    @Option(help: "Only these arrays, as indices and ranges, e.g. 0,2,5-7.")
+    @Option(help: ArgumentHelp("Only these arrays, as indices and ranges, e.g. 0,2,5-7.", valueName: "list"))
     var arrays: String?
 
-    func validate() throws {
-        guard EmitFormat(rawValue: format) != nil else {
-            throw ValidationError("unknown format '\(format)'; use one of \(EmitFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
+    @Flag(help: "Print what was written (devices, arrays, format, output) as one JSON document on stdout.")
+    var json = false
 
     func run() throws {
-        try reportingErrors {
-            let selection = try arrays.map { (text) throws(PlanFileError) in try ArraySelection(parsing: text) }
-            let summary = try PlanEmitter.emit(planAt: URL(fileURLWithPath: plan), format: EmitFormat(rawValue: format)!,
-                                               to: URL(fileURLWithPath: output), arrays: selection)
-            print("wrote \(grouped(summary.devices)) devices of \(summary.arrays.count) arrays to \(output) (\(format))")
+        try InputFiles.requireReadable(plan)
+        let selection = try arrays.map { (text) throws(PlanFileError) in try ArraySelection(parsing: text) }
+        var summary = try PlanEmitter.emit(planAt: URL(fileURLWithPath: plan), format: format,
+                                           to: URL(fileURLWithPath: output), arrays: selection)
+        summary.output = output
+        if json {
+            try printDocument(summary)
+        } else {
+            print("\(counted(summary.devices, "device")) of \(counted(summary.arrays.count, "array")) (\(format.rawValue))")
+            Terminal.wrote(output, "tester file")
         }
     }
 }

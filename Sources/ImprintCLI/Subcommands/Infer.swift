@@ -10,9 +10,11 @@ struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model digitally (float32) on a data set and report top-1 accuracy.",
         discussion: """
-            Example:
+            Examples:
+
               imprint infer examples/models/fmnist_cnn_k2.h5 --data fashion-mnist
-              imprint infer model.onnx --data images.npy --labels labels.npy --output logits.npy --json
+              imprint infer model.onnx --data x.npy --labels y.npy \\
+                  --output logits.npy --json
             """
     )
 
@@ -20,44 +22,37 @@ struct Infer: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Write the model outputs as float32 .npy of shape [N, outputs].", valueName: "file.npy"))
+    @Option(help: ArgumentHelp("Write the model outputs as float32 .npy of shape [N, outputs] (atomically).", valueName: "file.npy"),
+            completion: .file(extensions: ["npy"]))
     var output: String?
 
-    @Flag(help: "Print the result as JSON.")
+    @Flag(help: "Print the result as one JSON document on stdout.")
     var json = false
 
     func run() throws {
-        try reportingErrors {
-            let network = try model.load()
-            guard network.inputs.count == 1, network.outputs.count == 1 else {
-                throw DatasetError(file: model.model, "infer needs a model with one input and one output; this one has \(network.inputs.count) and \(network.outputs.count)")
-            }
-            let set = try dataOptions.load()
-            let result = try DigitalInference(network: network, threads: dataOptions.threads)
-                .run(set, batchSize: dataOptions.batch, pixelScale: dataOptions.pixelScale, outputFile: output.map { URL(fileURLWithPath: $0) })
-            if json {
-                print(jsonText(JSONValue.Object(pairs: [
-                    ("model", model.model),
-                    ("data", set.source),
-                    ("samples", result.samples),
-                    ("accuracy", result.accuracy),
-                    ("correct", result.correct),
-                    ("outputs", result.outputsPerSample),
-                    ("seconds", result.seconds),
-                    ("output_file", output),
-                ])))
-            } else {
-                print("Model: \(model.model) (\(model.formatName))")
-                print("Data: \(set.source), \(grouped(set.count)) samples of \(shapeText(set.sampleShape))")
-                if let acc = result.accuracy, let correct = result.correct {
-                    print(String(format: "Top-1 accuracy: %.2f %% (%@ / %@)", acc * 100, grouped(correct), grouped(result.samples)))
-                } else {
-                    print("Top-1 accuracy: unknown (no labels; give --labels)")
-                }
-                print(String(format: "Time: %.3f s (%@ samples/s)", result.seconds,
-                             grouped(Int(Double(result.samples) / max(result.seconds, 1e-9)))))
-                if let output { print("Outputs: \(output) (float32 [\(result.samples), \(result.outputsPerSample)])") }
-            }
+        let network = try model.load()
+        guard network.inputs.count == 1, network.outputs.count == 1 else {
+            throw CLIFailure(.dataError, "\(model.model): infer needs a model with one input and one output; this one has \(network.inputs.count) and \(network.outputs.count)")
         }
+        let set = try dataOptions.load()
+        let result = try DigitalInference(network: network, threads: dataOptions.threads)
+            .run(set, batchSize: dataOptions.batch, pixelScale: dataOptions.pixelScale, outputFile: output.map { URL(fileURLWithPath: $0) })
+        let summary = InferenceSummary(model: model.model, data: set.source, samples: result.samples, accuracy: result.accuracy,
+                                       correct: result.correct, outputs: result.outputsPerSample, seconds: result.seconds,
+                                       output: output)
+        if json {
+            try printDocument(summary)
+            return
+        }
+        print("Model: \(model.model) (\(model.formatName))")
+        print("Data: \(set.source), \(counted(set.count, "sample")) of \(shapeText(set.sampleShape))")
+        if let acc = result.accuracy, let correct = result.correct {
+            print(String(format: "Top-1 accuracy: %.2f %% (%@ / %@)", acc * 100, grouped(correct), grouped(result.samples)))
+        } else {
+            print("Top-1 accuracy: unknown (no labels; give --labels)")
+        }
+        print(String(format: "Time: %.3f s (%@ samples/s)", result.seconds,
+                     grouped(Int(Double(result.samples) / max(result.seconds, 1e-9)))))
+        if let output { Terminal.wrote(output, "outputs, float32 [\(result.samples), \(result.outputsPerSample)]") }
     }
 }

@@ -13,98 +13,136 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate programmed chips from a plan and report accuracy over time (Monte Carlo).",
         discussion: """
-            Each trial programs every tile once (programming error, drift exponents, stuck devices), \
-            then reads the chip at each time and runs the data set through the plan's network with the \
-            simulated crossbars. The baseline is the plan's network as compiled (clipped and snapped).
+            Each trial programs every tile once (programming error, drift exponents, stuck \
+            devices), then reads the chip at each time and runs the data set through the plan's \
+            network with the simulated crossbars. The baseline is the plan's network as compiled \
+            (clipped and snapped).
 
-            Example:
-              imprint compile examples/models/fmnist_cnn_k2.h5 --device pcm --output cnn.plan
-              imprint verify cnn.plan --data fashion-mnist --times 1s,1d,1y --trials 3 --compensation none,gdc,adabs --report cnn.html
+            Examples:
+
+              imprint compile examples/models/fmnist_cnn_k2.h5 --device pcm \\
+                  --output cnn.plan
+              imprint verify cnn.plan --data fashion-mnist --times 1s,1d,1y \\
+                  --trials 3 --compensation none,gdc,adabs --report cnn.html
+              imprint verify cnn.plan --data fashion-mnist --json > result.json
             """
     )
 
-    @Argument(help: ArgumentHelp("The programming plan (.plan).", valueName: "plan"))
+    @Argument(help: ArgumentHelp("The programming plan (.plan).", valueName: "plan"),
+              completion: .file(extensions: ["plan"]))
     var plan: String
 
     @OptionGroup var dataOptions: DataOptions
 
     @Option(parsing: .unconditional,   // so "--times -1h" reaches our one-line error, not the parser's
-            help: ArgumentHelp("Times after programming, comma-separated: seconds or a number with s, min, h, d, w, y (a year is 365.25 d). Example: 1s,1h,1d,1y",
+            help: ArgumentHelp("Times after programming, comma-separated: seconds or a number with a unit \(TimeParsing.unitList) (mo = y/12, y = 365.25 d). Example: 1s,1h,1d,1y",
                                valueName: "list"))
     var times = "1s,1h,1d,1y"
 
-    @Option(help: "Programmed chips to simulate.")
+    @Option(parsing: .unconditional, help: "Programmed chips to simulate.")
     var trials = 10
 
-    @Option(help: "Random seed; the same seed gives the same numbers with any thread count (and any batch size that is a multiple of 64).")
+    @Option(parsing: .unconditional,
+            help: "Random seed; the same seed gives the same numbers with any thread count (and any batch size that is a multiple of 64).")
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("Drift compensations to report, comma-separated: none, gdc (one factor per layer), gdc-column (one per output), adabs (per-channel statistics re-estimated on the chip from --calibration). Example: none,gdc,adabs",
-                               valueName: "list"))
+                               valueName: "list"),
+            completion: .list(Compensation.allCases.map(\.rawValue)))
     var compensation = "none"
 
-    @Option(help: ArgumentHelp("Calibration samples for adabs (like --data; labels not needed). Default: the first --calibration-limit images of the data set's training split (fashion-mnist:train).",
-                               valueName: "data"))
+    @Option(help: ArgumentHelp("Calibration samples for adabs (like --data; labels not needed). Default: the first --calibration-limit samples of the data set's training split (fashion-mnist:train).",
+                               valueName: "data"),
+            completion: .dataSets)
     var calibration: String?
 
-    @Option(help: "Calibration samples adabs uses.")
-    var calibrationLimit = 1000
+    @Option(parsing: .unconditional, help: "Calibration samples adabs uses (default 1000).")
+    var calibrationLimit: Int?
 
     @Option(help: ArgumentHelp("Converters around each tile: ideal (exact products), default (7-bit DAC with per-sample abs-max scaling, 9-bit ADC saturating at ±12, output noise 0.06), or a JSON file with dac_bits, adc_bits, adc_bound, output_noise, ir_drop, wire_resistance_per_cell_ohm.",
-                               valueName: "ideal|default|file.json"))
-    var periphery = "ideal"
+                               valueName: "ideal|default|file.json"),
+            completion: .presets(PeripheryPreset.allCases.map(\.rawValue), orFilesEndingIn: "json"))
+    var periphery = PeripheryPreset.ideal.rawValue
 
-    @Option(help: ArgumentHelp("frozen (one read per device and time), per-read (fresh noise for every product, exact), or off.",
-                               valueName: "mode"))
-    var readNoise = "frozen"
+    @Option(help: "frozen (one read per device and time), per-read (fresh noise for every product, exact), or off.")
+    var readNoise: ReadNoiseMode = .frozen
 
-    @Option(help: ArgumentHelp("RRAM programming: pulse (every pulse of program-and-verify) or statistical (fast).", valueName: "mode"))
-    var rramMode = "pulse"
+    @Option(help: "RRAM plans only: pulse (every pulse of program-and-verify, the default) or statistical (fast).")
+    var rramMode: RRAMMode?
 
-    @Option(help: ArgumentHelp("Probability that a device is stuck, split evenly between g_min and g_max (overrides the device spec).",
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Probability that a device is stuck, split evenly between g_min and g_max (overrides the device spec).",
                                valueName: "p"))
     var stuckRate: Double?
 
-    @Option(help: ArgumentHelp("Write the results as JSON (atomically).", valueName: "file.json"))
-    var json: String?
+    @Flag(help: "Print the result as one JSON document on stdout instead of the table (formats/verify.schema.json).")
+    var json = false
 
-    @Option(help: ArgumentHelp("Write a self-contained HTML report (atomically): accuracy over time, conductance histograms per device role, per-tile error map. Example: --report verify.html",
-                               valueName: "file.html"))
+    @Option(help: ArgumentHelp("Write the result document to a file as well (atomically).", valueName: "file.json"),
+            completion: .file(extensions: ["json"]))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Write a self-contained HTML report (atomically): accuracy over time, conductance histograms per device role, per-tile error map.",
+                               valueName: "file.html"),
+            completion: .file(extensions: ["html"]))
     var report: String?
 
     func validate() throws {
-        if trials < 1 { throw ValidationError("--trials must be at least 1") }
-        if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1") }
-        if calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1") }
+        if trials < 1 { throw ValidationError("--trials must be at least 1 (got \(trials))") }
+        if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1 (got \(stuckRate))") }
+        if let calibrationLimit, calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1 (got \(calibrationLimit))") }
+        do { _ = try TimeParsing.list(times) } catch { throw ValidationError("--times: \(error)") }
+        let modes: [Compensation] = try OptionValues.parseList(compensation, option: "--compensation")
+        if !modes.contains(.adabs) {
+            if calibration != nil { throw ValidationError("--calibration applies to --compensation adabs only") }
+            if calibrationLimit != nil { throw ValidationError("--calibration-limit applies to --compensation adabs only") }
+        }
+        if PeripheryPreset(rawValue: periphery) == nil, !periphery.lowercased().hasSuffix(".json"),
+           !FileManager.default.fileExists(atPath: periphery) {
+            throw ValidationError("--periphery takes ideal, default or a .json file (got '\(periphery)')")
+        }
     }
 
     func run() throws {
-        try reportingErrors {
-            let options = try verifierOptions()
-            let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
-            let set = try dataOptions.load()
-            let verifier = try Verifier(plan: planValue, options: options)
-            try verifier.check(set)
-            let calibrationSet = try options.compensations.contains(.adabs) ? calibrationData() : nil
-            // Open the JSON destination before the long run, so a bad path fails fast and nothing is written.
-            let writer = try json.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
-            let reportWriter = try report.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
-            let start = Date()
-            var bar: ProgressBar? = nil
-            let result = try verifier.run(set, calibration: calibrationSet) { done, total in
-                if bar == nil { bar = ProgressBar(total: total, label: "verify") }
-                bar?.update(done: done)
-            }
-            bar?.finish()
+        try InputFiles.requireReadable(plan)
+        if PeripheryPreset(rawValue: periphery) == nil { try InputFiles.requireReadable(periphery) }
+        let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
+        if rramMode != nil, planValue.device.technology != .rram {
+            throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
+        }
+        let options = try verifierOptions()
+        let set = try dataOptions.load()
+        if set.labels == nil { throw ValidationError("\(dataOptions.data) has no labels, and verify needs them to measure accuracy; give --labels") }
+        let verifier = try Verifier(plan: planValue, options: options)
+        try verifier.check(set)
+        let calibrationSet = options.compensations.contains(.adabs) ? try calibrationData() : nil
+        // Open the destinations before the long run, so a bad path fails fast and nothing is written.
+        let writer = try output.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
+        let reportWriter = try report.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
+        let start = Date()
+        var bar: ProgressBar? = nil
+        let result = try verifier.run(set, calibration: calibrationSet) { done, total in
+            if bar == nil { bar = ProgressBar(total: total, label: "verify") }
+            bar?.update(done: done)
+        }
+        bar?.finish()
+        let document = VerificationDocument(result, options: options, plan: plan, data: set.source, device: planValue.device.name,
+                                            calibration: calibrationSet, testerTime: testerTime(result, plan: planValue),
+                                            output: output, report: report)
+        if let writer {
+            try writer.write(try JSONDocument.text(document))
+            try writer.commit()
+        }
+        if let reportWriter {
+            try reportWriter.write(htmlReport(result, plan: planValue, set: set, options: options).html())
+            try reportWriter.commit()
+        }
+        if json {
+            try printDocument(document)
+        } else {
             printTable(result, plan: planValue, set: set, calibration: calibrationSet, options: options, seconds: Date().timeIntervalSince(start))
-            if let writer {
-                try writer.write(jsonText(jsonDocument(result, plan: planValue, calibration: calibrationSet, options: options)) + "\n")
-                try writer.commit()
-            }
-            if let reportWriter {
-                try reportWriter.write(htmlReport(result, plan: planValue, set: set, options: options).html())
-                try reportWriter.commit()
-            }
+            if let output { Terminal.wrote(output, "result (JSON)") }
+            if let report { Terminal.wrote(report, "report (HTML; open it in a browser)") }
         }
     }
 
@@ -113,22 +151,9 @@ struct Verify: ParsableCommand {
         o.times_s = try TimeParsing.list(times)
         o.trials = trials
         o.seed = seed
-        var modes = [Compensation]()
-        for name in compensation.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let mode = Compensation(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw VerifierError("unknown compensation '\(name)'; use none, gdc, gdc-column or adabs")
-            }
-            if !modes.contains(mode) { modes.append(mode) }
-        }
-        o.compensations = modes
-        guard let noise = ReadNoiseMode(rawValue: readNoise) else {
-            throw VerifierError("unknown read-noise mode '\(readNoise)'; use frozen, per-read or off")
-        }
-        o.readNoise = noise
-        guard let rram = RRAMMode(rawValue: rramMode) else {
-            throw VerifierError("unknown RRAM mode '\(rramMode)'; use pulse or statistical")
-        }
-        o.rramMode = rram
+        o.compensations = try OptionValues.parseList(compensation, option: "--compensation")
+        o.readNoise = readNoise
+        if let rramMode { o.rramMode = rramMode }
         if let stuckRate { o.stuckRates = StuckRates(atGMin_probability: stuckRate / 2, atGMax_probability: stuckRate / 2) }
         if let threads = dataOptions.threads { o.threads = threads }
         o.batchSize = dataOptions.batch
@@ -139,10 +164,14 @@ struct Verify: ParsableCommand {
 
     /// `--calibration`, or the training split of a named data set, limited to `--calibration-limit`.
     func calibrationData() throws -> Dataset {
-        let name: String
-        if let calibration { name = calibration }
-        else if dataOptions.data == "fashion-mnist" || dataOptions.data == "fashion-mnist:test" { name = "fashion-mnist:train" }
-        else { throw VerifierError("adabs needs calibration samples: give --calibration DATA (\(dataOptions.data) has no training split imprint knows)") }
-        return try DatasetLoader.load(name).prefix(calibrationLimit)
+        let limit = calibrationLimit ?? 1000
+        if let calibration {
+            try InputFiles.requireReadable(data: calibration)
+            return try DatasetLoader.load(calibration).prefix(limit)
+        }
+        guard let name = DatasetLoader.trainingSplit(of: dataOptions.data) else {
+            throw ValidationError("--compensation adabs needs calibration samples: give --calibration DATA (\(dataOptions.data) has no training split imprint knows)")
+        }
+        return try DatasetLoader.load(name).prefix(limit)
     }
 }

@@ -1,21 +1,5 @@
-import ArgumentParser
 import FileSupport
 import Foundation
-
-/// Prints an error as one line on standard error and exits non-zero, instead of ArgumentParser's
-/// generic wrapping, so a lab engineer reads "imprint: error: FILE: what is wrong".
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch {
-        Terminal.standardError("imprint: error: \(error)")
-        throw ExitCode(1)
-    }
-}
 
 enum Terminal {
     static func standardError(_ line: String) {
@@ -23,47 +7,24 @@ enum Terminal {
     }
 
     static var standardErrorIsTerminal: Bool { isatty(2) != 0 }
+
+    /// A warning about an option that does not apply but is harmless, on stderr so that stdout
+    /// (and `--json`) stays clean.
+    static func warning(_ text: String) { standardError("imprint: warning: \(text)") }
+
+    /// Where a file went, on stderr: stdout holds the result (text or `--json`).
+    static func wrote(_ path: String, _ what: String) { standardError("Wrote \(what): \(path)") }
 }
 
 /// Thousands separated ("1,234,567"); see `Int.grouped`.
 func grouped(_ n: Int) -> String { n.grouped }
 
+/// "1 device", "2 arrays".
+func counted(_ n: Int, _ noun: String) -> String { "\(n.grouped) \(noun)\(n == 1 ? "" : "s")" }
+
 func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
 
-/// A JSON document printed or written by a command; keys keep their insertion order.
-func jsonText(_ value: Any) -> String {
-    // JSONSerialization sorts nothing and pretty-prints stably with .sortedKeys; we prefer readable order,
-    // so encode by hand for dictionaries given as ordered key/value arrays.
-    JSONValue.render(value)
-}
-
-/// Minimal ordered JSON encoding for command output.
-enum JSONValue {
-    /// An ordered object.
-    struct Object { var pairs: [(String, Any?)] }
-
-    static func render(_ v: Any?, indent: Int = 0) -> String {
-        let pad = String(repeating: "  ", count: indent)
-        let inner = String(repeating: "  ", count: indent + 1)
-        switch v {
-        case nil: return "null"
-        case let o as Object:
-            if o.pairs.isEmpty { return "{}" }
-            let body = o.pairs.map { "\(inner)\(JSONString.quote($0.0)): \(render($0.1, indent: indent + 1))" }
-            return "{\n" + body.joined(separator: ",\n") + "\n\(pad)}"
-        case let a as [Any?]:
-            if a.isEmpty { return "[]" }
-            if a.allSatisfy({ $0 is Int || $0 is Double || $0 is Float }) {
-                return "[" + a.map { render($0) }.joined(separator: ", ") + "]"
-            }
-            return "[\n" + a.map { inner + render($0, indent: indent + 1) }.joined(separator: ",\n") + "\n\(pad)]"
-        case let s as String: return JSONString.quote(s)
-        case let b as Bool: return b ? "true" : "false"
-        case let i as Int: return String(i)
-        case let d as Double: return d.isFinite ? String(d) : "null"
-        case let f as Float: return f.isFinite ? String(Double(f)) : "null"
-        default: return JSONString.quote(String(describing: v!))
-        }
-    }
-
+/// Prints a command's result document on stdout through the one encoder.
+func printDocument(_ value: some Encodable) throws {
+    print(try JSONDocument.text(value), terminator: "")
 }

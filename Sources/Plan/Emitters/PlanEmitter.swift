@@ -2,15 +2,18 @@ import FileSupport
 import Foundation
 
 /// Tester file formats of `imprint emit` (formats/tester-plan.md describes each field).
-public enum EmitFormat: String, CaseIterable, Sendable {
+public enum EmitFormat: String, CaseIterable, Sendable, Encodable {
     case csv, jsonl, proto, hdf5
 }
 
-/// What an emit wrote.
-public struct EmitSummary: Sendable, Equatable {
+/// What an emit wrote: the document `imprint emit --json` prints.
+public struct EmitSummary: Sendable, Equatable, Encodable {
     public var devices: Int
     /// Arrays included, ascending.
     public var arrays: [Int]
+    public var format: EmitFormat
+    /// The file written (its path as given).
+    public var output: String
 }
 
 /// A destination for device records. `finish` commits the output; a sink dropped before that
@@ -33,7 +36,7 @@ public enum PlanEmitter {
             if context.includes(array: tile.array) { devices += tile.targets_uS.count }
         }
         try sink.finish(context)
-        return EmitSummary(devices: devices, arrays: context.arrays)
+        return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: url.relativePath)
     }
 
     /// Emits a plan file tile by tile, so CSV, JSONL and proto output cost constant memory whatever
@@ -50,7 +53,7 @@ public enum PlanEmitter {
             if context.includes(array: tile.array) { devices += tile.targets_uS.count }
         }
         try sink.finish(context)
-        return EmitSummary(devices: devices, arrays: context.arrays)
+        return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: url.relativePath)
     }
 
     private static func makeSink(_ format: EmitFormat, url: URL, context: EmitContext) throws(PlanFileError) -> any DeviceSink {

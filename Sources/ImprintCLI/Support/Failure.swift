@@ -1,0 +1,116 @@
+import ArgumentParser
+import Compiler
+import Datasets
+import Devices
+import Engine
+import FileSupport
+import Foundation
+import ModelImport
+import NetworkModel
+import Plan
+import Verifier
+
+/// The exit statuses of sysexits(3), so scripts can tell a typo from a bad file from a full disk.
+enum ExitStatus: Int32 {
+    case usage = 64          // EX_USAGE: unknown option, bad value, options that contradict
+    case dataError = 65      // EX_DATAERR: a malformed model, plan, data set or device spec
+    case noInput = 66        // EX_NOINPUT: an input that does not exist or cannot be read
+    case software = 70       // EX_SOFTWARE: an internal error
+    case cannotCreate = 73   // EX_CANTCREAT: an output that cannot be created
+}
+
+/// A failure as the command line reports it: one line (without the `imprint: error: ` prefix) and
+/// its exit status. Library errors become one through `init(_:)`, which is where flag names enter.
+struct CLIFailure: Error, CustomStringConvertible {
+    var status: ExitStatus
+    var message: String
+
+    init(_ status: ExitStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    var description: String { message }
+
+    /// Classifies an error thrown by the library; nil for errors it does not know (ArgumentParser's
+    /// own, or a bug), which the entry point handles.
+    init?(classifying error: any Error) {
+        switch error {
+        case let e as CLIFailure: self = e
+        case let e as ImportError:
+            self.init(e.kind == .unreadable ? .noInput : .dataError, e.description)
+        case let e as DatasetError:
+            self.init(.dataError, e.description)
+        case let e as PlanFileError:
+            switch e.reason {
+            case .unreadable: self.init(.noInput, e.description)
+            case .writeFailed: self.init(.cannotCreate, e.description)
+            case .invalidRequest(let why): self.init(.usage, "--arrays: " + why.replacingOccurrences(of: "the array selection", with: "the list"))
+            default: self.init(.dataError, e.description)
+            }
+        case let e as DeviceSpecError:
+            switch e.reason {
+            case .unknownPreset: self.init(.usage, e.description)
+            case .unreadable: self.init(.noInput, e.description)
+            case .malformedJSON, .invalid: self.init(.dataError, e.description)
+            }
+        case let e as FileWriteError:
+            self.init(.cannotCreate, e.description)
+        case let e as CompileError:
+            self.init(Self.status(of: e), Self.flagged(e))
+        case let e as VerifierError:
+            self.init(.dataError, e.description)
+        case let e as EngineError:
+            self.init(.dataError, e.description)
+        case let e as NetworkError:
+            self.init(.dataError, e.description)
+        default:
+            return nil
+        }
+    }
+
+    private static func status(of e: CompileError) -> ExitStatus {
+        switch e {
+        case .invalidDevice, .network: .dataError
+        case .invalidOption, .unknownLayer, .notACrossbarLayer, .tileLargerThanArray, .nothingToMap, .sizeOverflow: .usage
+        }
+    }
+
+    /// The compiler names `CompileOptions` values; the user typed flags.
+    private static func flagged(_ e: CompileError) -> String {
+        switch e {
+        case .invalidOption(let option, let detail):
+            let flag = ["tile size": "--tile", "array size": "--array", "devices per conductance": "--devices-per-conductance",
+                        "clip": "--clip", "significance": "--significance"][option] ?? option
+            return "\(flag): \(detail)"
+        case .unknownLayer(let n): return "--keep-digital: '\(n)' is not a node of the network (`imprint inspect MODEL` lists them)"
+        case .notACrossbarLayer(let n, let kind):
+            return "--keep-digital: '\(n)' is a \(kind) node, not a matrix product, so it stays digital anyway"
+        case .tileLargerThanArray(let l, let tr, let tc, let ar, let ac):
+            return "layer '\(l)': a tile needs \(tr) × \(tc) devices, more than an array of \(ar) × \(ac) holds; use a smaller --tile or a larger --array"
+        default: return e.description
+        }
+    }
+
+    static func usage(_ message: String) -> CLIFailure { CLIFailure(.usage, message) }
+}
+
+/// Checks that the inputs a command names exist before any work starts, so a missing file is
+/// exit 66 with its name, whichever library would have tripped over it.
+enum InputFiles {
+    static func requireReadable(_ path: String) throws(CLIFailure) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw CLIFailure(.noInput, "\(path): no such file")
+        }
+        guard !isFolder.boolValue else { throw CLIFailure(.noInput, "\(path): it is a folder, not a file") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CLIFailure(.noInput, "\(path): cannot read the file (permission denied)")
+        }
+    }
+
+    /// A data spec (`--data`, `--labels`, `--calibration`): named sets need no file.
+    static func requireReadable(data spec: String) throws(CLIFailure) {
+        if let path = DatasetLoader.filePath(of: spec) { try requireReadable(path) }
+    }
+}

@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := libhdf5-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist chromium
+DEB_PACKAGES := libhdf5-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist chromium python3-jsonschema
 DEMO_MODEL ?= examples/models/fmnist_cnn_k2.h5
 IMPRINT := .build/release/imprint
 
@@ -57,8 +57,7 @@ demo: release
 	@echo
 	@echo "== imprint verify $(DEMO_DIR)/demo.plan --data fashion-mnist --trials 3 --times 1s,1h,1d,1y --compensation none,gdc,adabs --report $(DEMO_DIR)/report.html"
 	@$(IMPRINT) verify $(DEMO_DIR)/demo.plan --data fashion-mnist --trials 3 --times 1s,1h,1d,1y --compensation none,gdc,adabs \
-	  --json $(DEMO_DIR)/verify.json --report $(DEMO_DIR)/report.html
-	@echo "Report: $(DEMO_DIR)/report.html (open it in a browser)"
+	  --output $(DEMO_DIR)/verify.json --report $(DEMO_DIR)/report.html
 
 # Regenerates the committed protobuf-c code from formats/*.proto.
 protos: deps

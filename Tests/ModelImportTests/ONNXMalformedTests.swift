@@ -95,6 +95,18 @@ import TestSupport
         #expect(error?.kind == .unreadable)
     }
 
+    /// A folder is named as one, not reported as a Foundation error code.
+    @Test func folderIsUnreadableAndSaysSo() throws {
+        let dir = try Fixtures.temporaryDirectory().appendingPathComponent("model.onnx")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        do {
+            _ = try ModelLoader.load(dir)
+            Issue.record("a folder loaded as a model")
+        } catch {
+            #expect(error.kind == .unreadable && error.message.contains("folder"), "\(error)")
+        }
+    }
+
     /// A symbolic link inside the folder that points outside it is refused like `..`.
     @Test func externalDataSymlinkEscapeIsRefused() throws {
         let dir = try Fixtures.temporaryDirectory()

@@ -134,6 +134,26 @@ import TestSupport
         }
     }
 
+    /// `--pixel-scale` on float samples is harmless for a script that passes it everywhere: a warning
+    /// on stderr, and stdout still holds only the JSON document.
+    @Test func pixelScaleOnFloatDataWarns() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let npy = dir.appendingPathComponent("x.npy")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 784), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        bytes += Array(header.utf8)
+        for i in 0..<(2 * 784) { withUnsafeBytes(of: Float(i % 7) / 7) { bytes += $0 } }
+        try Data(bytes).write(to: npy)
+        let r = try CommandRunner.run(["infer", Self.model, "--data", npy.path, "--pixel-scale", "0.5", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("imprint: warning: --pixel-scale ignored"), "\(r.stderr)")
+        #expect(Self.jsonObject(r.stdout)?["samples"] as? Int == 2)
+        let quiet = try CommandRunner.run(["infer", Self.model, "--data", npy.path, "--json"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+    }
+
     @Test func bashCompletionListsEnumValuesAndFiles() throws {
         let r = try CommandRunner.run(["--generate-completion-script", "bash"])
         #expect(r.status == 0)

@@ -94,7 +94,10 @@ struct Compile: ParsableCommand {
         return o
     }
 
-    func validate() throws { _ = try options() }
+    func validate() throws {
+        _ = try options()
+        try OutputFiles.check(output, option: "--output", what: "a plan (written atomically, then renamed)")
+    }
 
     func run() throws {
         let options = try options()

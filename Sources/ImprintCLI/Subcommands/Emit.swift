@@ -38,6 +38,12 @@ struct Emit: ParsableCommand {
     @Flag(help: "Print what was written (devices, arrays, format, output) as one JSON document on stdout.")
     var json = false
 
+    func validate() throws {
+        // CSV and JSON Lines stream and will go to stdout once the writer passes `-` through.
+        let why = [.csv, .jsonl].contains(format) ? "the \(format.rawValue) records (not yet supported)" : "a \(format.rawValue) file (it is not a stream)"
+        try OutputFiles.check(output, option: "--output", what: why)
+    }
+
     func run() throws {
         try InputFiles.requireReadable(plan)
         let selection = try arrays.map { (text) throws(PlanFileError) in try ArraySelection(parsing: text) }

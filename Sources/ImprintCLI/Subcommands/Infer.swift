@@ -29,6 +29,10 @@ struct Infer: ParsableCommand {
     @Flag(help: "Print the result as one JSON document on stdout.")
     var json = false
 
+    func validate() throws {
+        try OutputFiles.check(output, option: "--output", what: "an .npy file (its header needs the final size)")
+    }
+
     func run() throws {
         let network = try model.load()
         guard network.inputs.count == 1, network.outputs.count == 1 else {

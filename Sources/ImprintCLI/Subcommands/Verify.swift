@@ -88,6 +88,8 @@ struct Verify: ParsableCommand {
     var report: String?
 
     func validate() throws {
+        try OutputFiles.check(output, option: "--output", what: "the result (use --json to print it on stdout)")
+        try OutputFiles.check(report, option: "--report", what: "the report")
         if trials < 1 { throw ValidationError("--trials must be at least 1 (got \(trials))") }
         if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1 (got \(stuckRate))") }
         if let calibrationLimit, calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1 (got \(calibrationLimit))") }

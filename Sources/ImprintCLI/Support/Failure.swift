@@ -114,3 +114,13 @@ enum InputFiles {
         if let path = DatasetLoader.filePath(of: spec) { try requireReadable(path) }
     }
 }
+
+/// Output paths as the convention reads them: `-` means stdout, which only a streamed format can
+/// use. No writer passes `-` through yet, so for now every `-` is refused with the reason rather
+/// than written as a file named "-".
+enum OutputFiles {
+    static func check(_ path: String?, option: String, what: String) throws {
+        guard path == "-" else { return }
+        throw ValidationError("\(option) -: \(what) cannot be written to stdout; name a file")
+    }
+}

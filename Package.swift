@@ -7,11 +7,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imprint", targets: ["imprint"]),
-        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Datasets", "Devices", "Compiler", "Plan", "DeviceSimulation", "Verifier"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian, each behind a small shim header.
@@ -26,14 +27,17 @@ let package = Package(
         .target(name: "ProtobufCSupport", dependencies: ["CProtobufC"]),
 
         .target(name: "NetworkModel"),
-        .target(name: "FileSupport"),
+        // SHA-256 from swift-crypto (plan checksums, model and data fingerprints).
+        .target(name: "FileSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5Support", dependencies: ["CHDF5"]),
         .target(name: "ModelImport", dependencies: [
             "NetworkModel", "HDF5Support", "CONNX", "CProtobufC", "ProtobufCSupport", "FileSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
-        .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "ProtobufCSupport", "FileSupport", "HDF5Support"]),
+        .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "ProtobufCSupport", "FileSupport"]),
+        // The device-record schema written once, and the tester files: emitters (CSV, JSON Lines, proto, HDF5).
+        .target(name: "TesterFiles", dependencies: ["Plan", "Devices", "CPlan", "ProtobufCSupport", "FileSupport", "HDF5Support"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices"]),
@@ -42,7 +46,7 @@ let package = Package(
         // The HTML report of `imprint verify --report`: inline SVG charts drawn from the verification result.
         .target(name: "VerifyReport", dependencies: ["Verifier"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler", "Verifier", "VerifyReport",
+            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine"]),
@@ -56,7 +60,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "HDF5Support", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "FileSupport", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "FileSupport", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
-        .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support"]),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support", "CPlan", "CProtobufC", "ProtobufCSupport", "TesterFiles"]),
         .testTarget(name: "VerifyReportTests", dependencies: ["VerifyReport", "Verifier", "NetworkModel"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Compiler", "Plan", "Devices", "DeviceSimulation", "Engine", "ModelImport", "Datasets", "NetworkModel", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),

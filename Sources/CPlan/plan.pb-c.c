@@ -2550,7 +2550,7 @@ const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor
   (ProtobufCMessageInit) imprint__plan__device_stream_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[18] =
+static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[23] =
 {
   {
     "array",
@@ -2768,6 +2768,66 @@ static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "window_lo_ohm",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, window_lo_ohm),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window_hi_ohm",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, window_hi_ohm),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_read_ua",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, target_read_ua),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window_lo_read_ua",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, window_lo_read_ua),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window_hi_read_ua",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, window_hi_read_ua),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   0,   /* field[0] = array */
@@ -2783,16 +2843,21 @@ static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   1,   /* field[1] = row */
   7,   /* field[7] = significance */
   9,   /* field[9] = target_ohm */
+  20,   /* field[20] = target_read_ua */
   8,   /* field[8] = target_us */
   13,   /* field[13] = weight_per_us */
+  19,   /* field[19] = window_hi_ohm */
+  22,   /* field[22] = window_hi_read_ua */
   11,   /* field[11] = window_hi_us */
+  18,   /* field[18] = window_lo_ohm */
+  21,   /* field[21] = window_lo_read_ua */
   10,   /* field[10] = window_lo_us */
   17,   /* field[17] = zero_us */
 };
 static const ProtobufCIntRange imprint__plan__device_record__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 0, 23 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
 {
@@ -2802,7 +2867,7 @@ const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
   "Imprint__Plan__DeviceRecord",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceRecord),
-  18,
+  23,
   imprint__plan__device_record__field_descriptors,
   imprint__plan__device_record__field_indices_by_name,
   1,  imprint__plan__device_record__number_ranges,

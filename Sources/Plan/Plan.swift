@@ -7,34 +7,51 @@ import NetworkModel
 ///
 /// Targets live in packed per-tile arrays; there are no per-device objects, so ResNet-50-sized plans
 /// (50 M+ devices) stay compact.
+@dynamicMemberLookup
 public struct Plan: Sendable {
     /// Bumped on any incompatible change of the file format; readers refuse newer versions.
     public static let formatVersion = 1
 
-    public var toolVersion: String
-    public var source: SourceModel
-    public var device: DeviceSpec
-    public var options: CompileOptions
-    /// The network as compiled (batch norm folded if asked). Crossbar layers keep their float weights
-    /// so the digital baseline and the mapping can be compared.
-    public var network: Network
-    /// Device slots of every weight, in the order targets are packed.
-    public var roles: [DeviceSlot]
-    /// One entry per matrix-product node placed on crossbars, in network order.
-    public var layers: [LayerMapping]
+    /// Everything but the targets (tool version, source model, device, options, the network as
+    /// compiled, device slots, layers, arrays); read its fields straight off the plan (`plan.network`).
+    /// Its `tileCount` always equals `tiles.count`.
+    public private(set) var header: PlanHeader
     /// Tiles of all layers; `Tile.layer` indexes `layers`.
-    public var tiles: [Tile]
-    /// Physical arrays the tiles were placed on.
-    public var arrays: [ArrayInfo]
+    public var tiles: [Tile] { didSet { header.tileCount = tiles.count } }
+
+    public init(header: PlanHeader, tiles: [Tile]) {
+        self.header = header
+        self.header.tileCount = tiles.count
+        self.tiles = tiles
+    }
 
     public init(toolVersion: String, source: SourceModel, device: DeviceSpec, options: CompileOptions,
                 network: Network, roles: [DeviceSlot], layers: [LayerMapping], tiles: [Tile], arrays: [ArrayInfo]) {
-        self.toolVersion = toolVersion; self.source = source; self.device = device; self.options = options
-        self.network = network; self.roles = roles; self.layers = layers; self.tiles = tiles; self.arrays = arrays
+        self.init(header: PlanHeader(toolVersion: toolVersion, source: source, device: device, options: options,
+                                     network: network, roles: roles, layers: layers, arrays: arrays, tileCount: tiles.count),
+                  tiles: tiles)
+    }
+
+    /// The header's computed properties (`plan.targetRules`) as the plan's own.
+    public subscript<T>(dynamicMember keyPath: KeyPath<PlanHeader, T>) -> T { header[keyPath: keyPath] }
+
+    /// Whether a device target means "drive the device down"; see `TargetRules.isForced(target_uS:)`.
+    public func isForced(target_uS: Float) -> Bool { header.isForced(target_uS: target_uS) }
+
+    /// The verify window of a device target (µS); see `TargetRules.acceptanceBounds_uS(target_uS:)`.
+    public func acceptanceBounds_uS(target_uS: Float) -> ClosedRange<Double> { header.acceptanceBounds_uS(target_uS: target_uS) }
+
+    /// The header's fields as the plan's own; setting `tileCount` this way has no effect (it follows `tiles`).
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<PlanHeader, T>) -> T {
+        get { header[keyPath: keyPath] }
+        set {
+            header[keyPath: keyPath] = newValue
+            header.tileCount = tiles.count
+        }
     }
 
     /// Devices in the plan: weights × roles.
-    public var deviceCount: Int { tiles.reduce(0) { $0 + $1.weightCount } * roles.count }
+    public var deviceCount: Int { tiles.reduce(0) { $0 + $1.weightCount } * header.roles.count }
 }
 
 /// The model a plan was compiled from.
@@ -136,7 +153,7 @@ public struct ArrayInfo: Sendable, Hashable, Codable {
     public var utilisation: Double { Double(usedDevices) / Double(rows * columns) }
 }
 
-extension Plan {
+extension PlanHeader {
     /// Devices wired in parallel per conductance: the compile option overrides the spec.
     public var devicesPerConductance: Int { options.devicesPerConductance ?? device.devicesPerConductance }
 

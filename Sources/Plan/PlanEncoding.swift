@@ -1,135 +1,152 @@
 import Devices
 import NetworkModel
 
-/// Swift values → `PlanRecord` bytes (field numbers of formats/plan.proto).
-enum PlanEncoding {
+/// Swift values → `PlanRecord` bytes, with the field numbers of formats/plan.proto taken from
+/// `PlanFieldNumbers` (protoc-c's descriptors), never from literals.
+package enum PlanEncoding {
+    private static let f = PlanFieldNumbers.shared
+
     static func headerRecord(_ h: PlanHeader) -> [UInt8] {
+        let (r, hf, sl, lm, ai) = (f.record, f.header, f.slot, f.layer, f.array)
         var record = ProtoWriter()
-        record.message(1) { w in
-            w.uint(1, h.formatVersion)
-            w.string(2, h.toolVersion)
-            w.message(3) { sourceModel(&$0, h.source) }
-            w.string(4, h.device.jsonText)
-            w.message(5) { options(&$0, h.options) }
-            w.message(6) { graph(&$0, h.network) }
+        record.message(r.header) { w in
+            w.uint(hf.formatVersion, h.formatVersion)
+            w.string(hf.toolVersion, h.toolVersion)
+            w.message(hf.source) { sourceModel(&$0, h.source) }
+            w.string(hf.deviceSpecJSON, h.device.jsonText)
+            w.message(hf.options) { options(&$0, h.options) }
+            w.message(hf.network) { graph(&$0, h.network) }
             for slot in h.roles {
-                w.message(7) { s in
-                    s.enumValue(1, polarityCode(slot.polarity))
-                    s.double(2, slot.significance)
-                    s.uint(3, slot.replica)
+                w.message(hf.slots) { s in
+                    s.enumValue(sl.polarity, polarityCode(slot.polarity))
+                    s.double(sl.significance, slot.significance)
+                    s.uint(sl.replica, slot.replica)
                 }
             }
             for layer in h.layers {
-                w.message(8) { l in
-                    l.string(1, layer.node)
-                    l.uint(2, layer.matrix.rows); l.uint(3, layer.matrix.columns); l.uint(4, layer.matrix.groups)
-                    l.float(5, layer.wMax)
-                    l.double(6, layer.clippedFraction)
-                    l.uint(7, layer.tiles.lowerBound); l.uint(8, layer.tiles.upperBound)
-                    l.float(9, layer.snapError)
+                w.message(hf.layers) { l in
+                    l.string(lm.node, layer.node)
+                    l.uint(lm.matrixRows, layer.matrix.rows); l.uint(lm.matrixColumns, layer.matrix.columns)
+                    l.uint(lm.groups, layer.matrix.groups)
+                    l.float(lm.wMax, layer.wMax)
+                    l.double(lm.clippedFraction, layer.clippedFraction)
+                    l.uint(lm.tileStart, layer.tiles.lowerBound); l.uint(lm.tileEnd, layer.tiles.upperBound)
+                    l.float(lm.snapError, layer.snapError)
                 }
             }
             for array in h.arrays {
-                w.message(9) { a in a.uint(1, array.rows); a.uint(2, array.columns); a.uint(3, array.usedDevices) }
+                w.message(hf.arrays) { a in
+                    a.uint(ai.rows, array.rows); a.uint(ai.columns, array.columns); a.uint(ai.usedDevices, array.usedDevices)
+                }
             }
-            w.uint(10, h.tileCount)
+            w.uint(hf.tileCount, h.tileCount)
         }
         return record.bytes
     }
 
     static func tileRecord(_ t: Tile) -> [UInt8] {
+        let tf = f.tile
         var tile = ProtoWriter(capacity: t.targets_uS.count * 4 + t.weightPerMicrosiemens.count * 4 + 64)
-        tile.uint(1, t.layer); tile.uint(2, t.group)
-        tile.uint(3, t.rows.lowerBound); tile.uint(4, t.rows.upperBound)
-        tile.uint(5, t.columns.lowerBound); tile.uint(6, t.columns.upperBound)
-        tile.uint(7, t.array); tile.uint(8, t.rowOffset); tile.uint(9, t.columnOffset)
-        tile.packedFloats(10, t.targets_uS)
-        tile.packedFloats(11, t.weightPerMicrosiemens)
-        tile.float(12, t.zero_uS)
-        tile.uint(13, t.orderStart)
+        tile.uint(tf.layer, t.layer); tile.uint(tf.group, t.group)
+        tile.uint(tf.rowStart, t.rows.lowerBound); tile.uint(tf.rowEnd, t.rows.upperBound)
+        tile.uint(tf.columnStart, t.columns.lowerBound); tile.uint(tf.columnEnd, t.columns.upperBound)
+        tile.uint(tf.array, t.array); tile.uint(tf.rowOffset, t.rowOffset); tile.uint(tf.columnOffset, t.columnOffset)
+        tile.packedFloats(tf.targets, t.targets_uS)
+        tile.packedFloats(tf.weightPerMicrosiemens, t.weightPerMicrosiemens)
+        tile.float(tf.zero, t.zero_uS)
+        tile.uint(tf.orderStart, t.orderStart)
         var record = ProtoWriter(capacity: tile.bytes.count + 8)
-        record.lengthDelimited(2, tile.bytes)
+        record.lengthDelimited(f.record.tile, tile.bytes)
         return record.bytes
     }
 
     static func footerRecord(tileCount: Int, deviceCount: Int, sha256: [UInt8]) -> [UInt8] {
+        let ff = f.footer
         var record = ProtoWriter()
-        record.message(3) { f in
-            f.uint(1, tileCount)
-            f.uint(2, deviceCount)
-            f.lengthDelimited(3, sha256)
+        record.message(f.record.footer) { w in
+            w.uint(ff.tileCount, tileCount)
+            w.uint(ff.deviceCount, deviceCount)
+            w.lengthDelimited(ff.sha256, sha256)
         }
         return record.bytes
     }
 
-    static func sourceModel(_ w: inout ProtoWriter, _ s: SourceModel) {
-        w.string(1, s.fileName)
-        w.string(2, s.sha256)
+    package static func sourceModel(_ w: inout ProtoWriter, _ s: SourceModel) {
+        w.string(f.source.fileName, s.fileName)
+        w.string(f.source.sha256, s.sha256)
     }
 
-    static func polarityCode(_ p: Polarity) -> Int {
+    package static func polarityCode(_ p: Polarity) -> Int {
         switch p {
-        case .pos: return 1
-        case .neg: return 2
-        case .single: return 3
+        case .pos: return f.enums.polarityPos
+        case .neg: return f.enums.polarityNeg
+        case .single: return f.enums.polaritySingle
         }
     }
 
     private static func options(_ w: inout ProtoWriter, _ o: CompileOptions) {
-        w.uint(1, o.tileRows); w.uint(2, o.tileColumns)
-        w.uint(3, o.arrayRows ?? 0); w.uint(4, o.arrayColumns ?? 0)
+        let (of, e) = (f.options, f.enums)
+        w.uint(of.tileRows, o.tileRows); w.uint(of.tileColumns, o.tileColumns)
+        w.uint(of.arrayRows, o.arrayRows ?? 0); w.uint(of.arrayColumns, o.arrayColumns ?? 0)
         switch o.pairs {
-        case .single: w.enumValue(5, 1)
-        case .offset: w.enumValue(5, 2)
-        case .dual(let f): w.enumValue(5, 3); w.double(6, f)
+        case .single: w.enumValue(of.pairs, e.pairSingle)
+        case .offset: w.enumValue(of.pairs, e.pairOffset)
+        case .dual(let factor): w.enumValue(of.pairs, e.pairDual); w.double(of.significance, factor)
         }
-        w.uint(7, o.devicesPerConductance ?? 0)
+        w.uint(of.devicesPerConductance, o.devicesPerConductance ?? 0)
         switch o.scale {
-        case .layer: w.enumValue(8, 1)
-        case .tile: w.enumValue(8, 2)
-        case .column: w.enumValue(8, 3)
+        case .layer: w.enumValue(of.scale, e.scaleLayer)
+        case .tile: w.enumValue(of.scale, e.scaleTile)
+        case .column: w.enumValue(of.scale, e.scaleColumn)
         }
         switch o.clip {
-        case .max: w.enumValue(9, 1)
-        case .percentile(let p): w.enumValue(9, 2); w.double(10, p)
-        case .sigma(let k): w.enumValue(9, 3); w.double(10, k)
+        case .max: w.enumValue(of.clip, e.clipMax)
+        case .percentile(let p): w.enumValue(of.clip, e.clipPercentile); w.double(of.clipValue, p)
+        case .sigma(let k): w.enumValue(of.clip, e.clipSigma); w.double(of.clipValue, k)
         }
-        w.bool(11, o.foldBatchNorm)
-        for name in o.keepDigital { w.string(alwaysAt: 12, name) }
-        w.bool(13, o.snapToLevels)
+        w.bool(of.foldBatchNorm, o.foldBatchNorm)
+        for name in o.keepDigital { w.string(alwaysAt: of.keepDigital, name) }
+        w.bool(of.snapToLevels, o.snapToLevels)
     }
 
     private static func graph(_ w: inout ProtoWriter, _ n: Network) {
-        w.string(1, n.name)
+        let (gf, gi, nf) = (f.graph, f.graphInput, f.node)
+        w.string(gf.name, n.name)
         for input in n.inputs {
-            w.message(2) { i in
-                i.string(1, input.name)
-                i.packedInts(2, input.shape)
-                i.string(3, input.sourceLayout.rawValue)
+            w.message(gf.inputs) { i in
+                i.string(gi.name, input.name)
+                i.packedInts(gi.shape, input.shape)
+                i.string(gi.sourceLayout, input.sourceLayout.rawValue)
             }
         }
-        for out in n.outputs { w.string(alwaysAt: 3, out) }
+        for out in n.outputs { w.string(alwaysAt: gf.outputs, out) }
         for node in n.nodes {
             let g = GraphCodec.generic(node)
-            w.message(4) { m in
-                m.string(1, g.name)
-                m.string(2, g.opType)
-                for input in g.inputs { m.string(alwaysAt: 3, input) }
-                m.string(4, g.output)
-                for (name, values) in g.ints { m.message(5) { a in a.string(1, name); a.packedInts(2, values) } }
-                for (name, values) in g.floats { m.message(6) { a in a.string(1, name); a.packedFloats(2, values) } }
-                for (name, t) in g.tensors { m.message(7) { tensor(&$0, name, t) } }
+            w.message(gf.nodes) { m in
+                m.string(nf.name, g.name)
+                m.string(nf.opType, g.opType)
+                for input in g.inputs { m.string(alwaysAt: nf.inputs, input) }
+                m.string(nf.output, g.output)
+                for (name, values) in g.ints {
+                    m.message(nf.intAttributes) { a in a.string(f.intAttribute.name, name); a.packedInts(f.intAttribute.values, values) }
+                }
+                for (name, values) in g.floats {
+                    m.message(nf.floatAttributes) { a in
+                        a.string(f.floatAttribute.name, name); a.packedFloats(f.floatAttribute.values, values)
+                    }
+                }
+                for (name, t) in g.tensors { m.message(nf.tensors) { tensor(&$0, name, t) } }
             }
         }
         for name in n.constants.keys.sorted() {
             // Keys come from the dictionary just iterated.
-            if let t = n.constants[name] { w.message(5) { tensor(&$0, name, t) } }
+            if let t = n.constants[name] { w.message(gf.constants) { tensor(&$0, name, t) } }
         }
     }
 
     private static func tensor(_ w: inout ProtoWriter, _ name: String, _ t: Tensor) {
-        w.string(1, name)
-        w.packedInts(2, t.shape)
-        w.packedFloats(3, t.data)
+        w.string(f.tensor.name, name)
+        w.packedInts(f.tensor.shape, t.shape)
+        w.packedFloats(f.tensor.data, t.data)
     }
 }

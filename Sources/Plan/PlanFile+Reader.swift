@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 
 extension PlanFile {
@@ -25,7 +26,7 @@ public final class PlanFileReader {
     public let header: PlanHeader
     private let path: String
     private var source: ByteSource
-    private var hasher = SHA256()
+    private var hasher = SHA256Digest()
     private let validator: PlanValidator
     private var tilesRead = 0
     private var devicesRead = 0

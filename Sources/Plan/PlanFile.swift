@@ -25,7 +25,7 @@ public enum PlanFile {
 public final class PlanFileWriter {
     private let writer: AtomicFileWriter
     private let path: String
-    private var hasher = SHA256()
+    private var hasher = SHA256Digest()
     private let slots: Int
     private let expectedTiles: Int
     private var tiles = 0

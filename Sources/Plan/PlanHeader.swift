@@ -2,7 +2,7 @@ import Devices
 import NetworkModel
 
 /// Everything of a plan except the tiles' targets: what `inspect` summarises and what an emitter
-/// needs before the first tile streams past.
+/// needs before the first tile streams past. A `Plan` is a header and its tiles.
 public struct PlanHeader: Sendable {
     public var formatVersion: Int
     public var toolVersion: String
@@ -26,16 +26,4 @@ public struct PlanHeader: Sendable {
 
     /// Whether one device per weight carries the weight against a zero point (offset mode).
     public var isOffsetMode: Bool { roles.contains { $0.polarity == .single } }
-}
-
-extension Plan {
-    public var header: PlanHeader {
-        PlanHeader(toolVersion: toolVersion, source: source, device: device, options: options, network: network,
-                   roles: roles, layers: layers, arrays: arrays, tileCount: tiles.count)
-    }
-
-    public init(header: PlanHeader, tiles: [Tile]) {
-        self.init(toolVersion: header.toolVersion, source: header.source, device: header.device, options: header.options,
-                  network: header.network, roles: header.roles, layers: header.layers, tiles: tiles, arrays: header.arrays)
-    }
 }

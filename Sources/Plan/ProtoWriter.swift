@@ -5,12 +5,12 @@
 /// wire format of a few scalar, string, packed and nested fields is simple. Decoding goes through the
 /// generated protobuf-c code (`PlanDecoding.swift`), which validates hostile bytes against the schema;
 /// the round-trip tests and `examples/read_plan.py` check that both sides agree with the .proto.
-struct ProtoWriter {
-    private(set) var bytes: [UInt8] = []
+package struct ProtoWriter {
+    package private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    mutating func varint(_ value: UInt64) {
+    package mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -22,54 +22,54 @@ struct ProtoWriter {
     private mutating func tag(_ field: Int, _ wireType: UInt64) { varint(UInt64(field) << 3 | wireType) }
 
     /// uint32/uint64 fields; defaults (0) are omitted, as proto3 encoders do.
-    mutating func uint(_ field: Int, _ value: Int) {
+    package mutating func uint(_ field: Int, _ value: Int) {
         guard value != 0 else { return }
         tag(field, 0)
         varint(UInt64(truncatingIfNeeded: value))
     }
 
     /// Enum fields, written even when 0 would be the default (ours never use 0).
-    mutating func enumValue(_ field: Int, _ value: Int) { tag(field, 0); varint(UInt64(value)) }
+    package mutating func enumValue(_ field: Int, _ value: Int) { tag(field, 0); varint(UInt64(value)) }
 
-    mutating func bool(_ field: Int, _ value: Bool) {
+    package mutating func bool(_ field: Int, _ value: Bool) {
         guard value else { return }
         tag(field, 0)
         varint(1)
     }
 
-    mutating func double(_ field: Int, _ value: Double) {
+    package mutating func double(_ field: Int, _ value: Double) {
         guard value.bitPattern != 0 else { return }
         tag(field, 1)
         appendLittleEndian(value.bitPattern)
     }
 
-    mutating func float(_ field: Int, _ value: Float) {
+    package mutating func float(_ field: Int, _ value: Float) {
         guard value.bitPattern != 0 else { return }
         tag(field, 5)
         appendLittleEndian(value.bitPattern)
     }
 
-    mutating func string(_ field: Int, _ value: String) {
+    package mutating func string(_ field: Int, _ value: String) {
         let utf8 = Array(value.utf8)
         lengthDelimited(field, utf8)
     }
 
-    mutating func string(alwaysAt field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
+    package mutating func string(alwaysAt field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
 
-    mutating func lengthDelimited(_ field: Int, _ payload: [UInt8]) {
+    package mutating func lengthDelimited(_ field: Int, _ payload: [UInt8]) {
         tag(field, 2)
         varint(UInt64(payload.count))
         bytes.append(contentsOf: payload)
     }
 
-    mutating func message(_ field: Int, _ build: (inout ProtoWriter) -> Void) {
+    package mutating func message(_ field: Int, _ build: (inout ProtoWriter) -> Void) {
         var inner = ProtoWriter()
         build(&inner)
         lengthDelimited(field, inner.bytes)
     }
 
     /// Packed repeated int64 (two's complement varints, as protobuf encodes negative int64).
-    mutating func packedInts(_ field: Int, _ values: [Int]) {
+    package mutating func packedInts(_ field: Int, _ values: [Int]) {
         guard !values.isEmpty else { return }
         var inner = ProtoWriter(capacity: values.count)
         for v in values { inner.varint(UInt64(bitPattern: Int64(v))) }
@@ -77,7 +77,7 @@ struct ProtoWriter {
     }
 
     /// Packed repeated float, little-endian float32; the hot path of tile records.
-    mutating func packedFloats(_ field: Int, _ values: [Float]) {
+    package mutating func packedFloats(_ field: Int, _ values: [Float]) {
         guard !values.isEmpty else { return }
         tag(field, 2)
         varint(UInt64(values.count) * 4)
@@ -91,7 +91,7 @@ struct ProtoWriter {
     }
 
     /// The varint length prefix of a delimited record.
-    static func lengthPrefix(_ count: Int) -> [UInt8] {
+    package static func lengthPrefix(_ count: Int) -> [UInt8] {
         var w = ProtoWriter()
         w.varint(UInt64(count))
         return w.bytes

@@ -2,6 +2,7 @@ import HDF5Support
 import Foundation
 import Testing
 @testable import Plan
+@testable import TesterFiles
 
 /// Reads varint-delimited protobuf messages into field → values maps (enough to check the stream).
 struct MiniProto {

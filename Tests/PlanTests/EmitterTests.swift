@@ -3,6 +3,7 @@ import Foundation
 import NetworkModel
 import Testing
 @testable import Plan
+@testable import TesterFiles
 
 /// A device record parsed back from an emitted file, by field name.
 typealias Row = [String: String]

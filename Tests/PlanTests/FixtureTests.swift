@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Plan
+@testable import TesterFiles
 
 /// The small plan and its CSV under examples/fixtures/plan/, which examples/read_plan.py checks
 /// against each other. `IMPRINT_WRITE_FIXTURES=1 swift test --filter FixtureTests` rewrites them.

@@ -606,10 +606,21 @@ struct  Imprint__Plan__DeviceRecord
   uint64_t group;
   uint64_t replica;
   float zero_us;
+  /*
+   * The window as resistances (1e6 / window_hi_us, 1e6 / window_lo_us; +inf for 0 µS).
+   */
+  float window_lo_ohm;
+  float window_hi_ohm;
+  /*
+   * Read currents at DeviceStreamHeader.read_bias_v, in µA (µS × V): for testers that verify by current.
+   */
+  float target_read_ua;
+  float window_lo_read_ua;
+  float window_hi_read_ua;
 };
 #define IMPRINT__PLAN__DEVICE_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__device_record__descriptor) \
-    , 0, 0, 0, 0, 0, 0, IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Imprint__Plan__PlanRecord methods */

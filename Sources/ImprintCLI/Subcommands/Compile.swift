@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compiler
 import Devices
+import FileSupport
 import Foundation
 import Plan
 
@@ -108,7 +109,7 @@ struct Compile: ParsableCommand {
         let spec = try DeviceSpec.load(presetOrPath: device)
         let modelURL = URL(fileURLWithPath: model.model)
         let source = SourceModel(fileName: modelURL.lastPathComponent,
-                                 sha256: SHA256.hex(try SHA256.hash(fileAt: modelURL)))
+                                 sha256: SHA256Digest.hex(try SHA256Digest.hash(fileAt: modelURL)))
         let plan = try PlanCompiler.compile(network, device: spec, options: options, source: source,
                                             toolVersion: ImprintVersion.string)
         try PlanFile.write(plan, to: URL(fileURLWithPath: output))

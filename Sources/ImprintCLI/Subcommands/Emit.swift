@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Plan
+import TesterFiles
 
 /// `imprint emit PLAN`: the plan as one record per device, in a format a tester script reads.
 struct Emit: ParsableCommand {

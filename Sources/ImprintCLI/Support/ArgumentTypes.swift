@@ -3,6 +3,7 @@ import Foundation
 import DeviceSimulation
 import Devices
 import Plan
+import TesterFiles
 import Verifier
 
 // Enum-valued options parse straight into the library's enums, so `--help` lists their values,

@@ -56,6 +56,8 @@ struct CLIFailure: Error, CustomStringConvertible {
             }
         case let e as FileWriteError:
             self.init(.cannotCreate, e.description)
+        case let e as FileReadError:
+            self.init(.noInput, e.description)
         case let e as CompileError:
             self.init(Self.status(of: e), Self.flagged(e))
         case let e as VerifierError:

@@ -1,8 +1,9 @@
 import Devices
 import Foundation
+import Plan
 
 /// One device as every emitter writes it. Built on the fly per device (no per-device storage).
-struct DeviceRecord {
+package struct DeviceRecord {
     var array: Int
     var row: Int
     var col: Int
@@ -18,9 +19,20 @@ struct DeviceRecord {
     var order: Int
     var group: Int
     var zero_uS: Float
+    /// The spec's verify-read voltage, for the read currents.
+    var readBias_V: Float
 
     /// 1e6 / target; +inf for a zero target (an open circuit).
-    var target_ohm: Float { target_uS == 0 ? .infinity : Float(1e6 / Double(target_uS)) }
+    var target_ohm: Float { Self.ohms(target_uS) }
+    /// The window as resistances: the lowest resistance is the highest conductance's.
+    var windowLo_ohm: Float { Self.ohms(windowHi_uS) }
+    var windowHi_ohm: Float { Self.ohms(windowLo_uS) }
+    /// Read currents at the verify-read bias, for testers that verify by current: µS × V = µA.
+    var targetRead_uA: Float { target_uS * readBias_V }
+    var windowLoRead_uA: Float { windowLo_uS * readBias_V }
+    var windowHiRead_uA: Float { windowHi_uS * readBias_V }
+
+    @inline(__always) static func ohms(_ g_uS: Float) -> Float { g_uS == 0 ? .infinity : Float(1e6 / Double(g_uS)) }
 }
 
 /// What emitters share: the header, the rules, the array filter.
@@ -32,8 +44,7 @@ struct EmitContext {
 
     init(header: PlanHeader, selection: ArraySelection?) {
         self.header = header
-        self.rules = TargetRules(device: header.device,
-                                 devicesPerConductance: header.options.devicesPerConductance ?? header.device.devicesPerConductance)
+        self.rules = header.targetRules
         self.selection = selection
         self.layerNames = header.layers.map(\.node)
     }
@@ -50,6 +61,7 @@ struct EmitContext {
         let slots = header.roles.count
         let rows = tile.rows.count, cols = tile.columns.count
         let layerColumns = header.layers[tile.layer].matrix.columns
+        let readBias_V = Float(header.device.programVerify.readBias_V)
         for r in 0..<rows {
             for c in 0..<cols {
                 for s in 0..<slots {
@@ -63,7 +75,7 @@ struct EmitContext {
                         matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
                         slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
                         weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (r * cols + c) * slots + s,
-                        group: tile.group, zero_uS: tile.zero_uS))
+                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V))
                 }
             }
         }

@@ -1,6 +1,9 @@
+internal import CPlan
 import FileSupport
 import Foundation
 import HDF5Support
+import Plan
+import ProtobufCSupport
 
 /// `--format proto`: the magic `IMPRDEVS`, a delimited `DeviceStreamHeader`, then one delimited
 /// `DeviceRecord` per device (formats/plan.proto). The schedule, the same for every device, is in
@@ -8,45 +11,60 @@ import HDF5Support
 final class ProtoSink: DeviceSink {
     static let magic: [UInt8] = Array("IMPRDEVS".utf8)
     private let output: OutputFile
+    private let columns: [DeviceField]
     private var buffer = [UInt8]()
+
+    /// `DeviceRecord` field numbers by `DeviceField.rawValue`, looked up by name in protoc-c's
+    /// descriptor (a test checks every field has one).
+    static let fieldNumbers: [Int] = DeviceField.allCases.map { field in
+        guard let n = protoFieldNumber(imprint__plan__device_record__descriptor, field.protoName) else {
+            preconditionFailure("formats/plan.proto's DeviceRecord has no field \(field.protoName)")
+        }
+        return n
+    }
 
     init(url: URL, context: EmitContext) throws(PlanFileError) {
         output = try OutputFile(url)
         let h = context.header
+        columns = DeviceField.columns(offset: h.isOffsetMode)
         let pv = h.device.programVerify
+        let f = PlanFieldNumbers.shared.streamHeader
         var w = ProtoWriter()
-        w.uint(1, h.formatVersion)
-        w.string(2, h.toolVersion)
-        w.message(3) { PlanEncoding.sourceModel(&$0, h.source) }
-        w.string(4, h.device.jsonText)
-        for name in context.layerNames { w.string(alwaysAt: 5, name) }
-        w.packedInts(6, context.arrays)
-        w.string(7, pv.algorithm.rawValue)
-        for (field, v) in [(8, pv.set.start_V), (9, pv.set.step_V), (10, pv.set.stop_V), (11, pv.reset.start_V),
-                           (12, pv.reset.step_V), (13, pv.reset.stop_V), (14, pv.gate.set_V), (15, pv.gate.reset_V),
-                           (16, pv.pulseWidth_s), (17, pv.readBias_V)] {
+        w.uint(f.planFormatVersion, h.formatVersion)
+        w.string(f.toolVersion, h.toolVersion)
+        w.message(f.source) { PlanEncoding.sourceModel(&$0, h.source) }
+        w.string(f.deviceSpecJSON, h.device.jsonText)
+        for name in context.layerNames { w.string(alwaysAt: f.layers, name) }
+        w.packedInts(f.arrays, context.arrays)
+        w.string(f.algorithm, pv.algorithm.rawValue)
+        for (field, v) in [(f.setStart, pv.set.start_V), (f.setStep, pv.set.step_V), (f.setStop, pv.set.stop_V),
+                           (f.resetStart, pv.reset.start_V), (f.resetStep, pv.reset.step_V), (f.resetStop, pv.reset.stop_V),
+                           (f.gateSet, pv.gate.set_V), (f.gateReset, pv.gate.reset_V), (f.pulseWidth, pv.pulseWidth_s),
+                           (f.readBias, pv.readBias_V)] {
             w.double(field, v)
         }
-        w.uint(18, pv.readsAveraged); w.uint(19, pv.readsDiscarded); w.uint(20, pv.maxIterations); w.uint(21, pv.maxPulsesAtCeiling)
-        w.bool(22, h.isOffsetMode)
-        w.string(23, pv.belowGMin.rawValue)
-        w.double(24, pv.gate.setStep_V ?? 0); w.double(25, pv.gate.setStop_V ?? 0)
+        w.uint(f.readsAveraged, pv.readsAveraged); w.uint(f.readsDiscarded, pv.readsDiscarded)
+        w.uint(f.maxIterations, pv.maxIterations); w.uint(f.maxPulsesAtCeiling, pv.maxPulsesAtCeiling)
+        w.bool(f.offsetMode, h.isOffsetMode)
+        w.string(f.belowGMin, pv.belowGMin.rawValue)
+        w.double(f.gateSetStep, pv.gate.setStep_V ?? 0); w.double(f.gateSetStop, pv.gate.setStop_V ?? 0)
         try output.write(Self.magic + ProtoWriter.lengthPrefix(w.bytes.count) + w.bytes)
     }
 
     func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+        let (columns, numbers) = (self.columns, Self.fieldNumbers)
         context.forEachDevice(in: tile) { (d: DeviceRecord) in
-            var r = ProtoWriter(capacity: 80)
-            r.uint(1, d.array); r.uint(2, d.row); r.uint(3, d.col); r.uint(4, d.layer)
-            r.uint(5, d.matrixRow); r.uint(6, d.matrixCol)
-            r.enumValue(7, PlanEncoding.polarityCode(d.slot.polarity))
-            r.double(8, d.slot.significance)
-            r.float(9, d.target_uS); r.float(10, d.target_ohm)
-            r.float(11, d.windowLo_uS); r.float(12, d.windowHi_uS)
-            r.bool(13, d.force)
-            r.float(14, d.weightPerMicrosiemens)
-            r.uint(15, d.order); r.uint(16, d.group); r.uint(17, d.slot.replica)
-            r.float(18, d.zero_uS)
+            var r = ProtoWriter(capacity: 120)
+            for field in columns {
+                let n = numbers[field.rawValue]
+                switch field.storage {
+                case .index: r.uint(n, field.integer(d))
+                case .role: r.enumValue(n, field.integer(d))
+                case .flag: r.bool(n, d.force)
+                case .double: r.double(n, d.slot.significance)
+                case .float: r.float(n, field.float(d))
+                }
+            }
             buffer.append(contentsOf: ProtoWriter.lengthPrefix(r.bytes.count))
             buffer.append(contentsOf: r.bytes)
         }
@@ -68,11 +86,13 @@ final class ProtoSink: DeviceSink {
 /// programming order, plus `/layers` (names) and root attributes (units, provenance, the spec).
 /// Columns are gathered per array in memory, then the file is built in memory and written atomically.
 final class HDF5Sink: DeviceSink {
+    /// Every field but `array` (the group), each as the type its storage needs.
+    private static let fields = DeviceField.allCases.filter { $0 != .array }
+
     private struct Columns {
-        var row = [Int64](), col = [Int64](), layer = [Int64](), matrixRow = [Int64](), matrixCol = [Int64]()
-        var role = [Int8](), significance = [Float](), target = [Float](), lo = [Float](), hi = [Float]()
-        var force = [UInt8](), weightPerMicrosiemens = [Float](), order = [Int64](), group = [Int64](), replica = [Int64]()
-        var zero = [Float]()
+        var integers = [[Int64]](repeating: [], count: DeviceField.allCases.count)
+        var floats = [[Float]](repeating: [], count: DeviceField.allCases.count)
+        var roles = [Int8](), flags = [UInt8]()
     }
 
     private let url: URL
@@ -84,14 +104,16 @@ final class HDF5Sink: DeviceSink {
         guard context.includes(array: tile.array) else { return }
         var c = arrays[tile.array] ?? Columns()
         arrays[tile.array] = nil  // keep the arrays uniquely referenced while appending
+        let fields = Self.fields
         context.forEachDevice(in: tile) { (d: DeviceRecord) in
-            c.row.append(Int64(d.row)); c.col.append(Int64(d.col)); c.layer.append(Int64(d.layer))
-            c.matrixRow.append(Int64(d.matrixRow)); c.matrixCol.append(Int64(d.matrixCol))
-            c.role.append(Int8(PlanEncoding.polarityCode(d.slot.polarity))); c.significance.append(Float(d.slot.significance))
-            c.target.append(d.target_uS); c.lo.append(d.windowLo_uS); c.hi.append(d.windowHi_uS)
-            c.force.append(d.force ? 1 : 0); c.weightPerMicrosiemens.append(d.weightPerMicrosiemens)
-            c.order.append(Int64(d.order)); c.group.append(Int64(d.group)); c.replica.append(Int64(d.slot.replica))
-            c.zero.append(d.zero_uS)
+            for field in fields {
+                switch field.storage {
+                case .index: c.integers[field.rawValue].append(Int64(field.integer(d)))
+                case .role: c.roles.append(Int8(field.integer(d)))
+                case .flag: c.flags.append(d.force ? 1 : 0)
+                case .double, .float: c.floats[field.rawValue].append(field.float(d))
+                }
+            }
         }
         arrays[tile.array] = c
     }
@@ -110,7 +132,7 @@ final class HDF5Sink: DeviceSink {
         let h = context.header
         let w = try HDF5Writer()
         let attributes: [(String, String)] = [
-            ("units", "conductances in uS (microsiemens), windows in uS, voltages in V, times in s"),
+            ("units", "conductances in uS (microsiemens, *_uS), resistances in ohm (*_ohm), read currents in uA at read_bias_V (*_uA), voltages in V, times in s"),
             ("weight_formula", h.isOffsetMode ? "weight = weight_per_uS * sum over devices of (target_uS - zero_uS)"
                                               : "weight = weight_per_uS * sum over devices of significance * sign(role) * target_uS"),
             ("role_codes", "1 = pos, 2 = neg, 3 = single (offset mode)"),
@@ -119,6 +141,7 @@ final class HDF5Sink: DeviceSink {
             ("source_model", h.source.fileName), ("source_sha256", h.source.sha256),
             ("tool_version", h.toolVersion), ("device_spec_json", h.device.jsonText),
             ("algorithm", h.device.programVerify.algorithm.rawValue),
+            ("read_bias_V", h.device.programVerify.readBias_V.description),
         ]
         for (name, value) in attributes { try w.setAttribute(name, string: value) }
         try w.setAttribute("plan_format_version", value: Int32(h.formatVersion))
@@ -129,16 +152,15 @@ final class HDF5Sink: DeviceSink {
             try w.createGroup(g)
             try w.setAttribute("rows", value: Int64(h.arrays[a].rows), on: g)
             try w.setAttribute("columns", value: Int64(h.arrays[a].columns), on: g)
-            try w.write(c.row, dataset: g + "/row"); try w.write(c.col, dataset: g + "/col")
-            try w.write(c.layer, dataset: g + "/layer")
-            try w.write(c.matrixRow, dataset: g + "/matrix_row"); try w.write(c.matrixCol, dataset: g + "/matrix_col")
-            try w.write(c.role, dataset: g + "/role"); try w.write(c.significance, dataset: g + "/significance")
-            try w.write(c.target, dataset: g + "/target_uS")
-            try w.write(c.lo, dataset: g + "/window_lo_uS"); try w.write(c.hi, dataset: g + "/window_hi_uS")
-            try w.write(c.force, dataset: g + "/force"); try w.write(c.weightPerMicrosiemens, dataset: g + "/weight_per_uS")
-            try w.write(c.order, dataset: g + "/order"); try w.write(c.group, dataset: g + "/group")
-            try w.write(c.replica, dataset: g + "/replica")
-            if h.isOffsetMode { try w.write(c.zero, dataset: g + "/zero_uS") }
+            for field in Self.fields where field != .zero || h.isOffsetMode {
+                let path = g + "/" + field.name
+                switch field.storage {
+                case .index: try w.write(c.integers[field.rawValue], dataset: path)
+                case .role: try w.write(c.roles, dataset: path)
+                case .flag: try w.write(c.flags, dataset: path)
+                case .double, .float: try w.write(c.floats[field.rawValue], dataset: path)
+                }
+            }
         }
         return try w.fileImage()
     }

@@ -1,18 +1,20 @@
 import FileSupport
 import Foundation
+import Plan
 
 /// CSV: `#` comment lines (units, provenance, the weight formula), one header row, one row per device.
 final class CSVSink: DeviceSink {
     private let output: OutputFile
     private let scheduleSuffix: [UInt8]
     private let layerFields: [[UInt8]]
-    private let offset: Bool
+    private let columns: [DeviceField]
     private var line = [UInt8]()
 
     init(url: URL, context: EmitContext) throws(PlanFileError) {
         output = try OutputFile(url)
         let h = context.header
-        offset = h.isOffsetMode
+        let offset = h.isOffsetMode
+        columns = DeviceField.columns(offset: offset)
         let schedule = RecordText.schedule(context)
         scheduleSuffix = Array(("," + schedule.map { RecordText.csvField($0.1 ?? "") }.joined(separator: ",") + "\n").utf8)
         layerFields = context.layerNames.map { Array(RecordText.csvField($0).utf8) }
@@ -23,7 +25,7 @@ final class CSVSink: DeviceSink {
         let selection = context.selection.map { $0.ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",") } ?? "all"
         var text = """
             # Imprint device list: one row per device; fields documented in formats/tester-plan.md
-            # units: conductances in uS (microsiemens, *_uS), resistances in ohm (*_ohm), voltages in V (*_V), times in s (*_s)
+            # units: conductances in uS (microsiemens, *_uS), resistances in ohm (*_ohm), read currents in uA at read_bias_V (*_uA), voltages in V (*_V), times in s (*_s)
             # source model: \(oneLine(h.source.fileName)) sha256 \(h.source.sha256)
             # device: \(oneLine(h.device.name)) (\(h.device.technology.rawValue)); source: \(oneLine(h.device.source))
             # tool version: imprint \(oneLine(h.toolVersion)); plan format version \(h.formatVersion)
@@ -33,31 +35,17 @@ final class CSVSink: DeviceSink {
             # arrays: \(selection)
 
             """
-        text += (RecordText.deviceFields(offset: offset) + schedule.map(\.0)).joined(separator: ",") + "\n"
+        text += (columns.map(\.name) + schedule.map(\.0)).joined(separator: ",") + "\n"
         try output.write(Array(text.utf8))
     }
 
     func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
-        let offset = self.offset
+        let (columns, layerFields) = (self.columns, self.layerFields)
         context.forEachDevice(in: tile) { (d: DeviceRecord) in
-            RecordText.append(d.array, to: &line); line.append(44)
-            RecordText.append(d.row, to: &line); line.append(44)
-            RecordText.append(d.col, to: &line); line.append(44)
-            line.append(contentsOf: layerFields[d.layer]); line.append(44)
-            RecordText.append(d.matrixRow, to: &line); line.append(44)
-            RecordText.append(d.matrixCol, to: &line); line.append(44)
-            line.append(contentsOf: d.slot.polarity.rawValue.utf8); line.append(44)
-            RecordText.append(d.slot.significance, to: &line); line.append(44)
-            RecordText.append(d.target_uS, to: &line); line.append(44)
-            RecordText.append(d.target_ohm, to: &line); line.append(44)
-            RecordText.append(d.windowLo_uS, to: &line); line.append(44)
-            RecordText.append(d.windowHi_uS, to: &line); line.append(44)
-            line.append(d.force ? 49 : 48); line.append(44)
-            RecordText.append(d.weightPerMicrosiemens, to: &line); line.append(44)
-            RecordText.append(d.order, to: &line); line.append(44)
-            RecordText.append(d.group, to: &line); line.append(44)
-            RecordText.append(d.slot.replica, to: &line)
-            if offset { line.append(44); RecordText.append(d.zero_uS, to: &line) }
+            for (i, field) in columns.enumerated() {
+                if i > 0 { line.append(44) }
+                field.appendText(d, json: false, layerFields: layerFields, to: &line)
+            }
             line.append(contentsOf: scheduleSuffix)
         }
         if line.count >= 1 << 20 { try flush() }
@@ -81,44 +69,29 @@ final class JSONLSink: DeviceSink {
     private let output: OutputFile
     private let scheduleSuffix: [UInt8]
     private let layerFields: [[UInt8]]
-    private let offset: Bool
+    private let columns: [DeviceField]
     private let keys: [[UInt8]]
     private var line = [UInt8]()
 
     init(url: URL, context: EmitContext) throws(PlanFileError) {
         output = try OutputFile(url)
-        offset = context.header.isOffsetMode
+        columns = DeviceField.columns(offset: context.header.isOffsetMode)
         let schedule = RecordText.schedule(context).map { (key, value) -> String in
             let numeric = key != "algorithm" && key != "below_g_min"
             return JSONString.quote(key) + ":" + (value.map { numeric ? $0 : JSONString.quote($0) } ?? "null")
         }
         scheduleSuffix = Array(("," + schedule.joined(separator: ",") + "}\n").utf8)
         layerFields = context.layerNames.map { Array(JSONString.quote($0).utf8) }
-        keys = RecordText.deviceFields(offset: offset).enumerated().map { i, k in Array(((i == 0 ? "{" : ",") + "\"\(k)\":").utf8) }
+        keys = columns.enumerated().map { i, k in Array(((i == 0 ? "{" : ",") + JSONString.quote(k.name) + ":").utf8) }
     }
 
     func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
-        let offset = self.offset
+        let (columns, layerFields, keys) = (self.columns, self.layerFields, self.keys)
         context.forEachDevice(in: tile) { (d: DeviceRecord) in
-            line.append(contentsOf: keys[0]); RecordText.append(d.array, to: &line)
-            line.append(contentsOf: keys[1]); RecordText.append(d.row, to: &line)
-            line.append(contentsOf: keys[2]); RecordText.append(d.col, to: &line)
-            line.append(contentsOf: keys[3]); line.append(contentsOf: layerFields[d.layer])
-            line.append(contentsOf: keys[4]); RecordText.append(d.matrixRow, to: &line)
-            line.append(contentsOf: keys[5]); RecordText.append(d.matrixCol, to: &line)
-            line.append(contentsOf: keys[6]); line.append(34); line.append(contentsOf: d.slot.polarity.rawValue.utf8); line.append(34)
-            line.append(contentsOf: keys[7]); RecordText.append(d.slot.significance, to: &line)
-            line.append(contentsOf: keys[8]); RecordText.append(d.target_uS, to: &line)
-            line.append(contentsOf: keys[9])
-            if d.target_uS == 0 { line.append(contentsOf: "null".utf8) } else { RecordText.append(d.target_ohm, to: &line) }
-            line.append(contentsOf: keys[10]); RecordText.append(d.windowLo_uS, to: &line)
-            line.append(contentsOf: keys[11]); RecordText.append(d.windowHi_uS, to: &line)
-            line.append(contentsOf: keys[12]); line.append(contentsOf: (d.force ? "true" : "false").utf8)
-            line.append(contentsOf: keys[13]); RecordText.append(d.weightPerMicrosiemens, to: &line)
-            line.append(contentsOf: keys[14]); RecordText.append(d.order, to: &line)
-            line.append(contentsOf: keys[15]); RecordText.append(d.group, to: &line)
-            line.append(contentsOf: keys[16]); RecordText.append(d.slot.replica, to: &line)
-            if offset { line.append(contentsOf: keys[17]); RecordText.append(d.zero_uS, to: &line) }
+            for (i, field) in columns.enumerated() {
+                line.append(contentsOf: keys[i])
+                field.appendText(d, json: true, layerFields: layerFields, to: &line)
+            }
             line.append(contentsOf: scheduleSuffix)
         }
         if line.count >= 1 << 20 { try flush() }

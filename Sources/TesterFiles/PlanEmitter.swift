@@ -1,5 +1,6 @@
 import FileSupport
 import Foundation
+import Plan
 
 /// Tester file formats of `imprint emit` (formats/tester-plan.md describes each field).
 public enum EmitFormat: String, CaseIterable, Sendable, Encodable {
@@ -115,11 +116,5 @@ enum RecordText {
             ("gate_set_step_V", pv.gate.setStep_V?.description), ("gate_set_stop_V", pv.gate.setStop_V?.description),
             ("below_g_min", pv.belowGMin.rawValue),
         ]
-    }
-
-    /// The device columns before the schedule.
-    static func deviceFields(offset: Bool) -> [String] {
-        ["array", "row", "col", "layer", "matrix_row", "matrix_col", "role", "significance", "target_uS", "target_ohm",
-         "window_lo_uS", "window_hi_uS", "force", "weight_per_uS", "order", "group", "replica"] + (offset ? ["zero_uS"] : [])
     }
 }

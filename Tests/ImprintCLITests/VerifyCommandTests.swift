@@ -42,12 +42,19 @@ import TestSupport
         #expect(results[3]["time_s"] as? Double == 86_400)
         #expect(results[5]["compensation"] as? String == "adabs")
         let programming = try #require(doc["programming"] as? [String: Any])
-        for key in ["devices", "success_rate", "stuck_devices", "estimated_tester_time_s", "tester_time_source"] {
+        for key in ["chips", "devices_per_chip", "in_window_fraction", "verify_success_fraction", "mean_pulses_per_device",
+                    "stuck_devices_per_chip", "tester_time_per_chip"] {
             #expect(programming[key] != nil, "missing programming.\(key)")
         }
-        #expect((programming["estimated_tester_time_s"] as? Double ?? 0) > 0)
-        // PCM's model gives no pulse counts, so the estimate falls back to the pulse schedule.
-        #expect(programming["tester_time_source"] as? String == "pulse_schedule")
+        // Per chip: the plan's devices, 2 chips.
+        #expect(programming["chips"] as? Int == 2)
+        #expect(programming["devices_per_chip"] as? Int == summaryDevices(plan))
+        // PCM's model gives no pulse counts and no verify outcome: the time comes from the schedule only.
+        #expect(programming["verify_success_fraction"] is NSNull && programming["mean_pulses_per_device"] is NSNull)
+        let tester = try #require(programming["tester_time_per_chip"] as? [String: Any])
+        let schedule = try #require(tester["schedule_estimate"] as? [String: Any])
+        #expect((schedule["seconds"] as? Double ?? 0) > 0)
+        #expect(tester["simulated_pulses"] is NSNull)
         let layers = try #require(doc["layers"] as? [[String: Any]])
         #expect(layers.count == 4)
         for layer in layers {
@@ -58,7 +65,14 @@ import TestSupport
             #expect(errors.allSatisfy { $0 > 0 && $0 < 2 } && errors[1] > errors[0], "\(errors)")
         }
         #expect(r.stdout.contains("Layers with most error (relative output error at 1d"))
-        #expect(r.stdout.contains("estimated tester time"))
+        #expect(r.stdout.contains("estimated from the pulse schedule"))
+    }
+
+    /// The plan's device count as `inspect PLAN --json` gives it.
+    func summaryDevices(_ plan: URL) -> Int? {
+        let r = try? CommandRunner.run(["inspect", plan.path, "--json"])
+        let doc = (try? JSONSerialization.jsonObject(with: Data((r?.stdout ?? "").utf8))) as? [String: Any]
+        return doc?["devices"] as? Int
     }
 
     /// A report of the PCM plan copied under a name that needs escaping, written once for the two report tests.

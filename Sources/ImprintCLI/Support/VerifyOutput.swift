@@ -23,15 +23,7 @@ extension Verify {
         }
         print("")
         printLayerErrors(r, options: options)
-        let p = r.programming
-        if p.devices > 0 {
-            var line = String(format: "Programming: %.2f %% of devices in their window", p.successRate * 100)
-            if p.pulses > 0 { line += String(format: ", %.1f pulses per device on average, at most %d", p.meanPulses, p.maxPulses) }
-            else { line += " (the device model gives no pulse counts)" }
-            line += p.stuck > 0 ? ", \(grouped(p.stuck)) stuck devices over all trials" : ""
-            let (tester, source) = testerTime(r, plan: plan)
-            print(line + String(format: "; estimated tester time %.3g s per chip (", tester.seconds) + source.text + ")")
-        }
+        for line in programmingLines(r.programming, plan: plan) { print(line) }
         print(String(format: "Time: %.1f s", seconds))
     }
 
@@ -44,7 +36,7 @@ extension Verify {
             ])
         }
         let p = r.programming
-        let (tester, source) = testerTime(r, plan: plan)
+        let (schedule, simulated) = testerTimes(p, plan: plan)
         let q = options.periphery
         let periphery = JSONValue.Object(pairs: [
             ("dac_bits", q.inputBits), ("adc_bits", q.outputBits), ("adc_bound", q.outputBound.isFinite ? q.outputBound : nil),
@@ -58,11 +50,15 @@ extension Verify {
             ("calibration", calibration.map { JSONValue.Object(pairs: [("source", $0.source), ("samples", $0.count)]) }),
             ("results", results),
             ("programming", JSONValue.Object(pairs: [
-                ("devices", p.devices), ("success_rate", p.successRate),
-                ("mean_pulses", p.pulses > 0 ? p.meanPulses : nil), ("max_pulses", p.pulses > 0 ? p.maxPulses : nil),
-                ("stuck_devices", p.stuck),
-                ("estimated_tester_time_s", tester.seconds), ("estimated_tester_pulses", tester.pulses),
-                ("estimated_tester_reads", tester.reads), ("tester_time_source", source.rawValue),
+                ("chips", p.chips), ("devices_per_chip", p.devicesPerChip),
+                ("in_window_fraction", p.devices > 0 ? p.inWindowFraction : nil),
+                ("verify_success_fraction", p.verifySuccessFraction),
+                ("mean_pulses_per_device", p.meanPulses), ("max_pulses", p.meanPulses != nil ? p.maxPulses : nil),
+                ("stuck_devices_per_chip", p.stuckPerChip),
+                ("tester_time_per_chip", JSONValue.Object(pairs: [
+                    ("schedule_estimate", testerTimeObject(schedule)),
+                    ("simulated_pulses", simulated.map(testerTimeObject)),
+                ])),
             ])),
             ("layers", r.layers.map { layer -> Any? in
                 JSONValue.Object(pairs: [
@@ -91,13 +87,10 @@ extension Verify {
             ("periphery", options.periphery.summary),
             ("baseline", String(format: "%.2f %% (the plan's network as compiled)", r.baselineAccuracy * 100)),
         ]
-        let p = r.programming
-        if p.devices > 0 {
-            let (tester, source) = testerTime(r, plan: plan)
-            summary.append(("programming", String(format: "%.2f %% of devices in their window", p.successRate * 100)
-                + (p.pulses > 0 ? String(format: ", %.1f pulses per device on average", p.meanPulses) : "")
-                + (p.stuck > 0 ? ", \(grouped(p.stuck)) stuck devices" : "")))
-            summary.append(("tester time", String(format: "%.3g s per chip (estimate, ", tester.seconds) + source.text + ")"))
+        let lines = programmingLines(r.programming, plan: plan)
+        if lines.count == 2 {
+            summary.append(("programming", String(lines[0].dropFirst("Programming ".count))))
+            summary.append(("tester time", String(lines[1].dropFirst("Tester time ".count))))
         }
         let samples = min(r.samples, Verifier.layerErrorSamples)
         return VerifyReport(
@@ -107,17 +100,35 @@ extension Verify {
                 + "over the first \(grouped(samples)) samples, with compensation \(options.layerErrorCompensation.rawValue), mean over trials.")
     }
 
-    /// Where the tester-time estimate takes its pulse count from.
-    enum TesterTimeSource: String {
-        case simulated = "simulated_pulses", schedule = "pulse_schedule"
-        var text: String { self == .simulated ? "from the simulated pulses" : "from the pulse schedule" }
+    /// Two lines, "Programming …" and "Tester time …", per chip; none when nothing was programmed
+    /// (ideal devices).
+    func programmingLines(_ p: ProgrammingStatistics, plan: Plan) -> [String] {
+        guard p.devices > 0 else { return [] }
+        var line = "Programming (per chip, mean of \(grouped(p.chips)) chip\(p.chips == 1 ? "" : "s") of \(grouped(p.devicesPerChip)) devices): "
+            + String(format: "%.2f %% of devices in their acceptance window (programmed conductance vs the plan's window)", p.inWindowFraction * 100)
+        if let success = p.verifySuccessFraction {
+            line += String(format: "; verify loop reported success for %.2f %%", success * 100)
+        }
+        if let mean = p.meanPulses { line += String(format: "; %.1f pulses per device on average, at most %d", mean, p.maxPulses) }
+        else { line += "; the device model gives no pulse counts" }
+        if p.stuck > 0 { line += String(format: "; %.1f stuck devices", p.stuckPerChip) }
+        let (schedule, simulated) = testerTimes(p, plan: plan)
+        var tester = "Tester time (per chip): "
+        if let simulated {
+            tester += String(format: "%.3g s", simulated.seconds) + " from the simulated pulses (\(grouped(Int(simulated.pulses.rounded()))) pulses); "
+        }
+        tester += String(format: "%.3g s", schedule.seconds) + " estimated from the pulse schedule (\(grouped(Int(schedule.pulses.rounded()))) pulses)"
+        return [line, tester]
     }
 
-    /// The compiler's tester-time model with the simulated mean pulse count when the device model gives one.
-    func testerTime(_ r: VerificationResult, plan: Plan) -> (TesterTimeEstimate, TesterTimeSource) {
-        r.programming.pulses > 0
-            ? (TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: r.programming.meanPulses), .simulated)
-            : (TesterTimeEstimate(plan: plan), .schedule)
+    /// The compiler's schedule estimate, and the same time model fed with the simulated pulses when
+    /// the device model gives pulse counts.
+    func testerTimes(_ p: ProgrammingStatistics, plan: Plan) -> (schedule: TesterTimeEstimate, simulated: TesterTimeEstimate?) {
+        (TesterTimeEstimate(plan: plan), p.meanPulses.map { TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: $0) })
+    }
+
+    func testerTimeObject(_ t: TesterTimeEstimate) -> JSONValue.Object {
+        JSONValue.Object(pairs: [("seconds", t.seconds), ("pulses", t.pulses), ("verify_reads", t.reads)])
     }
 
     /// The layers with the largest relative output error at the last time, largest first.

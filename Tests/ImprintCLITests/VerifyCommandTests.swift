@@ -68,6 +68,63 @@ import TestSupport
         #expect(r.stdout.contains("estimated from the pulse schedule"))
     }
 
+    /// `infer` and verify's baseline are one evaluation harness on the same network: on the PCM plan
+    /// (max clipping, no levels to snap to) the accuracies are equal, to the last sample.
+    @Test func inferAccuracyEqualsVerifyBaseline() throws {
+        let plan = try Self.plan.get()
+        let out = plan.deletingLastPathComponent().appendingPathComponent("baseline.json")
+        let v = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "1000", "--trials", "1",
+                                       "--times", "1s", "--json", out.path])
+        #expect(v.status == 0, "\(v.stderr)")
+        let i = try CommandRunner.run(["infer", "examples/models/fmnist_cnn_torch.onnx", "--data", "fashion-mnist", "--limit", "1000", "--json"])
+        #expect(i.status == 0, "\(i.stderr)")
+        let verify = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        let infer = try #require(try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])
+        let accuracy = try #require(infer["accuracy"] as? Double)
+        #expect(accuracy > 0.8)
+        #expect(verify["baseline_accuracy"] as? Double == accuracy)
+    }
+
+    /// PCM's model marks no device as failed, but its programming error (σ_prog 0.26–1.06 µS) leaves
+    /// many devices outside the ±0.5 µS window. The fraction verify reports must be the one expected from
+    /// σ_prog of devices.md §1 for the plan's targets and windows (from the emitted CSV):
+    /// g = max(t + σ_prog(t/g_max)·N(0,1), 0) is in [lo, hi] with probability Φ((hi−t)/σ) − Φ((lo−t)/σ),
+    /// or Φ((hi−t)/σ) when lo = 0 (everything clamped to 0 is inside). Tolerance: 5 standard errors of
+    /// the mean of n independent indicators over 2 chips.
+    @Test func pcmWindowFractionFollowsTheProgrammingError() throws {
+        let plan = try Self.plan.get()
+        let dir = plan.deletingLastPathComponent()
+        let csv = dir.appendingPathComponent("window.csv"), out = dir.appendingPathComponent("window.json")
+        #expect(try CommandRunner.run(["emit", plan.path, "--format", "csv", "--output", csv.path]).status == 0)
+        let r = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "20", "--trials", "2",
+                                       "--times", "1s", "--json", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        let p = try #require(doc["programming"] as? [String: Any])
+        let reported = try #require(p["in_window_fraction"] as? Double)
+
+        let gMax = 25.0   // the pcm preset, one device per conductance
+        func sigma(_ t: Double) -> Double { let x = t / gMax; return max(-1.1731 * x * x + 1.9650 * x + 0.2635, 0) * gMax / 25 }
+        func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.squareRoot()) }
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        let header = lines[0].split(separator: ",").map(String.init)
+        let (ti, lo, hi) = (header.firstIndex(of: "target_uS")!, header.firstIndex(of: "window_lo_uS")!, header.firstIndex(of: "window_hi_uS")!)
+        var expected = 0.0, variance = 0.0
+        for line in lines.dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            let t = Double(f[ti])!, a = Double(f[lo])!, b = Double(f[hi])!, s = sigma(t)
+            let q = a <= 0 ? phi((b - t) / s) : phi((b - t) / s) - phi((a - t) / s)
+            expected += q; variance += q * (1 - q)
+        }
+        let n = Double(lines.count - 1)
+        #expect(p["devices_per_chip"] as? Int == lines.count - 1)
+        let standardError = (variance / 2).squareRoot() / n
+        #expect(abs(reported - expected / n) < 5 * standardError,
+                "reported \(reported), expected \(expected / n) ± \(5 * standardError)")
+        #expect(reported < 0.8, "PCM devices do not all land in a ±0.5 µS window")
+        #expect(r.stdout.contains(String(format: "%.2f %% of devices in their acceptance window", reported * 100)))
+    }
+
     /// The plan's device count as `inspect PLAN --json` gives it.
     func summaryDevices(_ plan: URL) -> Int? {
         let r = try? CommandRunner.run(["inspect", plan.path, "--json"])

@@ -3,7 +3,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := libhdf5-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist chromium python3-jsonschema
+# python3-protobuf, python3-numpy, protobuf-compiler, hdf5-tools and python3-jsonschema: the independent readers
+# and checkers the tests run (examples/read_plan.py, examples/read_tester_files.py, h5dump, the verify schema);
+# chromium renders the verify report.
+DEB_PACKAGES := libhdf5-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist chromium \
+  python3-protobuf python3-numpy protobuf-compiler hdf5-tools python3-jsonschema
 DEMO_MODEL ?= examples/models/fmnist_cnn_k2.h5
 IMPRINT := .build/release/imprint
 

@@ -79,33 +79,3 @@ public struct HardwareInstance: Sendable {
         }
     }
 }
-
-/// Counts over the devices of one or more programmed chips.
-public struct ProgrammingStatistics: Sendable, Equatable {
-    public var devices = 0
-    public var successes = 0
-    public var pulses = 0
-    public var maxPulses = 0
-    public var stuck = 0
-    public init() {}
-
-    /// Counts over one programmed tile.
-    public init(_ tile: ProgrammedTile) {
-        devices = tile.count
-        for d in 0..<tile.count {
-            if tile.success[d] { successes += 1 }
-            let p = Int(tile.pulses[d])
-            pulses += p
-            maxPulses = max(maxPulses, p)
-            if tile.stuck[d] != .none { stuck += 1 }
-        }
-    }
-
-    public var successRate: Double { devices == 0 ? 1 : Double(successes) / Double(devices) }
-    public var meanPulses: Double { devices == 0 ? 0 : Double(pulses) / Double(devices) }
-
-    public mutating func add(_ o: ProgrammingStatistics) {
-        devices += o.devices; successes += o.successes; pulses += o.pulses
-        maxPulses = max(maxPulses, o.maxPulses); stuck += o.stuck
-    }
-}

@@ -45,48 +45,59 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
         }
     }
 
-    /// Programming statistics; the tester-time estimate is the compiler's model, given by the caller.
+    /// Programming statistics per chip (mean over the simulated chips), and the tester time of one chip.
     public struct Programming: Sendable, Equatable, Encodable {
-        public var devices: Int
-        /// Fraction of programmed devices inside their acceptance window.
-        public var successRate: Double
+        public var chips: Int
+        public var devicesPerChip: Int
+        /// Fraction of devices whose programmed conductance lies inside the plan's acceptance window.
+        public var inWindowFraction: Double?
+        /// Fraction the verify loop reported successful; nil when the device model has no verify outcome.
+        public var verifySuccessFraction: Double?
         /// Pulses per device; nil when the device model gives no pulse counts (PCM).
-        public var meanPulses: Double?
+        public var meanPulsesPerDevice: Double?
         public var maxPulses: Int?
-        /// Stuck devices summed over all trials.
-        public var stuckDevices: Int
-        public var estimatedTesterTime_s: Double
-        public var estimatedTesterPulses: Double
-        public var estimatedTesterReads: Double
-        /// "simulated_pulses" or "pulse_schedule".
-        public var testerTimeSource: String
+        public var stuckDevicesPerChip: Double
+        public var testerTimePerChip: TesterTimes
 
         enum CodingKeys: String, CodingKey {
-            case devices, successRate = "success_rate", meanPulses = "mean_pulses", maxPulses = "max_pulses"
-            case stuckDevices = "stuck_devices", estimatedTesterTime_s = "estimated_tester_time_s"
-            case estimatedTesterPulses = "estimated_tester_pulses", estimatedTesterReads = "estimated_tester_reads"
-            case testerTimeSource = "tester_time_source"
+            case chips, devicesPerChip = "devices_per_chip", inWindowFraction = "in_window_fraction"
+            case verifySuccessFraction = "verify_success_fraction", meanPulsesPerDevice = "mean_pulses_per_device"
+            case maxPulses = "max_pulses", stuckDevicesPerChip = "stuck_devices_per_chip", testerTimePerChip = "tester_time_per_chip"
         }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(devices, forKey: .devices); try c.encode(successRate, forKey: .successRate)
-            try c.encode(meanPulses, forKey: .meanPulses); try c.encode(maxPulses, forKey: .maxPulses)
-            try c.encode(stuckDevices, forKey: .stuckDevices); try c.encode(estimatedTesterTime_s, forKey: .estimatedTesterTime_s)
-            try c.encode(estimatedTesterPulses, forKey: .estimatedTesterPulses)
-            try c.encode(estimatedTesterReads, forKey: .estimatedTesterReads)
-            try c.encode(testerTimeSource, forKey: .testerTimeSource)
+            try c.encode(chips, forKey: .chips); try c.encode(devicesPerChip, forKey: .devicesPerChip)
+            try c.encode(inWindowFraction, forKey: .inWindowFraction)
+            try c.encode(verifySuccessFraction, forKey: .verifySuccessFraction)
+            try c.encode(meanPulsesPerDevice, forKey: .meanPulsesPerDevice); try c.encode(maxPulses, forKey: .maxPulses)
+            try c.encode(stuckDevicesPerChip, forKey: .stuckDevicesPerChip); try c.encode(testerTimePerChip, forKey: .testerTimePerChip)
         }
     }
 
-    /// The compiler's tester-time estimate for one chip (Verifier does not depend on Compiler).
-    public struct TesterTime: Sendable, Equatable {
+    /// One tester-time figure: the compiler's time model (Verifier does not depend on Compiler).
+    public struct TesterTime: Sendable, Equatable, Encodable {
         public var seconds: Double
         public var pulses: Double
-        public var reads: Double
-        public var source: String
-        public init(seconds: Double, pulses: Double, reads: Double, source: String) {
-            self.seconds = seconds; self.pulses = pulses; self.reads = reads; self.source = source
+        public var verifyReads: Double
+        enum CodingKeys: String, CodingKey { case seconds, pulses, verifyReads = "verify_reads" }
+        public init(seconds: Double, pulses: Double, verifyReads: Double) {
+            self.seconds = seconds; self.pulses = pulses; self.verifyReads = verifyReads
+        }
+    }
+
+    /// The estimate from the device's pulse schedule, and the same model fed with the simulated pulse
+    /// counts where the device model gives them.
+    public struct TesterTimes: Sendable, Equatable, Encodable {
+        public var scheduleEstimate: TesterTime
+        public var simulatedPulses: TesterTime?
+        enum CodingKeys: String, CodingKey { case scheduleEstimate = "schedule_estimate", simulatedPulses = "simulated_pulses" }
+        public init(scheduleEstimate: TesterTime, simulatedPulses: TesterTime?) {
+            self.scheduleEstimate = scheduleEstimate; self.simulatedPulses = simulatedPulses
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(scheduleEstimate, forKey: .scheduleEstimate); try c.encode(simulatedPulses, forKey: .simulatedPulses)
         }
     }
 
@@ -134,7 +145,7 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
     }
 
     public init(_ r: VerificationResult, options: VerifierOptions, plan: String, data: String, device: String,
-                calibration: Dataset?, testerTime t: TesterTime, output: String? = nil, report: String? = nil) {
+                calibration: Dataset?, testerTimes: TesterTimes, output: String? = nil, report: String? = nil) {
         self.plan = plan
         self.data = data
         self.device = device
@@ -154,10 +165,11 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
                    accuracyMin: $0.min, accuracyPerTrial: $0.accuracyPerTrial)
         }
         let p = r.programming
-        programming = Programming(devices: p.devices, successRate: p.successRate,
-                                  meanPulses: p.pulses > 0 ? p.meanPulses : nil, maxPulses: p.pulses > 0 ? p.maxPulses : nil,
-                                  stuckDevices: p.stuck, estimatedTesterTime_s: t.seconds, estimatedTesterPulses: t.pulses,
-                                  estimatedTesterReads: t.reads, testerTimeSource: t.source)
+        programming = Programming(chips: p.chips, devicesPerChip: p.devicesPerChip,
+                                  inWindowFraction: p.devices > 0 ? p.inWindowFraction : nil,
+                                  verifySuccessFraction: p.verifySuccessFraction, meanPulsesPerDevice: p.meanPulses,
+                                  maxPulses: p.meanPulses != nil ? p.maxPulses : nil, stuckDevicesPerChip: p.stuckPerChip,
+                                  testerTimePerChip: testerTimes)
         layers = r.layers.map {
             Layer(node: $0.node, rows: $0.matrix.rows, columns: $0.matrix.columns, groups: $0.matrix.groups,
                   tiles: $0.tiles, relativeError: $0.relativeError)

@@ -155,7 +155,7 @@ public struct Verifier: Sendable {
                 let chip = read(trial: trial, times_s: allTimes, timeIndex: k, statistics: statistics, perRead: perRead,
                                 programming: firstRead, lastRead: trial == 0 && k == allTimes.count - 1)
                 if firstRead {
-                    stats.add(chip.programming)
+                    stats.addChip(chip.programming)
                     if trial == 0 { statistics.recordProgrammed(chip.programmedCounts) }
                     firstRead = false
                 }
@@ -228,6 +228,7 @@ public struct Verifier: Sendable {
             var last: ([[Int]], TileError)?
         }
         let (plan, o) = (plan, options)
+        let verifyOutcome = ProgrammingStatistics.hasVerifyOutcome(plan.device)
         let wire = o.periphery.wireResistancePerCell_ohm
         let results = HardwareInstance.streamTiles(
             plan: plan, simulator: simulator, seed: o.seed, trial: trial, times_s: times_s, timeIndex: timeIndex,
@@ -236,7 +237,10 @@ public struct Verifier: Sendable {
             let tile = plan.tiles[t]
             var result = TileResult(weights: [], programming: ProgrammingStatistics())
             if programming {
-                if let programmed { result.programming = ProgrammingStatistics(programmed) }
+                if let programmed {
+                    result.programming = ProgrammingStatistics(programmed, targets_uS: tile.targets_uS, rules: plan.targetRules,
+                                                               hasVerifyOutcome: verifyOutcome)
+                }
                 if trial == 0 { result.programmedCounts = statistics.counts(programmed?.programmed_uS ?? tile.targets_uS, tile: t) }
             }
             if lastRead { result.last = (statistics.counts(g, tile: t), statistics.tileError(g, tile: t)) }

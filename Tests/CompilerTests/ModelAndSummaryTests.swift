@@ -13,14 +13,7 @@ let modelCases: [(String, String)] = committedModels.flatMap { m in DeviceSpec.p
 
 @Test(arguments: modelCases)
 func committedModelsCompile(model: String, device: String) throws {
-    let network: Network
-    do {
-        network = try ModelLoader.load(Fixtures.models.appendingPathComponent(model))
-    } catch {
-        // The Keras importer lands on another branch; until it is merged this case has nothing to load.
-        if error.kind == .unsupported && error.message.contains("not implemented") { return }
-        throw error
-    }
+    let network = try ModelLoader.load(Fixtures.models.appendingPathComponent(model))
     let spec = preset(device)
     for pairs in pairModes {
         var o = CompileOptions()
@@ -85,17 +78,26 @@ func committedModelsCompile(model: String, device: String) throws {
     let n = try TestNetworks.dense(inputs: 1, outputs: 2, weights: [1, 0])
     let plan = try TestNetworks.compile(n, .rram, CompileOptions())
     let est = TesterTimeEstimate(plan: plan, readTime_s: 1e-6)
-    // Devices: (1, g_max) climbs the full ramp: 28 steps + 1 pulse; three forced at g_min: 1 pulse each.
+    // Bipolar devices start anywhere in the range: (1, g_max) climbs half the SET ramp on average,
+    // the three forced at g_min come down half the RESET ramp; each verifies once more than it pulses.
     let pv = DeviceSpec.rram.programVerify
-    let climb = Double(pv.set.stepsToCeiling + 1)
-    #expect(est.pulses == climb + 3)
+    let up = Double(pv.set.stepsToCeiling) / 2, down = Double(pv.reset.stepsToCeiling) / 2
+    #expect(est.pulses == up + 3 * down)
     let reads = Double(pv.readsAveraged + pv.readsDiscarded)
-    #expect(est.reads == (climb + 3) * reads)
+    #expect(est.reads == (up + 1 + 3 * (down + 1)) * reads)
     #expect(abs(est.seconds - (est.pulses * pv.pulseWidth_s + est.reads * 1e-6)) < 1e-15)
+
+    // ISPVA opens with a RESET, then climbs x of its ramp; nothing is forced with program-to-g-min.
+    let ispva = try TestNetworks.compile(n, .rramHfOx, CompileOptions())
+    let hfox = DeviceSpec.rramHfOx.programVerify
+    let climb = TesterTimeEstimate(plan: ispva, readTime_s: 1e-6)
+    #expect(climb.pulses == 4 + Double(hfox.set.stepsToCeiling))
+    #expect(climb.reads == (4 + Double(hfox.set.stepsToCeiling)) * Double(hfox.readsAveraged + hfox.readsDiscarded))
 }
 
 @Test func testerTimeFromSimulatedPulses() throws {
-    // 4 devices at 2.5 simulated pulses each: 10 pulses, each followed by one verify.
+    // 4 devices at 2.5 simulated pulses each: 10 pulses; bipolar loops read before every pulse and
+    // once after the last, so 10 + 4 verifies.
     let n = try TestNetworks.dense(inputs: 1, outputs: 2, weights: [1, 0])
     let plan = try TestNetworks.compile(n, .rram, CompileOptions())
     let est = TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: 2.5, readTime_s: 1e-6)
@@ -103,7 +105,7 @@ func committedModelsCompile(model: String, device: String) throws {
     let reads = Double(pv.readsAveraged + pv.readsDiscarded)
     #expect(plan.deviceCount == 4)
     #expect(est.pulses == 10)
-    #expect(est.reads == (10 + (pv.secondPass ? 4 : 0)) * reads)
+    #expect(est.reads == (10 + 4 + (pv.secondPass ? 4 : 0)) * reads)
     #expect(abs(est.seconds - (10 * pv.pulseWidth_s + est.reads * 1e-6)) < 1e-15)
     // No pulses simulated: no time, never a negative one.
     #expect(TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: -1).pulses == 0)

@@ -37,7 +37,9 @@ enum PlanProperties {
         let nodes = Dictionary(plan.network.nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var zeros = 0
         for tile in plan.tiles {
-            guard let node = nodes[plan.layers[tile.layer].node] else { continue }
+            guard let node = nodes[plan.layers[tile.layer].node] else {
+                Issue.record("layer \(plan.layers[tile.layer].node) missing from the network"); continue
+            }
             let rows = tile.rows.count, cols = tile.columns.count
             for r in 0..<rows {
                 for c in 0..<cols where TestNetworks.matrixWeight(node, group: tile.group, row: tile.rows.lowerBound + r,

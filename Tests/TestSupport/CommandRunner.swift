@@ -20,6 +20,11 @@ public enum CommandRunner {
     }
 
     public static func run(_ arguments: [String], in directory: URL = Fixtures.root) throws -> Output {
+        try run(executable: executable, arguments, in: directory)
+    }
+
+    /// Runs any program (an independent checker such as Python or h5dump) the same way.
+    public static func run(executable: URL, _ arguments: [String], in directory: URL = Fixtures.root) throws -> Output {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
@@ -36,4 +41,11 @@ public enum CommandRunner {
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                       stderr: String(decoding: e, as: UTF8.self))
     }
+}
+
+/// A command a test needed as a step (not the thing under test) failed: its status and stderr.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var output: CommandRunner.Output
+    public init(output: CommandRunner.Output) { self.output = output }
+    public var description: String { "exit status \(output.status): \(output.stderr)" }
 }

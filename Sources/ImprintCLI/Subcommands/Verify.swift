@@ -129,7 +129,7 @@ struct Verify: ParsableCommand {
         }
         bar?.finish()
         let document = VerificationDocument(result, options: options, plan: plan, data: set.source, device: planValue.device.name,
-                                            calibration: calibrationSet, testerTime: testerTime(result, plan: planValue),
+                                            calibration: calibrationSet, testerTimes: documentTesterTimes(result.programming, plan: planValue),
                                             output: output, report: report)
         if let writer {
             try writer.write(try JSONDocument.text(document))

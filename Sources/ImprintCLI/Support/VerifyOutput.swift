@@ -24,15 +24,7 @@ extension Verify {
         TextTable.render(rows, rightAligned: [2, 3, 4]).forEach { print($0) }
         print("")
         printLayerErrors(r, options: options)
-        let p = r.programming
-        if p.devices > 0 {
-            var line = String(format: "Programming: %.2f %% of devices in their window", p.successRate * 100)
-            if p.pulses > 0 { line += String(format: ", %.1f pulses per device on average, at most %d", p.meanPulses, p.maxPulses) }
-            else { line += " (the device model gives no pulse counts)" }
-            line += p.stuck > 0 ? ", \(grouped(p.stuck)) stuck devices over all trials" : ""
-            let tester = testerTime(r, plan: plan)
-            print(line + String(format: "; estimated tester time %.3g s per chip (", tester.seconds) + sourceText(tester) + ")")
-        }
+        for line in programmingLines(r.programming, plan: plan) { print(line) }
         print(String(format: "Time: %.1f s", seconds))
     }
 
@@ -49,13 +41,10 @@ extension Verify {
             ("periphery", options.periphery.summary),
             ("baseline", String(format: "%.2f %% (the plan's network as compiled)", r.baselineAccuracy * 100)),
         ]
-        let p = r.programming
-        if p.devices > 0 {
-            let tester = testerTime(r, plan: plan)
-            summary.append(("programming", String(format: "%.2f %% of devices in their window", p.successRate * 100)
-                + (p.pulses > 0 ? String(format: ", %.1f pulses per device on average", p.meanPulses) : "")
-                + (p.stuck > 0 ? ", \(grouped(p.stuck)) stuck devices" : "")))
-            summary.append(("tester time", String(format: "%.3g s per chip (estimate, ", tester.seconds) + sourceText(tester) + ")"))
+        let lines = programmingLines(r.programming, plan: plan)
+        if lines.count == 2 {
+            summary.append(("programming", String(lines[0].dropFirst("Programming ".count))))
+            summary.append(("tester time", String(lines[1].dropFirst("Tester time ".count))))
         }
         let samples = min(r.samples, Verifier.layerErrorSamples)
         return VerifyReport(
@@ -65,16 +54,40 @@ extension Verify {
                 + "over the first \(grouped(samples)) samples, with compensation \(options.layerErrorCompensation.rawValue), mean over trials.")
     }
 
-    /// The compiler's tester-time model with the simulated mean pulse count when the device model gives one.
-    func testerTime(_ r: VerificationResult, plan: Plan) -> VerificationDocument.TesterTime {
-        let simulated = r.programming.pulses > 0
-        let t = simulated ? TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: r.programming.meanPulses) : TesterTimeEstimate(plan: plan)
-        return .init(seconds: t.seconds, pulses: t.pulses, reads: t.reads, source: simulated ? "simulated_pulses" : "pulse_schedule")
+    /// Two lines, "Programming …" and "Tester time …", per chip; none when nothing was programmed
+    /// (ideal devices).
+    func programmingLines(_ p: ProgrammingStatistics, plan: Plan) -> [String] {
+        guard p.devices > 0 else { return [] }
+        var line = "Programming (per chip, mean of \(grouped(p.chips)) chip\(p.chips == 1 ? "" : "s") of \(grouped(p.devicesPerChip)) devices): "
+            + String(format: "%.2f %% of devices in their acceptance window (programmed conductance vs the plan's window)", p.inWindowFraction * 100)
+        if let success = p.verifySuccessFraction {
+            line += String(format: "; verify loop reported success for %.2f %%", success * 100)
+        }
+        if let mean = p.meanPulses { line += String(format: "; %.1f pulses per device on average, at most %d", mean, p.maxPulses) }
+        else { line += "; the device model gives no pulse counts" }
+        if p.stuck > 0 { line += String(format: "; %.1f stuck devices", p.stuckPerChip) }
+        let (schedule, simulated) = testerTimes(p, plan: plan)
+        var tester = "Tester time (per chip): "
+        if let simulated {
+            tester += String(format: "%.3g s", simulated.seconds) + " from the simulated pulses (\(grouped(Int(simulated.pulses.rounded()))) pulses); "
+        }
+        tester += String(format: "%.3g s", schedule.seconds) + " estimated from the pulse schedule (\(grouped(Int(schedule.pulses.rounded()))) pulses)"
+        return [line, tester]
     }
 
-    /// How the text says where the tester-time estimate takes its pulse count from.
-    func sourceText(_ t: VerificationDocument.TesterTime) -> String {
-        t.source == "simulated_pulses" ? "from the simulated pulses" : "from the pulse schedule"
+    /// The compiler's schedule estimate, and the same time model fed with the simulated pulses when
+    /// the device model gives pulse counts.
+    func testerTimes(_ p: ProgrammingStatistics, plan: Plan) -> (schedule: TesterTimeEstimate, simulated: TesterTimeEstimate?) {
+        (TesterTimeEstimate(plan: plan), p.meanPulses.map { TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: $0) })
+    }
+
+    /// The two estimates as the verify document carries them (Verifier does not depend on Compiler).
+    func documentTesterTimes(_ p: ProgrammingStatistics, plan: Plan) -> VerificationDocument.TesterTimes {
+        let (schedule, simulated) = testerTimes(p, plan: plan)
+        func time(_ t: TesterTimeEstimate) -> VerificationDocument.TesterTime {
+            .init(seconds: t.seconds, pulses: t.pulses, verifyReads: t.reads)
+        }
+        return .init(scheduleEstimate: time(schedule), simulatedPulses: simulated.map(time))
     }
 
     /// The layers with the largest relative output error at the last time, largest first.

@@ -2,7 +2,8 @@ import Foundation
 
 /// What a run of random numbers is for. Each purpose of each device has its own counter range, so
 /// adding a draw to one model (say, one more normal per pulse) never shifts the numbers another
-/// model sees, and a read at time index k never depends on which other times were evaluated.
+/// model sees. Reads and relaxation steps are keyed by their time's value (`TileKey.at(time:)`), so it never depends on
+/// which other times were evaluated.
 public struct RandomPurpose: Sendable, Hashable {
     /// 12-bit code in the top of counter word 3; the low 20 bits count blocks within the purpose.
     public let code: UInt32
@@ -14,16 +15,10 @@ public struct RandomPurpose: Sendable, Hashable {
     public static let pulses = RandomPurpose(code: 4)
     /// The statistical RRAM mode's success/pulse estimate.
     public static let estimate = RandomPurpose(code: 5)
-    /// The increment of log-time relaxation up to time index k (k < 1024).
-    public static func relaxation(timeIndex k: Int) -> RandomPurpose {
-        precondition(k >= 0 && k < 1024, "time index out of range")
-        return RandomPurpose(code: 0x400 + UInt32(k))
-    }
-    /// The frozen read at time index k (k < 2048).
-    public static func read(timeIndex k: Int) -> RandomPurpose {
-        precondition(k >= 0 && k < 2048, "time index out of range")
-        return RandomPurpose(code: 0x800 + UInt32(k))
-    }
+    /// The increment of log-time relaxation up to one time, drawn from the key `TileKey.at(time:)`.
+    public static let relaxation = RandomPurpose(code: 0x400)
+    /// The frozen read at one time, drawn from the key `TileKey.at(time:)` of that time.
+    public static let read = RandomPurpose(code: 0x800)
 }
 
 /// The part of a device's random key shared by a tile: a trial is one programmed chip.
@@ -55,6 +50,19 @@ public struct TileKey: Sendable, Hashable {
 }
 
 extension TileKey {
+    /// The key of the draws tied to a time `t_s` seconds after programming (frozen reads, relaxation
+    /// steps): the seed mixed (SplitMix64, Steele et al. 2014) with the time's bit pattern, so a draw
+    /// is keyed by the time's value, never by its place in a list of times, and different times are
+    /// independent streams.
+    public func at(time t_s: Double) -> TileKey {
+        var z = seed ^ ((t_s == 0 ? 0 : t_s).bitPattern &* 0x9E37_79B9_7F4A_7C15)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        var key = self
+        key.seed = z ^ (z >> 31)
+        return key
+    }
+
     /// `firstBlock` of devices `device + i·stride`, i = 0…3, at once (`Philox4x32.blocks`): lane i
     /// of each returned word vector belongs to device `device + i·stride`.
     @inlinable

@@ -5,9 +5,9 @@ import Devices
 ///
 /// A device's relaxation is a random walk in the variance: between consecutive requested times the
 /// deviation gains an independent Gaussian increment of variance σ²(t_j) − σ²(t_{j−1}), each drawn
-/// from the device's stream for that time index. The marginal σ at every time is exactly the
+/// from the device's stream for that time's value. The marginal σ at every time is exactly the
 /// published one, a device's deviations at two times are correlated as a physical drift would be,
-/// and the value at time index k does not depend on evaluation order.
+/// and the value at a time does not depend on evaluation order or on later times asked.
 public struct RRAMRelaxation: Sendable {
     public let relaxation: Relaxation
 
@@ -26,21 +26,30 @@ public struct RRAMRelaxation: Sendable {
         return max(s * s - s0 * s0, 0).squareRoot()
     }
 
-    /// Time indices at or before index `k`, in ascending time: the steps of the random walk.
-    public static func chain(times_s: [Double], upTo k: Int) -> [Int] {
-        times_s.indices.filter { times_s[$0] < times_s[k] || (times_s[$0] == times_s[k] && $0 <= k) }
-            .sorted { (times_s[$0], $0) < (times_s[$1], $1) }
+    /// One step of a device's relaxation walk: a time asked and the key of its increments
+    /// (`TileKey.at(time:)`), so an increment is keyed by the time's value, not its place in a list.
+    public struct Step: Sendable {
+        public let t_s: Double
+        public let key: TileKey
+    }
+
+    /// The distinct times at or before `times_s[k]`, ascending: the steps of the random walk. The
+    /// walk still passes through the earlier times asked (that is what makes a device's deviations
+    /// at two times correlated), but later times, the order of the list and repeated times change
+    /// nothing.
+    public static func chain(times_s: [Double], upTo k: Int, key: TileKey) -> [Step] {
+        Set(times_s.filter { $0 <= times_s[k] }).sorted().map { Step(t_s: $0, key: key.at(time: $0)) }
     }
 
     /// The relaxation deviation (µS, mean shift excluded) of one device at the last time of `chain`.
     @inlinable
-    public func deviation_uS(target_uS: Double, device: Int, key: TileKey, times_s: [Double], chain: [Int]) -> Double {
+    public func deviation_uS(target_uS: Double, device: Int, chain: [Step]) -> Double {
         var total = 0.0, previousVariance = 0.0
-        for j in chain {
-            let s = extraSigma_uS(target_uS: target_uS, t_s: times_s[j])
+        for step in chain {
+            let s = extraSigma_uS(target_uS: target_uS, t_s: step.t_s)
             let v = s * s
             if v > previousVariance {
-                var stream = key.stream(device: device, purpose: .relaxation(timeIndex: j))
+                var stream = step.key.stream(device: device, purpose: .relaxation)
                 total += (v - previousVariance).squareRoot() * stream.normal()
                 previousVariance = v
             }

@@ -5,7 +5,7 @@ import Devices
 public enum ReadNoiseMode: String, Sendable, Hashable, CaseIterable {
     /// No read noise: the drifted/relaxed conductances only (σ reported as 0).
     case off
-    /// One read per device per time point, drawn from the device's stream for that time index and
+    /// One read per device per time point, drawn from the device's stream for that time's value and
     /// added to the conductance (the peers' convention).
     case frozen
     /// Conductances without noise plus each device's σ, for the exact output-referred Gaussian of
@@ -20,7 +20,8 @@ extension DeviceSimulator {
     /// PCM: g(t) = g_prog·((t + t0)/t0)^−ν, σ_read = g(t)·Q_s(x_prog)·sqrt(ln((t + t0 + t_read)/(2 t_read))),
     /// frozen reads clamped ≥ 0. RRAM: g(t) = g_prog + mean shift + relaxation deviation, clamped to
     /// the device's bounds, σ from the spec's read-noise model; stuck devices neither drift nor relax.
-    /// `times_s` is the whole list of the run's times: RRAM relaxation walks through the earlier ones.
+    /// `times_s` is the whole list of the run's times: RRAM relaxation walks through the earlier ones;
+    /// every draw is keyed by a time's value, so neither their order nor the later ones matter.
     ///
     /// The tile is split into `threads` chunks evaluated concurrently; every device's numbers come
     /// from its own key, so the result is bitwise the same for any thread count.
@@ -74,15 +75,15 @@ struct TileReading: Sendable {
     enum Model: Sendable {
         /// ln((t + t0)/t0), so the drift factor is one `exp` per device instead of a `pow`.
         case pcm(PCMSimulation, logTimeRatio: Float, timeFactor: Float)
-        case rram(RRAMModel, RRAMRelaxation, shift_uS: Double, chain: [Int], bounds: ClosedRange<Double>)
+        case rram(RRAMModel, RRAMRelaxation, shift_uS: Double, chain: [RRAMRelaxation.Step], bounds: ClosedRange<Double>)
     }
 
     let model: Model
     let key: TileKey
-    let times_s: [Double]
     let t_s: Double
     let readNoise: ReadNoiseMode
-    let readPurpose: RandomPurpose
+    /// The tile's key for the frozen reads at `t_s` (`TileKey.at(time:)`).
+    let readKey: TileKey
     let gMax_uS: Double
 
     /// Devices evaluated before their frozen read noise is added: small enough that the second
@@ -99,14 +100,13 @@ struct TileReading: Sendable {
         case .rramPulse(_, let m), .rramStatistical(_, let m):
             let relax = RRAMRelaxation(m.relaxation)
             model = .rram(m, relax, shift_uS: relax.meanShift_uS(t_s: t),
-                          chain: RRAMRelaxation.chain(times_s: times_s, upTo: timeIndex),
+                          chain: RRAMRelaxation.chain(times_s: times_s, upTo: timeIndex, key: key),
                           bounds: simulator.conductanceBounds_uS(m))
         }
         self.key = key
-        self.times_s = times_s
         t_s = t
         self.readNoise = readNoise
-        readPurpose = .read(timeIndex: timeIndex)
+        readKey = key.at(time: t)
         gMax_uS = simulator.rules.gMax_uS
     }
 
@@ -154,12 +154,11 @@ struct TileReading: Sendable {
     }
 
     private func evaluateRRAM(_ range: Range<Int>, _ io: TileReadingBuffers, _ m: RRAMModel, _ relax: RRAMRelaxation,
-                              shift_uS: Double, chain: [Int], bounds: ClosedRange<Double>) {
+                              shift_uS: Double, chain: [RRAMRelaxation.Step], bounds: ClosedRange<Double>) {
         for d in range {
             var g = Double(io.programmed_uS[d])
             if io.stuck[d] == .none {
-                g += shift_uS + relax.deviation_uS(target_uS: Double(io.targets_uS[d]), device: d, key: key,
-                                                   times_s: times_s, chain: chain)
+                g += shift_uS + relax.deviation_uS(target_uS: Double(io.targets_uS[d]), device: d, chain: chain)
             }
             g = min(max(g, bounds.lowerBound), bounds.upperBound)
             io.g_uS[d] = Float(g)
@@ -177,11 +176,11 @@ struct TileReading: Sendable {
         }
         var d = range.lowerBound
         if d < range.upperBound && d & 1 == 1 {
-            apply(d, GaussianPair.from(key.firstBlock(device: d - 1, purpose: readPurpose)).1)
+            apply(d, GaussianPair.from(readKey.firstBlock(device: d - 1, purpose: .read)).1)
             d += 1
         }
         while d + 8 <= range.upperBound {   // four pairs' blocks per Philox call, the same numbers
-            let (w0, w1, w2, w3) = key.firstBlocks(devices: d, stride: 2, purpose: readPurpose)
+            let (w0, w1, w2, w3) = readKey.firstBlocks(devices: d, stride: 2, purpose: .read)
             for i in 0..<4 {
                 let (z0, z1) = GaussianPair.from(SIMD4(w0[i], w1[i], w2[i], w3[i]))
                 apply(d + 2 * i, z0); apply(d + 2 * i + 1, z1)
@@ -189,12 +188,12 @@ struct TileReading: Sendable {
             d += 8
         }
         while d + 1 < range.upperBound {
-            let (z0, z1) = GaussianPair.from(key.firstBlock(device: d, purpose: readPurpose))
+            let (z0, z1) = GaussianPair.from(readKey.firstBlock(device: d, purpose: .read))
             apply(d, z0); apply(d + 1, z1)
             d += 2
         }
         if d < range.upperBound {
-            apply(d, GaussianPair.from(key.firstBlock(device: d, purpose: readPurpose)).0)
+            apply(d, GaussianPair.from(readKey.firstBlock(device: d, purpose: .read)).0)
         }
     }
 }

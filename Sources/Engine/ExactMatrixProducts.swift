@@ -1,4 +1,3 @@
-import CBLAS
 import NetworkModel
 
 /// The digital reference provider: the trained float32 weights, multiplied with `cblas_sgemm`.
@@ -6,11 +5,11 @@ import NetworkModel
 /// Weights are laid out once at construction as contiguous row-major `[rows, columns]` blocks per
 /// group, the crossbar's own layout, so every product is an untransposed GEMM.
 ///
-/// Threads: OpenBLAS 0.3.21's threaded SGEMM is not bitwise reproducible across thread counts
-/// (measured: different partitions give different roundings), so the engine keeps OpenBLAS at one
-/// thread and this provider splits the vectors into fixed blocks of `blockRows` rows, one
-/// single-threaded GEMM each, spread over `context.threads` threads. The blocks never depend on the
-/// thread count, so neither do the results.
+/// Threads and batching: OpenBLAS 0.3.21's threaded SGEMM is not bitwise reproducible across
+/// thread counts (measured: different partitions give different roundings), so the engine keeps
+/// OpenBLAS at one thread and every product goes through `GEMMBlocks`: fixed 64-row blocks aligned
+/// to the dataset-wide vector index, one single-threaded GEMM each, spread over `context.threads`
+/// threads. The blocks depend on neither the thread count nor the batch, so neither do the results.
 public struct ExactMatrixProducts: MatrixProductProvider {
     /// Per node index: one `[rows × columns]` block per group, or nil for non-matrix nodes.
     private let blocks: [[[Float]]?]
@@ -79,22 +78,11 @@ public struct ExactMatrixProducts: MatrixProductProvider {
         if m == 0 || columns == 0 { return }
         if rows == 0 { output.update(repeating: 0); return }
         guard let a = input.baseAddress, let c = output.baseAddress else { return }
-        let blockRows = Self.blockRows
-        let blocks = (m + blockRows - 1) / blockRows
-        let parallel = Parallelism(threads: context.threads)
         groups[context.group].withUnsafeBufferPointer { w in
-            parallel.forEach(blocks, workPerItem: blockRows * rows * columns) { range in
-                for block in range {
-                    let first = block * blockRows
-                    let count = Int32(min(blockRows, m - first))
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, count, n32, k32,
-                                1, a + first * rows, k32, w.baseAddress, n32, 0, c + first * columns, n32)
-                }
+            guard let w = w.baseAddress else { return }
+            GEMMBlocks.forEach(input: a, k: rows, output: c, n: columns, context: context) { block in
+                GEMMBlocks.multiply(block.x, k: k32, w, n: n32, into: block.y)
             }
         }
     }
-
-    /// Rows per GEMM block: large enough to amortise packing the weights, small enough to spread a
-    /// 256-sample dense layer over several threads.
-    public static let blockRows = 64
 }

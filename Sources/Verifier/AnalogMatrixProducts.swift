@@ -1,4 +1,3 @@
-import CBLAS
 import DeviceSimulation
 import Engine
 import NetworkModel
@@ -8,7 +7,7 @@ import NetworkModel
 /// is scaled by its drift-compensation gain (1 without compensation).
 ///
 /// Per-read noise (`variances` set): y_c gains an exact Gaussian of variance Σ_r x_r² V_rc (one extra
-/// GEMM of x² with V), drawn from a Philox stream keyed by (seed, trial, time index, node, sample,
+/// GEMM of x² with V), drawn from a Philox stream keyed by (seed, trial, time value, node, sample,
 /// position, group) with one normal per column in column order, so the noise of an output never
 /// depends on batch size, chunking or threads.
 ///
@@ -16,8 +15,9 @@ import NetworkModel
 /// noise and ADC per tile, partial outputs summed digitally. Per-channel corrections (AdaBS) apply
 /// last: y ← a·y + b per output channel.
 ///
-/// Determinism: like `ExactMatrixProducts`, vectors are split into fixed 64-row blocks, one
-/// single-threaded SGEMM each, so results are bitwise independent of `context.threads`.
+/// Determinism: like `ExactMatrixProducts`, every product goes through `GEMMBlocks` (fixed 64-row
+/// blocks aligned to the dataset-wide vector index), so results are bitwise independent of
+/// `context.threads`, the batch size and convolution chunking.
 public struct AnalogMatrixProducts: MatrixProductProvider {
     let weights: [[[Float]]?]
     let variances: [[[Float]]?]?
@@ -34,12 +34,17 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         public init(scale: [Float], shift: [Float]) { self.scale = scale; self.shift = shift }
     }
 
-    /// Identifies the per-read noise of one (trial, time point).
+    /// Identifies the per-read noise of one (trial, time point): by the time's value, never by its
+    /// place in the list of times asked, so a time's result is the same alone or among others.
     public struct PerReadNoiseKey: Sendable, Hashable {
         public var seed: UInt64
         public var trial: Int
-        public var timeIndex: Int
-        public init(seed: UInt64, trial: Int, timeIndex: Int) { self.seed = seed; self.trial = trial; self.timeIndex = timeIndex }
+        /// Seconds after programming.
+        public var time_s: Double
+        public init(seed: UInt64, trial: Int, time_s: Double) { self.seed = seed; self.trial = trial; self.time_s = time_s }
+
+        /// The time's bit pattern as a key word (+0 and −0 alike).
+        var timeWord: Int { Int(truncatingIfNeeded: (time_s == 0 ? 0 : time_s).bitPattern) }
     }
 
     /// - Parameters:
@@ -96,34 +101,28 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         let noise = self.noise
         let tiles = peripheral?.tiles.blocks[n]?[context.group]
         let periphery = peripheral?.periphery
-        // The exact provider's blocks, so ideal devices reproduce its products bit for bit.
-        let blockRows = ExactMatrixProducts.blockRows
-        let blocks = (m + blockRows - 1) / blockRows
+        // The exact provider's blocks (`GEMMBlocks`), so ideal devices reproduce its products bit
+        // for bit and no output depends on how vectors are grouped.
         groups[context.group].withUnsafeBufferPointer { w in
-            Parallelism(threads: context.threads).forEach(blocks, workPerItem: blockRows * rows * columns) { range in
-                for block in range {
-                    let first = block * blockRows
-                    let count = min(blockRows, m - first)
-                    let x = x0 + first * rows, y = y0 + first * columns
-                    if let tiles, let periphery {
-                        PeripheralTiles.multiply(tiles: tiles, periphery: periphery, x: x, y: y, count: count, rows: rows,
-                                                 columns: columns, noise: noise, context: context, firstVector: first)
-                    } else {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), n32, k32,
-                                    1, x, k32, w.baseAddress, n32, 0, y, n32)
+            guard let w = w.baseAddress else { return }
+            GEMMBlocks.forEach(input: x0, k: rows, output: y0, n: columns, context: context) { block in
+                let (y, valid) = (block.y, block.valid)
+                if let tiles, let periphery {
+                    PeripheralTiles.multiply(tiles: tiles, periphery: periphery, block: block, rows: rows, columns: columns,
+                                             noise: noise, context: context)
+                } else {
+                    GEMMBlocks.multiply(block.x, k: k32, w, n: n32, into: y)
+                    if let variance, let noise {
+                        Self.addReadNoise(block: block, rows: rows, columns: columns, variance: variance, noise: noise, context: context)
                     }
-                    if tiles == nil, let variance, let noise {
-                        Self.addReadNoise(x: x, y: y, count: count, rows: rows, columns: columns, variance: variance,
-                                          noise: noise, context: context, firstVector: first)
-                    }
-                    if let gain {
-                        for v in 0..<count { for j in 0..<columns { y[v * columns + j] *= gain[j] } }
-                    }
-                    if let correction {
-                        for v in 0..<count {
-                            for j in 0..<columns {
-                                y[v * columns + j] = correction.scale[channelBase + j] * y[v * columns + j] + correction.shift[channelBase + j]
-                            }
+                }
+                if let gain {
+                    for v in valid { for j in 0..<columns { y[v * columns + j] *= gain[j] } }
+                }
+                if let correction {
+                    for v in valid {
+                        for j in 0..<columns {
+                            y[v * columns + j] = correction.scale[channelBase + j] * y[v * columns + j] + correction.shift[channelBase + j]
                         }
                     }
                 }
@@ -131,40 +130,39 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         }
     }
 
-    /// y += sqrt(Σ_r x_r² V_rc) · z for every vector of a block.
-    static func addReadNoise(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int,
-                             variance: [Float], noise: PerReadNoiseKey, context: MatrixProductContext, firstVector: Int) {
+    /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block.
+    static func addReadNoise(block: GEMMBlock, rows: Int, columns: Int, variance: [Float], noise: PerReadNoiseKey,
+                             context: MatrixProductContext) {
+        let count = GEMMBlocks.rows
         var squares = [Float](repeating: 0, count: count * rows)
-        for i in 0..<(count * rows) { squares[i] = x[i] * x[i] }
+        for i in 0..<(count * rows) { squares[i] = block.x[i] * block.x[i] }
         var outVariance = [Float](repeating: 0, count: count * columns)
         variance.withUnsafeBufferPointer { v in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(columns), Int32(rows),
-                        1, squares, Int32(rows), v.baseAddress, Int32(columns), 0, &outVariance, Int32(columns))
+            GEMMBlocks.multiply(squares, k: Int32(rows), v.baseAddress!, n: Int32(columns), into: &outVariance)
         }
-        // Its own Philox key per (seed, trial, node); counters (pair, sample, place, time index).
-        let key = noiseKey(seed: noise.seed, purpose: 0x7265_6164, words: [noise.trial, context.node])
-        addGaussian(to: y, variance: outVariance, plus: 0, count: count, columns: columns, key: key,
-                    word3: UInt32(truncatingIfNeeded: noise.timeIndex), context: context, firstVector: firstVector)
+        // Its own Philox key per (seed, trial, node, time); counters (pair, sample, place, 0).
+        let key = noiseKey(seed: noise.seed, purpose: 0x7265_6164, words: [noise.trial, context.node, noise.timeWord])
+        addGaussian(to: block.y, variance: outVariance, plus: 0, columns: columns, key: key, context: context, block: block)
     }
 
-    /// y[v, c] += √(variance[v, c] + plus) · z. The normals of vector v come in pairs from Philox blocks
-    /// at counters (k, sample, position · groups + group, word3), k = 0, 1, … the pair of columns,
-    /// four blocks per call (`Philox4x32.blocks`) and two normals per block (`GaussianPair`); the
-    /// stream's other coordinates (seed, trial, node, tile, purpose) are in `key`. So an output's
-    /// noise never depends on batching, chunking or threads.
-    static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: [Float], plus: Float, count: Int, columns: Int,
-                            key: SIMD2<UInt32>, word3: UInt32, context: MatrixProductContext, firstVector: Int) {
+    /// y[v, c] += √(variance[v, c] + plus) · z for the valid rows v of a block. The normals of a vector
+    /// come in pairs from Philox blocks at counters (k, sample, position · groups + group, 0), k = 0, 1, …
+    /// the pair of columns, four blocks per call (`Philox4x32.blocks`) and two normals per block
+    /// (`GaussianPair`); the stream's other coordinates (seed, trial, time, node, tile, purpose) are in
+    /// `key`. So an output's noise never depends on batching, chunking, threads or the other times asked.
+    static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: [Float], plus: Float, columns: Int,
+                            key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
         let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
         let lanes = SIMD4<UInt32>(0, 1, 2, 3)
         variance.withUnsafeBufferPointer { variance in
-            for v in 0..<count {
-                let vector = firstVector + v
+            for v in block.valid {
+                let vector = block.firstVector + v
                 let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
                 let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups &+ UInt32(truncatingIfNeeded: context.group)
                 let row = v * columns
                 var j = 0, pair: UInt32 = 0
                 while j < columns {
-                    let (w0, w1, w2, w3) = Philox4x32.blocks(word0: lanes &+ pair, word1: sample, word2: place, word3: word3, key: key)
+                    let (w0, w1, w2, w3) = Philox4x32.blocks(word0: lanes &+ pair, word1: sample, word2: place, word3: 0, key: key)
                     pair &+= 4
                     for lane in 0..<4 where j < columns {
                         let (z0, z1) = GaussianPair.from(SIMD4(w0[lane], w1[lane], w2[lane], w3[lane]))

@@ -1,5 +1,5 @@
-import CBLAS
 import DeviceSimulation
+import Engine
 import Plan
 
 /// How layer outputs are corrected for conductance drift.
@@ -23,7 +23,8 @@ public enum Compensation: String, Sendable, Hashable, CaseIterable {
 /// vectors and groups (`gdc-column`), and multiplies the layer's matrix-product output before the
 /// digital bias.
 public enum DriftCompensation {
-    public static let calibrationVectors = 64
+    /// One GEMM block (`GEMMBlocks.rows`), so the calibration product is a single BLAS call.
+    public static let calibrationVectors = GEMMBlocks.rows
 
     /// Σ|y| per column (summed over groups) of each mapped layer for the calibration input.
     public static func columnSums(plan: Plan, nodes: [Int], weights: LayerMatrices) -> [[Double]] {
@@ -35,8 +36,7 @@ public enum DriftCompensation {
             for g in 0..<m.groups {
                 let x = calibrationInput(node: nodes[l], group: g, rows: m.rows)
                 weights.blocks[nodes[l]]![g].withUnsafeBufferPointer { w in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(calibrationVectors), Int32(m.columns),
-                                Int32(m.rows), 1, x, Int32(m.rows), w.baseAddress, Int32(m.columns), 0, &y, Int32(m.columns))
+                    GEMMBlocks.multiply(x, k: Int32(m.rows), w.baseAddress!, n: Int32(m.columns), into: &y)
                 }
                 for v in 0..<calibrationVectors { for c in 0..<m.columns { sums[c] += Double(abs(y[v * m.columns + c])) } }
             }

@@ -1,4 +1,3 @@
-import CBLAS
 import Engine
 import Foundation
 import NetworkModel
@@ -59,20 +58,25 @@ extension LayerErrorAccumulator: ProductObserver {
               context.samples.lowerBound < sampleLimit else { return }
         let (rows, columns, per) = (context.matrix.rows, context.matrix.columns, context.vectorsPerSample)
         guard rows > 0, columns > 0, per > 0, let k32 = Int32(exactly: rows), let n32 = Int32(exactly: columns),
-              let m32 = Int32(exactly: per), let x = input.baseAddress, let ya = output.baseAddress else { return }
-        var y = [Float](repeating: 0, count: per * columns)
+              let x = input.baseAddress, let ya = output.baseAddress else { return }
         let last = min(context.samples.upperBound, sampleLimit)
-        // One GEMM per sample, so a sample's numbers never depend on how samples are batched.
-        for (k, sample) in (context.samples.lowerBound..<last).enumerated() {
-            w.withUnsafeBufferPointer { wb in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m32, n32, k32,
-                            1, x + k * per * rows, k32, wb.baseAddress, n32, 0, &y, n32)
+        // The measured samples lead the call, so their vectors keep their dataset-wide GEMM blocks.
+        var subset = context
+        subset.samples = context.samples.lowerBound..<last
+        var y = [Float](repeating: 0, count: subset.vectorCount * columns)
+        w.withUnsafeBufferPointer { wb in
+            y.withUnsafeMutableBufferPointer { yb in
+                GEMMBlocks.forEach(input: x, k: rows, output: yb.baseAddress!, n: columns, context: subset) { block in
+                    GEMMBlocks.multiply(block.x, k: k32, wb.baseAddress!, n: n32, into: block.y)
+                }
             }
+        }
+        for (k, sample) in subset.samples.enumerated() {
             var d = 0.0, r = 0.0
             let base = k * per * columns
-            for i in 0..<(per * columns) {
+            for i in base..<(base + per * columns) {
                 let e = Double(y[i])
-                let diff = Double(ya[base + i]) - e
+                let diff = Double(ya[i]) - e
                 d += diff * diff
                 r += e * e
             }

@@ -1,4 +1,3 @@
-import CBLAS
 import DeviceSimulation
 import Engine
 import Plan
@@ -67,11 +66,12 @@ public struct PeripheralTiles: Sendable {
         self.blocks = blocks
     }
 
-    /// y = Σ_tiles outputScale · s · ADC(DAC(x/s)·W + noise) for `count` vectors, s the per-sample
-    /// abs-max of the tile's inputs. `y` is overwritten.
-    static func multiply(tiles: [Block], periphery: Periphery, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                         count: Int, rows: Int, columns: Int, noise: AnalogMatrixProducts.PerReadNoiseKey?,
-                         context: MatrixProductContext, firstVector: Int) {
+    /// y = Σ_tiles outputScale · s · ADC(DAC(x/s)·W + noise) for the vectors of a block, s the
+    /// per-vector abs-max of the tile's inputs. The block's `y` is overwritten; its padding rows are
+    /// zero (s = 0), so they stay zero and draw no noise.
+    static func multiply(tiles: [Block], periphery: Periphery, block: GEMMBlock, rows: Int, columns: Int,
+                         noise: AnalogMatrixProducts.PerReadNoiseKey?, context: MatrixProductContext) {
+        let (x, y, count) = (block.x, block.y, GEMMBlocks.rows)
         y.update(repeating: 0, count: count * columns)
         let inSteps = periphery.inputBits.map(Periphery.steps(bits:))
         let outSteps = periphery.outputBits.map(Periphery.steps(bits:))
@@ -81,7 +81,7 @@ public struct PeripheralTiles: Sendable {
             let (tr, tc) = (tile.rows.count, tile.columns.count)
             var xt = [Float](repeating: 0, count: count * tr)
             var scales = [Float](repeating: 0, count: count)
-            for v in 0..<count {
+            for v in block.valid {
                 let row = x + v * rows + tile.rows.lowerBound
                 var m: Float = 0
                 for i in 0..<tr { m = max(m, abs(row[i])) }
@@ -95,15 +95,15 @@ public struct PeripheralTiles: Sendable {
                 }
             }
             var yt = [Float](repeating: 0, count: count * tc)
+            // Tile sizes are within the node's matrix, whose sizes `checkedBLASSizes` has checked.
             tile.weights.withUnsafeBufferPointer { w in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(tc), Int32(tr),
-                            1, xt, Int32(tr), w.baseAddress, Int32(tc), 0, &yt, Int32(tc))
+                GEMMBlocks.multiply(xt, k: Int32(tr), w.baseAddress!, n: Int32(tc), into: &yt)
             }
             if let noise {
-                addNoise(xt: xt, yt: &yt, count: count, tile: tile, sigmaOut: Float(periphery.outputNoise),
-                         noise: noise, context: context, firstVector: firstVector)
+                addNoise(xt: xt, yt: &yt, block: block, tile: tile, sigmaOut: Float(periphery.outputNoise),
+                         noise: noise, context: context)
             }
-            for v in 0..<count where scales[v] > 0 {
+            for v in block.valid where scales[v] > 0 {
                 let s = scales[v]
                 for j in 0..<tc {
                     var o = yt[v * tc + j]
@@ -116,28 +116,26 @@ public struct PeripheralTiles: Sendable {
     }
 
     /// Per-read weight noise (exact output-referred Gaussian, Σ x² V) and output noise, both in
-    /// full-scale units before the ADC, from streams keyed by (seed, tile of the node and group) and
-    /// counters (sample, position·groups + group, trial·node, time index): the same numbers for any
-    /// batch size or thread count.
-    static func addNoise(xt: [Float], yt: inout [Float], count: Int, tile: Block, sigmaOut: Float,
-                         noise: AnalogMatrixProducts.PerReadNoiseKey, context: MatrixProductContext, firstVector: Int) {
+    /// full-scale units before the ADC, from streams keyed by (seed, trial, node, group, tile, time
+    /// value) and counters (pair, sample, position·groups + group): the same numbers for any batch
+    /// size, thread count or list of times.
+    static func addNoise(xt: [Float], yt: inout [Float], block: GEMMBlock, tile: Block, sigmaOut: Float,
+                         noise: AnalogMatrixProducts.PerReadNoiseKey, context: MatrixProductContext) {
         let (tr, tc) = (tile.rows.count, tile.columns.count)
-        var outVariance = [Float](repeating: 0, count: count * tc)
+        var outVariance = [Float](repeating: 0, count: GEMMBlocks.rows * tc)
         if let variance = tile.variances {
             let squares = xt.map { $0 * $0 }
             variance.withUnsafeBufferPointer { v in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(tc), Int32(tr),
-                            1, squares, Int32(tr), v.baseAddress, Int32(tc), 0, &outVariance, Int32(tc))
+                GEMMBlocks.multiply(squares, k: Int32(tr), v.baseAddress!, n: Int32(tc), into: &outVariance)
             }
         }
         let sigma2 = sigmaOut * sigmaOut
         guard tile.variances != nil || sigma2 > 0 else { return }
         let key = AnalogMatrixProducts.noiseKey(seed: noise.seed, purpose: 0x7065_7269,   // "peri"
-                                                words: [noise.trial, context.node, context.group, tile.index])
+                                                words: [noise.trial, context.node, context.group, tile.index, noise.timeWord])
         yt.withUnsafeMutableBufferPointer { y in
-            AnalogMatrixProducts.addGaussian(to: y.baseAddress!, variance: outVariance, plus: sigma2, count: count, columns: tc, key: key,
-                                             word3: UInt32(truncatingIfNeeded: noise.timeIndex),
-                                             context: context, firstVector: firstVector)
+            AnalogMatrixProducts.addGaussian(to: y.baseAddress!, variance: outVariance, plus: sigma2, columns: tc, key: key,
+                                             context: context, block: block)
         }
     }
 }

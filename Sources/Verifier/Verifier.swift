@@ -169,14 +169,14 @@ public struct Verifier: Sendable {
                 let now = needsCalibration ? DriftCompensation.columnSums(plan: plan, nodes: nodes, weights: weights) : []
                 let tiles = o.periphery.isIdeal ? nil
                     : (o.periphery, PeripheralTiles(plan: plan, nodes: nodes, weights: weights, variances: variances))
-                let noise = AnalogMatrixProducts.PerReadNoiseKey(seed: o.seed, trial: trial, timeIndex: i + 1)
+                let noise = AnalogMatrixProducts.PerReadNoiseKey(seed: o.seed, trial: trial, time_s: allTimes[k])
                 for (j, mode) in o.compensations.enumerated() {
                     let gains = DriftCompensation.gains(mode, plan: plan, nodes: nodes, reference: reference, now: now)
                     var corrections: [AnalogMatrixProducts.ChannelAffine?]? = nil
                     if mode == .adabs, let adabs, let targets, let calibration {
                         // The calibration reads draw their own noise: another key, same chip and time.
                         let calibrationNoise = AnalogMatrixProducts.PerReadNoiseKey(seed: o.seed ^ 0x4164_6142_5300_0000,
-                                                                                    trial: trial, timeIndex: i + 1)
+                                                                                    trial: trial, time_s: allTimes[k])
                         corrections = try adabs.corrections(targets: targets, calibration: calibration, verifier: self) { c in
                             AnalogMatrixProducts(network: plan.network, mapped: weights, variances: variances, corrections: c,
                                                  noise: calibrationNoise, periphery: tiles)

@@ -25,6 +25,14 @@ import Devices
         sim.evaluate(four, targets_uS: targets, key: key, times_s: [0, 3600, 86_400], timeIndex: 0, readNoise: .frozen, g_uS: &g2, readSigma_uS: &s)
         sim.evaluate(four, targets_uS: targets, key: key, times_s: [0, 3600, 86_400], timeIndex: 2, readNoise: .frozen, g_uS: &g2, readSigma_uS: &s)
         #expect(g1 == g2)
+        // Reads and relaxation steps are keyed by their time's value: the same numbers at another
+        // place in the list, with later or repeated times; PCM (no walk) also alone or with others.
+        var lists: [([Double], Int)] = [([86_400, 3600, 0], 0), ([0, 3600, 86_400, 31_557_600], 2), ([3600, 31_557_600, 0, 86_400, 3600], 3)]
+        if spec.technology == .pcm { lists += [([86_400], 0), ([1, 86_400, 5], 1)] }
+        for (times, k) in lists {
+            sim.evaluate(four, targets_uS: targets, key: key, times_s: times, timeIndex: k, readNoise: .frozen, g_uS: &g2, readSigma_uS: &s)
+            #expect(g1 == g2, "\(times)")
+        }
     }
 }
 
@@ -49,7 +57,7 @@ import Devices
             #expect(abs(Double(v[r * columns + c]) - expected) <= 1e-6 * expected)
         }}
         let x: [Double] = [1, -0.5, 0.25, 2, 0, -1.5]
-        var stream = TileKey(seed: 1, trial: 0, tile: 0).stream(device: 0, purpose: .read(timeIndex: 0))
+        var stream = TileKey(seed: 1, trial: 0, tile: 0).stream(device: 0, purpose: .read)
         let samples = 20_000
         for c in 0..<columns {
             var ys = [Double]()

@@ -35,15 +35,16 @@ import Testing
         let n = 20_000
         var a = [Double](), b = [Double]()
         for d in 0..<n {
-            var s1 = key.stream(device: d, purpose: .read(timeIndex: 0))
-            var other = key, device = d, purpose = RandomPurpose.read(timeIndex: 0)
+            let first = key.at(time: 3600)
+            var s1 = first.stream(device: d, purpose: .read)
+            var other = first, device = d, purpose = RandomPurpose.read
             switch field {
             case "seed": other.seed += 1
             case "trial": other.trial += 1
             case "tile": other.tile += 1
             case "device": device = d + n
             case "purpose": purpose = .drift
-            default: purpose = .read(timeIndex: 1)
+            default: other = key.at(time: 86_400)
             }
             var s2 = other.stream(device: device, purpose: purpose)
             a.append(s1.normal()); b.append(s2.normal())

@@ -1,7 +1,9 @@
 import Engine
 import Foundation
+import ModelImport
 import NetworkModel
 import Testing
+import TestSupport
 
 /// Scales every product by 2 and records what it was asked, to show the engine routes all matrix
 /// products through the provider with the promised context.
@@ -45,6 +47,36 @@ final class ScalingProvider: MatrixProductProvider, @unchecked Sendable {
         }
         #expect(outputs[0] == outputs[1])
         #expect(outputs[0] == outputs[2])
+    }
+
+    /// `--batch` is a memory knob: outputs are bitwise identical for every batch size and thread
+    /// count (GEMM blocks aligned to the dataset-wide vector index, `GEMMBlocks`), on the bundled
+    /// CNN and on a residual block, whatever kernels OpenBLAS picked (`make test` runs this suite
+    /// under both SkylakeX and Haswell kernels). A small scratch budget adds yet another chunking.
+    @Test(arguments: ["fmnist_cnn_k2.h5", "residual"])
+    func outputsIndependentOfBatchAndThreads(model: String) throws {
+        let network = model == "residual" ? try TestNetworks.residual()
+            : try ModelLoader.load(Fixtures.models.appendingPathComponent(model))
+        let samples = 300
+        let x = try randomTensor([samples, 1, 28, 28], seed: 231)
+        let perSample = 28 * 28
+        func outputs(batch: Int, threads: Int, scratchBytes: Int = 1 << 20) throws -> [Float] {
+            let engine = try InferenceEngine(network: network, options: .init(threads: threads, batchSize: batch, scratchBytes: scratchBytes))
+            var y = [Float]()
+            try engine.forEachBatch(samples: samples, input: { range in
+                try Tensor(shape: [range.count, 1, 28, 28], data: Array(x.data[(range.lowerBound * perSample)..<(range.upperBound * perSample)]))
+            }, body: { _, output in y += output.data })
+            return y
+        }
+        let reference = try outputs(batch: 256, threads: 1)
+        #expect(reference.count == samples * 10)
+        for batch in [1, 37, 64, 100, 256] {
+            for threads in [1, 2, 4] where !(batch == 256 && threads == 1) {
+                let y = try outputs(batch: batch, threads: threads)
+                #expect(y == reference, "batch \(batch), threads \(threads): \(zip(y, reference).filter { $0 != $1 }.count) outputs differ")
+            }
+        }
+        #expect(try outputs(batch: 100, threads: 2, scratchBytes: 40_000) == reference)
     }
 
     /// Doubling every product is exactly what doubling every weight does in binary floating point.

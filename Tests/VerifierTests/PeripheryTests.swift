@@ -19,8 +19,9 @@ import Testing
                                            samples: 0..<1, vectorsPerSample: 1, threads: 1)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                PeripheralTiles.multiply(tiles: [block], periphery: periphery, x: xp.baseAddress!, y: yp.baseAddress!, count: 1,
-                                         rows: 3, columns: 2, noise: nil, context: context, firstVector: 0)
+                GEMMBlocks.forEach(input: xp.baseAddress!, k: 3, output: yp.baseAddress!, n: 2, context: context) { b in
+                    PeripheralTiles.multiply(tiles: [block], periphery: periphery, block: b, rows: 3, columns: 2, noise: nil, context: context)
+                }
             }
         }
         let q = [32.0 / 63, -1, 47.0 / 63]
@@ -68,8 +69,10 @@ import Testing
                                            samples: 0..<n, vectorsPerSample: 1, threads: 1)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                PeripheralTiles.multiply(tiles: [block], periphery: periphery, x: xp.baseAddress!, y: yp.baseAddress!, count: n,
-                                         rows: 4, columns: 2, noise: .init(seed: 5, trial: 0, timeIndex: 1), context: context, firstVector: 0)
+                GEMMBlocks.forEach(input: xp.baseAddress!, k: 4, output: yp.baseAddress!, n: 2, context: context) { b in
+                    PeripheralTiles.multiply(tiles: [block], periphery: periphery, block: b, rows: 4, columns: 2,
+                                             noise: .init(seed: 5, trial: 0, time_s: 3600), context: context)
+                }
             }
         }
         let z = (0..<n).flatMap { [Double(y[2 * $0]) / 0.5, Double(y[2 * $0 + 1]) / 1.5] }

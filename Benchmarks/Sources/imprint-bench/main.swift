@@ -176,7 +176,7 @@ var withPeriphery = 0.0
 let tPeriphery = try seconds {
     let read = chip.read(plan: cnnPlan, simulator: simulator, times_s: [86_400], timeIndex: 0, readNoise: .frozen, threads: threads)
     let weights = LayerMatrices.weights(plan: cnnPlan, nodes: nodes, conductances_uS: read.g_uS)
-    let provider = AnalogMatrixProducts(network: cnnPlan.network, mapped: weights, noise: .init(seed: 0, trial: 0, timeIndex: 1),
+    let provider = AnalogMatrixProducts(network: cnnPlan.network, mapped: weights, noise: .init(seed: 0, trial: 0, time_s: 86_400),
                                         periphery: (.default, PeripheralTiles(plan: cnnPlan, nodes: nodes, weights: weights, variances: nil)))
     withPeriphery = try accuracy(cnnPlan.network, provider: provider)
 }

@@ -43,7 +43,7 @@ struct Verify: ParsableCommand {
     var trials = 10
 
     @Option(parsing: .unconditional,
-            help: "Random seed; the same seed gives the same numbers with any thread count (and any batch size that is a multiple of 64).")
+            help: "Random seed; the same seed gives the same numbers with any --threads and --batch, and a time gives the same numbers alone or among other --times.")
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("Drift compensations to report, comma-separated: none, gdc (one factor per layer), gdc-column (one per output), adabs (per-channel statistics re-estimated on the chip from --calibration). Example: none,gdc,adabs",

@@ -32,4 +32,25 @@ enum TestNetworks {
         return try Network(name: "classifier", inputs: [NetworkInput(name: "x", shape: [channels, size, size])],
                            outputs: [previous], nodes: nodes)
     }
+
+    /// A residual block: conv → relu → conv → add(skip) → relu → global average pool → dense, with
+    /// 1-channel 28 × 28 inputs, so both the convolution chunks and the add see every batching.
+    static func residual(seed: UInt64 = 11) throws -> Network {
+        let stem = Conv2DOp(weight: try randomTensor([8, 1, 3, 3], seed: seed), bias: try randomTensor([8], seed: seed + 1),
+                            padding: .sameUpper)
+        let inner = Conv2DOp(weight: try randomTensor([8, 8, 3, 3], seed: seed + 2, scale: 0.3),
+                             bias: try randomTensor([8], seed: seed + 3), padding: .sameUpper)
+        let dense = DenseOp(weight: try randomTensor([8, 10], seed: seed + 4), bias: try randomTensor([10], seed: seed + 5))
+        let nodes = [
+            Node(name: "stem", operation: .conv2d(stem), inputs: ["x"], output: "stem"),
+            Node(name: "stem/act", operation: .activation(.relu), inputs: ["stem"], output: "a"),
+            Node(name: "inner", operation: .conv2d(inner), inputs: ["a"], output: "inner"),
+            Node(name: "add", operation: .add, inputs: ["inner", "a"], output: "sum"),
+            Node(name: "add/act", operation: .activation(.relu), inputs: ["sum"], output: "b"),
+            Node(name: "gap", operation: .globalPool(.average), inputs: ["b"], output: "gap"),
+            Node(name: "flat", operation: .flatten(axis: 1), inputs: ["gap"], output: "flat"),
+            Node(name: "fc", operation: .dense(dense), inputs: ["flat"], output: "y"),
+        ]
+        return try Network(name: "residual", inputs: [NetworkInput(name: "x", shape: [1, 28, 28])], outputs: ["y"], nodes: nodes)
+    }
 }

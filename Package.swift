@@ -48,6 +48,7 @@ let package = Package(
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine"]),
 
         .target(name: "TestSupport", dependencies: ["NetworkModel"], path: "Tests/TestSupport"),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compiler
 import Devices
+import FileSupport
 import Foundation
 import Plan
 
@@ -89,6 +90,8 @@ struct Compile: ParsableCommand {
     func run() throws {
         let options = try options()
         try reportingErrors {
+            // Classified before the long run: a bad path or an output that is an input fails now.
+            let destination = try OutputDestination(output, inputs: model.inputFiles + [device])
             let network = try model.load()
             let spec = try DeviceSpec.load(presetOrPath: device)
             let modelURL = URL(fileURLWithPath: model.model)
@@ -96,7 +99,7 @@ struct Compile: ParsableCommand {
                                      sha256: SHA256.hex(try SHA256.hash(fileAt: modelURL)))
             let plan = try PlanCompiler.compile(network, device: spec, options: options, source: source,
                                                 toolVersion: ImprintVersion.string)
-            try PlanFile.write(plan, to: URL(fileURLWithPath: output))
+            try PlanFile.write(plan, to: destination)
             let summary = PlanSummary(plan: plan)
             if json {
                 print(summary.renderJSON())

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSupport
 import Foundation
 import Plan
 
@@ -40,9 +41,11 @@ struct Emit: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let selection = try arrays.map { (text) throws(PlanFileError) in try ArraySelection(parsing: text) }
+            let destination = try OutputDestination(output, inputs: [plan])
             let summary = try PlanEmitter.emit(planAt: URL(fileURLWithPath: plan), format: EmitFormat(rawValue: format)!,
-                                               to: URL(fileURLWithPath: output), arrays: selection)
-            print("wrote \(grouped(summary.devices)) devices of \(summary.arrays.count) arrays to \(output) (\(format))")
+                                               to: destination, arrays: selection)
+            // With the records on standard output, the summary goes to standard error.
+            (destination.kind == .standardOutput ? Terminal.standardError : { print($0) })("wrote \(grouped(summary.devices)) devices of \(summary.arrays.count) arrays to \(output) (\(format))")
         }
     }
 }

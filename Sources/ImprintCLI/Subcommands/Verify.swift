@@ -80,6 +80,10 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Classified before anything is read or run: a bad path or an output that is an input fails now.
+            let inputs = [plan, periphery] + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? [])
+            let jsonDestination = try json.map { try OutputDestination($0, inputs: inputs) }
+            let reportDestination = try report.map { try OutputDestination($0, inputs: inputs) }
             let options = try verifierOptions()
             let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
             let set = try dataOptions.load()
@@ -87,8 +91,8 @@ struct Verify: ParsableCommand {
             try verifier.check(set)
             let calibrationSet = try options.compensations.contains(.adabs) ? calibrationData() : nil
             // Open the JSON destination before the long run, so a bad path fails fast and nothing is written.
-            let writer = try json.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
-            let reportWriter = try report.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
+            let writer = try jsonDestination.map { try AtomicFileWriter($0) }
+            let reportWriter = try reportDestination.map { try AtomicFileWriter($0) }
             let start = Date()
             var bar: ProgressBar? = nil
             let result = try verifier.run(set, calibration: calibrationSet) { done, total in

@@ -11,6 +11,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         throw error
     } catch let error as ValidationError {
         throw error
+    } catch let error as any KindedError {
+        Terminal.standardError("imprint: error: \(error)")
+        throw ExitCode(error.failureKind.exitCode)
     } catch {
         Terminal.standardError("imprint: error: \(error)")
         throw ExitCode(1)

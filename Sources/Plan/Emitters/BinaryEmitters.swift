@@ -10,8 +10,8 @@ final class ProtoSink: DeviceSink {
     private let output: OutputFile
     private var buffer = [UInt8]()
 
-    init(url: URL, context: EmitContext) throws(PlanFileError) {
-        output = try OutputFile(url)
+    init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(destination)
         let h = context.header
         let pv = h.device.programVerify
         var w = ProtoWriter()
@@ -75,10 +75,11 @@ final class HDF5Sink: DeviceSink {
         var zero = [Float]()
     }
 
-    private let url: URL
+    /// Opened before the records arrive, so a bad destination fails before the work.
+    private let output: OutputFile
     private var arrays = [Int: Columns]()
 
-    init(url: URL) { self.url = url }
+    init(output destination: OutputDestination) throws(PlanFileError) { output = try OutputFile(destination) }
 
     func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
         guard context.includes(array: tile.array) else { return }
@@ -99,9 +100,8 @@ final class HDF5Sink: DeviceSink {
     func finish(_ context: EmitContext) throws(PlanFileError) {
         let image: [UInt8]
         do { image = try build(context) } catch {
-            throw PlanFileError(file: url.path, .writeFailed("HDF5: \(error.message)"))
+            throw PlanFileError(file: output.path, .writeFailed("HDF5: \(error.message)"))
         }
-        let output = try OutputFile(url)
         try output.write(image)
         try output.commit()
     }

@@ -9,8 +9,8 @@ final class CSVSink: DeviceSink {
     private let offset: Bool
     private var line = [UInt8]()
 
-    init(url: URL, context: EmitContext) throws(PlanFileError) {
-        output = try OutputFile(url)
+    init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(destination)
         let h = context.header
         offset = h.isOffsetMode
         let schedule = RecordText.schedule(context)
@@ -85,8 +85,8 @@ final class JSONLSink: DeviceSink {
     private let keys: [[UInt8]]
     private var line = [UInt8]()
 
-    init(url: URL, context: EmitContext) throws(PlanFileError) {
-        output = try OutputFile(url)
+    init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(destination)
         offset = context.header.isOffsetMode
         let schedule = RecordText.schedule(context).map { (key, value) -> String in
             let numeric = key != "algorithm" && key != "below_g_min"

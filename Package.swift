@@ -45,7 +45,7 @@ let package = Package(
             "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "Compiler", "Verifier", "VerifyReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine"]),
+        .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine", "FileSupport"]),
 
         .target(name: "TestSupport", dependencies: ["NetworkModel"], path: "Tests/TestSupport"),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),

@@ -30,11 +30,12 @@ public enum TemporaryFiles {
         return registry.paths
     }
 
-    /// Deletes every registered file. Holds the lock while doing so, so a writer cannot commit or
-    /// register a new file half-way through.
+    /// Deletes every registered file (and registered private folders, once emptied: longest paths
+    /// first, so a folder's files go before it). Holds the lock while doing so, so a writer cannot
+    /// commit or register a new file half-way through.
     public static func removeAll() {
         registry.lock.lock(); defer { registry.lock.unlock() }
-        for p in registry.paths { unlink(p) }
+        for p in registry.paths.sorted(by: { $0.count > $1.count }) { remove(p) }
         registry.paths.removeAll()
     }
 

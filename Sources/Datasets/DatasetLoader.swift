@@ -16,7 +16,7 @@ public enum DatasetLoader {
     public static func load(_ spec: String) throws(DatasetError) -> Dataset {
         if let split = namedSplit(spec) { return try fashionMNIST(split) }
         let array = try readArray(spec)
-        return try Dataset(source: spec, samples: array)
+        return try Dataset(source: spec, samples: array).checkedUsable()
     }
 
     /// Loads class labels: integers, one per sample (a 1-D array, or [N, 1]).

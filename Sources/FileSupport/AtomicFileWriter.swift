@@ -99,11 +99,10 @@ public final class AtomicFileWriter {
         }
         handle = nil
         guard case .replaceAtomically(let file) = output.kind else { return }
-        let renamed = rename(temporary.path, file) == 0
-        let reason = OutputDestination.errnoText()
-        if !renamed { unlink(temporary.path) }
-        TemporaryFiles.unregister(temporary.path)
-        if !renamed { throw FileWriteError(path: destination.path, reason: "cannot rename into place: \(reason)") }
+        let error = TemporaryFiles.renameIntoPlace(temporary.path, file)
+        if error != 0 {
+            throw FileWriteError(path: destination.path, reason: "cannot rename into place: \(String(cString: strerror(error)))")
+        }
     }
 }
 

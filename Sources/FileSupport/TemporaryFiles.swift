@@ -24,19 +24,22 @@ public enum TemporaryFiles {
         registry.paths.remove(path)
     }
 
+    /// Renames a registered temporary file into place and unregisters it, under the lock, so a signal
+    /// cleanup sees either the finished destination or the temporary file, never a rename half-way.
+    /// Returns 0, or the errno of a failed rename (the temporary file is then removed).
+    public static func renameIntoPlace(_ temporary: String, _ destination: String) -> Int32 {
+        registry.lock.lock(); defer { registry.lock.unlock() }
+        registry.paths.remove(temporary)
+        if rename(temporary, destination) == 0 { return 0 }
+        let error = errno
+        unlink(temporary)
+        return error
+    }
+
     /// Paths currently registered (for tests and diagnostics).
     public static var live: Set<String> {
         registry.lock.lock(); defer { registry.lock.unlock() }
         return registry.paths
-    }
-
-    /// Deletes every registered file (and registered private folders, once emptied: longest paths
-    /// first, so a folder's files go before it). Holds the lock while doing so, so a writer cannot
-    /// commit or register a new file half-way through.
-    public static func removeAll() {
-        registry.lock.lock(); defer { registry.lock.unlock() }
-        for p in registry.paths.sorted(by: { $0.count > $1.count }) { remove(p) }
-        registry.paths.removeAll()
     }
 
     /// On SIGINT, SIGTERM or SIGHUP: removes the registered files, then dies of the same signal with
@@ -48,6 +51,12 @@ public enum TemporaryFiles {
     public static func removeOnSignals() {
         registry.lock.lock(); defer { registry.lock.unlock() }
         guard !registry.installed else { return }
+        // A parent may start us with these signals blocked (Foundation's Process does); then they would
+        // stay pending and the run would finish regardless. Threads started later inherit this mask.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -57,8 +66,14 @@ public enum TemporaryFiles {
         let thread = Thread {
             var sig: Int32 = 0
             while read(readEnd, &sig, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {}
-            removeAll()
+            // Keep the lock until the process dies, so no writer renames or registers a file meanwhile.
+            registry.lock.lock()
+            for p in registry.paths.sorted(by: { $0.count > $1.count }) { remove(p) }
             signal(sig, SIG_DFL)
+            var mask = sigset_t()
+            sigemptyset(&mask)
+            sigaddset(&mask, sig)
+            pthread_sigmask(SIG_UNBLOCK, &mask, nil)
             raise(sig)
         }
         thread.name = "imprint.signals"

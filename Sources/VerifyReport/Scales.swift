@@ -1,4 +1,5 @@
 import Foundation
+import Verifier
 
 /// A tick: where it sits in data units and its label.
 struct Tick: Equatable {
@@ -103,12 +104,6 @@ enum TimeTicks {
         return (lo / 2.5)...(max(hi, lo) * 2.5)
     }
 
-    /// 31557600 → "1y", 86400 → "1d", 90 → "90s".
-    static func label(_ s: Double) -> String {
-        for (unit, f) in [("y", 365.25 * 86_400), ("w", 604_800.0), ("d", 86_400.0), ("h", 3600.0), ("min", 60.0)]
-        where s >= f && (s / f).rounded() == s / f {
-            return "\(Int(s / f))\(unit)"
-        }
-        return s == s.rounded() ? "\(Int(s))s" : String(format: "%gs", s)
-    }
+    /// 31557600 → "1y"; see `TimeParsing.label`.
+    static func label(_ s: Double) -> String { TimeParsing.label(s) }
 }

@@ -73,7 +73,7 @@ struct Verify: ParsableCommand {
     var report: String?
 
     func validate() throws {
-        if trials < 1 { throw ValidationError("--trials must be at least 1") }
+        if trials < 1 || trials > Verifier.maxTrials { throw ValidationError("--trials must be between 1 and \(Verifier.maxTrials.grouped)") }
         if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1") }
         if calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1") }
     }

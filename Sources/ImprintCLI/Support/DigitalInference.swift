@@ -40,7 +40,7 @@ struct DigitalInference {
         var correct = 0
         var done = 0
         while done < set.count {
-            let range = done..<min(set.count, done + batchSize)
+            let range = done..<(done + min(set.count - done, batchSize))
             let x = set.batch(range, inputShape: input.shape, channelsLast: input.sourceLayout == .nhwc, pixelScale: pixelScale)
             let y = try engine.run(try Tensor(shape: [range.count] + input.shape, data: x), firstSample: range.lowerBound)
             if let labels = set.labels {

@@ -135,12 +135,5 @@ extension Verify {
         print("")
     }
 
-    /// 31557600 → "1y", 86400 → "1d", 90 → "90s".
-    func timeText(_ s: Double) -> String {
-        for (unit, f) in [("y", 365.25 * 86_400), ("w", 604_800.0), ("d", 86_400.0), ("h", 3600.0), ("min", 60.0)]
-        where s >= f && (s / f).rounded() == s / f {
-            return "\(Int(s / f))\(unit)"
-        }
-        return s == s.rounded() ? "\(Int(s))s" : String(format: "%gs", s)
-    }
+    func timeText(_ s: Double) -> String { TimeParsing.label(s) }
 }

@@ -83,6 +83,9 @@ import TestSupport
         #expect(stdout.status == 0, "\(stdout.stderr)")
         #expect(stdout.stdout.hasPrefix("# Imprint device list"))
         #expect(stdout.stderr.hasPrefix("wrote "))
+        let plan = try CommandRunner.run(["compile", Fixtures.root.appendingPathComponent(Self.model).path, "--device", "pcm", "--output", "-"], in: dir)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.hasPrefix("IMPRPLAN") && plan.stderr.contains("Plan: -"))
         #expect(try temporaries(dir).isEmpty)
     }
 

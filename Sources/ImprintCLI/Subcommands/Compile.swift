@@ -101,11 +101,14 @@ struct Compile: ParsableCommand {
                                                 toolVersion: ImprintVersion.string)
             try PlanFile.write(plan, to: destination)
             let summary = PlanSummary(plan: plan)
+            // With the plan on standard output, the summary goes to standard error.
+            let toStandardError = destination.kind == .standardOutput
+            func say(_ text: String) { if toStandardError { Terminal.standardError(text) } else { print(text) } }
             if json {
-                print(summary.renderJSON())
+                say(summary.renderJSON())
             } else {
-                print(summary.renderText())
-                print("Plan: \(output)")
+                say(summary.renderText())
+                say("Plan: \(output)")
             }
         }
     }

@@ -49,9 +49,10 @@ let package = Package(
             "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine"]),
+        .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine", "FileSupport"]),
 
         .target(name: "TestSupport", dependencies: ["NetworkModel"], path: "Tests/TestSupport"),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),

@@ -18,6 +18,8 @@ public enum CompileError: Error, Equatable, Sendable, CustomStringConvertible {
     case sizeOverflow(String)
     /// Rebuilding the network (batch-norm folding) failed.
     case network(String)
+    /// The plan could not fit in this machine's memory (the sentence says how large it would be).
+    case tooLarge(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum CompileError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nothingToMap(let d): return "nothing to place on crossbars: \(d)"
         case .sizeOverflow(let d): return "size overflow: \(d)"
         case .network(let d): return "could not rebuild the network: \(d)"
+        case .tooLarge(let d): return d
         }
     }
 }

@@ -1,4 +1,5 @@
 import Devices
+import FileSupport
 import Plan
 
 /// The device-level facts of one compilation, checked once: which slots a weight uses, how many
@@ -68,6 +69,11 @@ struct MappingGeometry: Sendable {
             conductances = [pos(f), neg(f), pos(1), neg(1)]
             significance = f
             fullScale_uS = (f + 1) * range_uS
+        }
+        let (slotCount, slotOverflow) = conductances.count.multipliedReportingOverflow(by: n)
+        if let excess = MemoryBudget.excess(slotOverflow ? nil : MemoryBudget.bytes(slotCount, each: MemoryLayout<DeviceSlot>.stride),
+                                            of: "the device list of one weight (\(n.grouped) devices per conductance)") {
+            throw .tooLarge(excess)
         }
         replicas = n
         slots = conductances.flatMap { c in (0..<n).map { DeviceSlot(polarity: c.polarity, significance: c.significance, replica: $0) } }

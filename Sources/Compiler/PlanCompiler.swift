@@ -1,5 +1,6 @@
 import Foundation
 import Devices
+import FileSupport
 import NetworkModel
 import Plan
 
@@ -34,6 +35,18 @@ public enum PlanCompiler {
             throw .nothingToMap(total == 0
                 ? "network '\(network.name)' has no dense or convolution layer"
                 : "all \(total) matrix-product layers of '\(network.name)' are kept digital")
+        }
+
+        // Every target is a Float; refuse a plan that cannot fit before allocating any of it.
+        var devices: Int? = 0
+        for m in matrices {
+            guard let sum = devices, let d = MemoryBudget.bytes(m.matrix.weightCount, each: geometry.slotCount) else { devices = nil; break }
+            let (total, overflow) = sum.addingReportingOverflow(d)
+            devices = overflow ? nil : total
+        }
+        let what = devices.map { "the plan's \($0.grouped) device targets" } ?? "the plan's device targets"
+        if let excess = MemoryBudget.excess(devices.flatMap { MemoryBudget.bytes($0, each: MemoryLayout<Float>.stride) }, of: what) {
+            throw .tooLarge(excess)
         }
 
         let mapper = WeightMapper(geometry: geometry, pairs: options.pairs)

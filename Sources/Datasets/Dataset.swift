@@ -37,6 +37,20 @@ public struct Dataset: Sendable {
                              labels: labels.map { Array($0[0..<n]) }))!
     }
 
+    /// Refuses a set no accuracy can be measured on: no samples at all (an accuracy of 0 % would look
+    /// like a result), or a NaN or infinite value (NaN outputs never win an argmax, so an all-NaN image
+    /// set would score as if every prediction were class 0). Every verb loads through this check.
+    public func checkedUsable() throws(DatasetError) -> Dataset {
+        guard count > 0 else { throw DatasetError(file: source, "the data set has no samples") }
+        guard case .float32(let values) = samples.storage else { return self }
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            let e = max(elementsPerSample, 1)
+            let what = values[i].isNaN ? "NaN" : "an infinite value"
+            throw DatasetError(file: source, "sample \(i / e) holds \(what) (element \(i % e)); samples must be finite numbers")
+        }
+        return self
+    }
+
     /// Attaches labels, checking their count.
     public func withLabels(_ labels: [Int]) throws(DatasetError) -> Dataset {
         try Dataset(source: source, samples: samples, labels: labels)

@@ -16,7 +16,7 @@ public enum DatasetLoader {
     public static func load(_ spec: String) throws(DatasetError) -> Dataset {
         if let split = namedSplit(spec) { return try fashionMNIST(split) }
         let array = try readArray(spec)
-        return try Dataset(source: spec, samples: array)
+        return try Dataset(source: spec, samples: array).checkedUsable()
     }
 
     /// Loads class labels: integers, one per sample (a 1-D array, or [N, 1]).
@@ -70,10 +70,24 @@ public enum DatasetLoader {
         }
     }
 
+    /// The files a `--data` or `--labels` spec reads, so a command can refuse an output that would
+    /// overwrite one of them.
+    public static func files(of spec: String) -> [String] {
+        if let split = namedSplit(spec) {
+            let prefix = split == .test ? "t10k" : "train"
+            return ["images-idx3", "labels-idx1"].map { "\(fashionMNISTFolder)/\(prefix)-\($0)-ubyte.gz" }
+        }
+        return [hdf5Parts(spec)?.file ?? spec]
+    }
+
+    /// `file.h5:/path/to/dataset` split into the file and the dataset path.
+    static func hdf5Parts(_ spec: String) -> (file: String, dataset: String)? {
+        guard let r = spec.range(of: ".h5:") ?? spec.range(of: ".hdf5:") else { return nil }
+        return (String(spec[..<r.upperBound].dropLast()), String(spec[r.upperBound...]))
+    }
+
     static func readArray(_ spec: String) throws(DatasetError) -> NumericArray {
-        if let r = spec.range(of: ".h5:") ?? spec.range(of: ".hdf5:") {
-            let file = String(spec[..<r.upperBound].dropLast())
-            let path = String(spec[r.upperBound...])
+        if let (file, path) = hdf5Parts(spec) {
             return try HDF5Arrays.read(file: file, dataset: path)
         }
         let url = URL(fileURLWithPath: spec)

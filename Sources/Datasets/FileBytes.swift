@@ -13,7 +13,7 @@ enum FileBytes {
             if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) {
                 throw DatasetError(file: url.path, isDir.boolValue ? "is a folder, not a data file" : "cannot be read")
             }
-            throw DatasetError(file: url.path, "no such file")
+            throw DatasetError(file: url.path, "no such file", kind: .missingInput)
         }
         let bytes = [UInt8](data)
         if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {

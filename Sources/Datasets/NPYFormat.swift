@@ -140,9 +140,16 @@ public enum NPYFormat {
         private let expected: Int
         private var written = 0
 
-        public init(destination: URL, shape: [Int]) throws(FileWriteError) {
-            writer = try AtomicFileWriter(destination: destination)
-            expected = shape.reduce(1, *)
+        public convenience init(destination: URL, shape: [Int]) throws(FileWriteError) {
+            try self.init(destination: try OutputDestination(destination.path), shape: shape)
+        }
+
+        public init(destination: OutputDestination, shape: [Int]) throws(FileWriteError) {
+            guard let count = NPYFormat.elementCount(shape) else {
+                throw FileWriteError(path: destination.path, reason: "the shape \(shape) has no valid element count")
+            }
+            writer = try AtomicFileWriter(destination)
+            expected = count
             let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
             var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
             // Pad so the data starts at a multiple of 64 bytes, ending the header with a newline.

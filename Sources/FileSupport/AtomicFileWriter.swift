@@ -1,34 +1,57 @@
 import Foundation
 
-/// Writes a file so that readers never see it half-written: bytes go to a temporary file in the
-/// destination's folder, which `commit()` renames over the destination. If the writer is dropped
-/// without `commit()` (an error part-way), the temporary file is removed and the destination is untouched.
+/// Writes an output so that readers never see it half-written: for a regular file, bytes go to a
+/// temporary file beside the real file, which `commit()` renames over it; if the writer is dropped
+/// without `commit()` (an error part-way), the temporary file is removed and the destination is
+/// untouched. Devices, FIFOs and standard output are written through (see `OutputDestination`).
+/// Temporary files are registered with `TemporaryFiles`, so an interrupted run removes them too.
 public final class AtomicFileWriter {
     public let destination: URL
-    private let temporary: URL
+    public let output: OutputDestination
+    /// The temporary file, nil when writing through.
+    private let temporary: URL?
     private var handle: FileHandle?
     private var buffer = [UInt8]()
     private static let flushThreshold = 1 << 20
 
-    public init(destination: URL) throws(FileWriteError) {
-        self.destination = destination
-        let folder = destination.deletingLastPathComponent()
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
-            throw FileWriteError(path: destination.path, reason: "the folder \(folder.path) does not exist")
+    /// Classifies `destination` with no inputs to protect; see `init(_:)`.
+    public convenience init(destination: URL) throws(FileWriteError) {
+        try self.init(try OutputDestination(destination.path))
+    }
+
+    public init(_ output: OutputDestination) throws(FileWriteError) {
+        self.output = output
+        destination = URL(fileURLWithPath: output.path)
+        switch output.kind {
+        case .standardOutput:
+            temporary = nil
+            handle = FileHandle.standardOutput
+        case .writeThrough(let path):
+            temporary = nil
+            let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw FileWriteError(path: output.path, reason: "cannot open for writing: \(OutputDestination.errnoText())")
+            }
+            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        case .replaceAtomically(let file):
+            let target = URL(fileURLWithPath: file)
+            let folder = target.deletingLastPathComponent()
+            let temp = folder.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+            temporary = temp
+            let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw FileWriteError(path: output.path, reason: "cannot create a file in \(folder.path): \(OutputDestination.errnoText())")
+            }
+            TemporaryFiles.register(temp.path)
+            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         }
-        temporary = folder.appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let h = try? FileHandle(forWritingTo: temporary) else {
-            throw FileWriteError(path: destination.path, reason: "cannot create a file in \(folder.path)")
-        }
-        handle = h
     }
 
     deinit {
-        if handle != nil {
+        if let temporary, handle != nil {
             try? handle?.close()
-            try? FileManager.default.removeItem(at: temporary)
+            unlink(temporary.path)
+            TemporaryFiles.unregister(temporary.path)
         }
     }
 
@@ -60,9 +83,14 @@ public final class AtomicFileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes, closes and renames the temporary file over the destination.
+    /// Flushes, closes and renames the temporary file over the destination (for a stream: flushes).
     public func commit() throws(FileWriteError) {
         try flush()
+        guard let temporary else {
+            if output.kind != .standardOutput { try? handle?.close() }
+            handle = nil
+            return
+        }
         do {
             try handle?.synchronize()
             try handle?.close()
@@ -70,18 +98,11 @@ public final class AtomicFileWriter {
             throw FileWriteError(path: destination.path, reason: "cannot finish writing: \(error.localizedDescription)")
         }
         handle = nil
-        if rename(temporary.path, destination.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw FileWriteError(path: destination.path, reason: "cannot rename into place: \(reason)")
+        guard case .replaceAtomically(let file) = output.kind else { return }
+        let error = TemporaryFiles.renameIntoPlace(temporary.path, file)
+        if error != 0 {
+            throw FileWriteError(path: destination.path, reason: "cannot rename into place: \(String(cString: strerror(error)))")
         }
-    }
-
-    /// Writes `data` to `url` atomically in one call.
-    public static func write(_ data: some Sequence<UInt8>, to url: URL) throws(FileWriteError) {
-        let w = try AtomicFileWriter(destination: url)
-        try w.write(data)
-        try w.commit()
     }
 }
 

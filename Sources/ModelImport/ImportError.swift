@@ -1,3 +1,5 @@
+import FileSupport
+
 /// Why a model file could not be imported. The description is one sentence naming the file and,
 /// where known, the layer or node concerned, suitable as a command-line error.
 public struct ImportError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -27,4 +29,8 @@ public struct ImportError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String { "\(file): \(message)" }
+}
+
+extension ImportError: KindedError {
+    public var failureKind: FailureKind { kind == .unreadable ? .missingInput : .badData }
 }

@@ -15,7 +15,12 @@ public enum PlanFile {
     /// Writes `plan` atomically: to a temporary file in the destination folder, renamed into place
     /// only once the footer is written, so an error leaves nothing behind.
     public static func write(_ plan: Plan, to url: URL) throws(PlanFileError) {
-        let stream = try PlanFileWriter(destination: url, header: plan.header)
+        try write(plan, to: try OutputFile.destination(url.path))
+    }
+
+    /// Writes `plan` to a classified destination (atomically for a regular file).
+    public static func write(_ plan: Plan, to output: OutputDestination) throws(PlanFileError) {
+        let stream = try PlanFileWriter(destination: output, header: plan.header)
         for tile in plan.tiles { try stream.append(tile) }
         try stream.finish()
     }
@@ -32,10 +37,14 @@ public final class PlanFileWriter {
     private var devices = 0
 
     /// Opens the temporary file and writes the magic and the header; `header.tileCount` tiles must follow.
-    public init(destination url: URL, header: PlanHeader) throws(PlanFileError) {
-        path = url.path
-        do { writer = try AtomicFileWriter(destination: url) } catch {
-            throw PlanFileError(file: url.path, .writeFailed(error.reason))
+    public convenience init(destination url: URL, header: PlanHeader) throws(PlanFileError) {
+        try self.init(destination: try OutputFile.destination(url.path), header: header)
+    }
+
+    public init(destination output: OutputDestination, header: PlanHeader) throws(PlanFileError) {
+        path = output.path
+        do { writer = try AtomicFileWriter(output) } catch {
+            throw PlanFileError(file: output.path, .writeFailed(error.reason))
         }
         slots = header.roles.count
         expectedTiles = header.tileCount

@@ -1,3 +1,5 @@
+import FileSupport
+
 /// A plan or an emitted file could not be read or written. Reads as one line naming the file:
 /// "model.plan: truncated: the file ends inside tile record 12".
 public struct PlanFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -39,6 +41,16 @@ public struct PlanFileError: Error, Sendable, Equatable, CustomStringConvertible
         case .inconsistent(let what): return "\(file): inconsistent plan: \(what)"
         case .writeFailed(let why): return "\(file): cannot write: \(why)"
         case .invalidRequest(let why): return "\(file): \(why)"
+        }
+    }
+}
+
+extension PlanFileError: KindedError {
+    public var failureKind: FailureKind {
+        switch reason {
+        case .writeFailed: .cannotCreateOutput
+        case .unreadable: .missingInput
+        default: .badData
         }
     }
 }

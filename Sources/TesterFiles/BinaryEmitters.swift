@@ -23,8 +23,8 @@ final class ProtoSink: DeviceSink {
         return n
     }
 
-    init(url: URL, context: EmitContext) throws(PlanFileError) {
-        output = try OutputFile(url)
+    init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(destination)
         let h = context.header
         columns = DeviceField.columns(offset: h.isOffsetMode)
         let pv = h.device.programVerify
@@ -95,10 +95,11 @@ final class HDF5Sink: DeviceSink {
         var roles = [Int8](), flags = [UInt8]()
     }
 
-    private let url: URL
+    /// Opened before the records arrive, so a bad destination fails before the work.
+    private let output: OutputFile
     private var arrays = [Int: Columns]()
 
-    init(url: URL) { self.url = url }
+    init(output destination: OutputDestination) throws(PlanFileError) { output = try OutputFile(destination) }
 
     func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
         guard context.includes(array: tile.array) else { return }
@@ -121,9 +122,8 @@ final class HDF5Sink: DeviceSink {
     func finish(_ context: EmitContext) throws(PlanFileError) {
         let image: [UInt8]
         do { image = try build(context) } catch {
-            throw PlanFileError(file: url.path, .writeFailed("HDF5: \(error.message)"))
+            throw PlanFileError(file: output.path, .writeFailed("HDF5: \(error.message)"))
         }
-        let output = try OutputFile(url)
         try output.write(image)
         try output.commit()
     }

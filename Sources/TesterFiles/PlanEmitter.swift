@@ -28,9 +28,15 @@ public enum PlanEmitter {
     /// Emits a plan held in memory.
     @discardableResult
     public static func emit(_ plan: Plan, format: EmitFormat, to url: URL, arrays: ArraySelection? = nil) throws(PlanFileError) -> EmitSummary {
-        try arrays?.check(arrayCount: plan.arrays.count, file: url.path)
+        try emit(plan, format: format, to: try OutputFile.destination(url.path), arrays: arrays)
+    }
+
+    /// Emits a plan held in memory to a classified destination.
+    @discardableResult
+    public static func emit(_ plan: Plan, format: EmitFormat, to output: OutputDestination, arrays: ArraySelection? = nil) throws(PlanFileError) -> EmitSummary {
+        try arrays?.check(arrayCount: plan.arrays.count, file: output.path)
         let context = EmitContext(header: plan.header, selection: arrays)
-        let sink = try makeSink(format, url: url, context: context)
+        let sink = try makeSink(format, output: output, context: context)
         var devices = 0
         for tile in plan.tiles {
             try sink.add(tile, context)
@@ -44,10 +50,16 @@ public enum PlanEmitter {
     /// the plan's size. The plan's checksum is verified before the output is committed.
     @discardableResult
     public static func emit(planAt planURL: URL, format: EmitFormat, to url: URL, arrays: ArraySelection? = nil) throws(PlanFileError) -> EmitSummary {
+        try emit(planAt: planURL, format: format, to: try OutputFile.destination(url.path, inputs: [planURL.path]), arrays: arrays)
+    }
+
+    /// Emits a plan file to a classified destination (which must not be the plan file itself).
+    @discardableResult
+    public static func emit(planAt planURL: URL, format: EmitFormat, to output: OutputDestination, arrays: ArraySelection? = nil) throws(PlanFileError) -> EmitSummary {
         let reader = try PlanFileReader(url: planURL)
         try arrays?.check(arrayCount: reader.header.arrays.count, file: planURL.path)
         let context = EmitContext(header: reader.header, selection: arrays)
-        let sink = try makeSink(format, url: url, context: context)
+        let sink = try makeSink(format, output: output, context: context)
         var devices = 0
         while let tile = try reader.nextTile() {
             try sink.add(tile, context)
@@ -57,12 +69,12 @@ public enum PlanEmitter {
         return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: url.relativePath)
     }
 
-    private static func makeSink(_ format: EmitFormat, url: URL, context: EmitContext) throws(PlanFileError) -> any DeviceSink {
+    private static func makeSink(_ format: EmitFormat, output: OutputDestination, context: EmitContext) throws(PlanFileError) -> any DeviceSink {
         switch format {
-        case .csv: return try CSVSink(url: url, context: context)
-        case .jsonl: return try JSONLSink(url: url, context: context)
-        case .proto: return try ProtoSink(url: url, context: context)
-        case .hdf5: return HDF5Sink(url: url)
+        case .csv: return try CSVSink(output: output, context: context)
+        case .jsonl: return try JSONLSink(output: output, context: context)
+        case .proto: return try ProtoSink(output: output, context: context)
+        case .hdf5: return try HDF5Sink(output: output)
         }
     }
 }
@@ -72,10 +84,17 @@ struct OutputFile {
     let writer: AtomicFileWriter
     let path: String
 
-    init(_ url: URL) throws(PlanFileError) {
-        path = url.path
-        do { writer = try AtomicFileWriter(destination: url) } catch {
-            throw PlanFileError(file: url.path, .writeFailed(error.reason))
+    init(_ destination: OutputDestination) throws(PlanFileError) {
+        path = destination.path
+        do { writer = try AtomicFileWriter(destination) } catch {
+            throw PlanFileError(file: destination.path, .writeFailed(error.reason))
+        }
+    }
+
+    /// Classifies an output path, its errors as a `PlanFileError`.
+    static func destination(_ path: String, inputs: [String] = []) throws(PlanFileError) -> OutputDestination {
+        do { return try OutputDestination(path, inputs: inputs) } catch {
+            throw PlanFileError(file: path, .writeFailed(error.reason))
         }
     }
 

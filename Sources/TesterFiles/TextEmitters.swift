@@ -10,8 +10,8 @@ final class CSVSink: DeviceSink {
     private let columns: [DeviceField]
     private var line = [UInt8]()
 
-    init(url: URL, context: EmitContext) throws(PlanFileError) {
-        output = try OutputFile(url)
+    init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(destination)
         let h = context.header
         let offset = h.isOffsetMode
         columns = DeviceField.columns(offset: offset)
@@ -73,8 +73,8 @@ final class JSONLSink: DeviceSink {
     private let keys: [[UInt8]]
     private var line = [UInt8]()
 
-    init(url: URL, context: EmitContext) throws(PlanFileError) {
-        output = try OutputFile(url)
+    init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(destination)
         columns = DeviceField.columns(offset: context.header.isOffsetMode)
         let schedule = RecordText.schedule(context).map { (key, value) -> String in
             let numeric = key != "algorithm" && key != "below_g_min"

@@ -2,6 +2,7 @@ import Datasets
 import DeviceSimulation
 import Devices
 import Engine
+import FileSupport
 import Foundation
 import NetworkModel
 import Plan
@@ -75,8 +76,32 @@ public struct Verifier: Sendable {
     let nodes: [Int]
     let simulator: DeviceSimulator?
 
+    /// Most trials a run accepts: far beyond any useful Monte-Carlo run, far below where the
+    /// evaluation count (trials × times × samples) could overflow.
+    public static let maxTrials = 1_000_000
+
+    /// Σ terms + Π factors, nil on overflow.
+    static func checkedSum(_ terms: [Int], product factors: [Int]) -> Int? {
+        var p = 1
+        for f in factors {
+            let (r, o) = p.multipliedReportingOverflow(by: f)
+            if o { return nil }
+            p = r
+        }
+        var s = p
+        for t in terms {
+            let (r, o) = s.addingReportingOverflow(t)
+            if o { return nil }
+            s = r
+        }
+        return s
+    }
+
     public init(plan: Plan, options: VerifierOptions) throws(VerifierError) {
         guard options.trials >= 1 else { throw VerifierError("the number of trials must be at least 1, is \(options.trials)") }
+        guard options.trials <= Self.maxTrials else {
+            throw VerifierError("\(options.trials) trials is more than the \(Self.maxTrials.grouped) a run can count; each trial simulates a whole chip")
+        }
         guard !options.times_s.isEmpty, options.times_s.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw VerifierError("times must be given, finite and not negative")
         }
@@ -132,7 +157,10 @@ public struct Verifier: Sendable {
         let passes = adabs.map { Set($0.depths).count } ?? 0
         let calibrationCount = calibration?.count ?? 0
         let evaluation = data.count * o.compensations.count + calibrationCount * passes
-        let total = data.count + (adabs == nil ? 0 : calibrationCount) + o.trials * o.times_s.count * evaluation
+        guard let total = Self.checkedSum([data.count, adabs == nil ? 0 : calibrationCount],
+                                          product: [o.trials, o.times_s.count, evaluation]) else {
+            throw VerifierError("\(o.trials) trials × \(o.times_s.count) times × \(data.count) samples is too many evaluations to count")
+        }
         var done = 0
         let compiled = LayerMatrices.weights(plan: plan, nodes: nodes, conductances_uS: plan.tiles.map(\.targets_uS))
         let baseline = try accuracy(AnalogMatrixProducts(network: plan.network, mapped: compiled), data)

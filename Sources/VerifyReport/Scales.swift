@@ -1,5 +1,6 @@
 import Verifier
 import Foundation
+import Verifier
 
 /// A tick: where it sits in data units and its label.
 struct Tick: Equatable {

@@ -15,6 +15,7 @@ func caseName(_ e: CompileError) -> String {
     case .nothingToMap: return "nothing"
     case .sizeOverflow: return "overflow"
     case .network: return "network"
+    case .tooLarge: return "too large"
     }
 }
 
@@ -35,6 +36,10 @@ let badOptions: [(String, @Sendable (inout CompileOptions) -> Void)] = [
     ("unknown nope", { $0.keepDigital = ["nope"] }),
     ("nothing", { $0.keepDigital = ["fc"] }),
     ("overflow", { $0.tileRows = Int.max / 2; $0.tileColumns = Int.max / 2 }),
+    // 90,000 weights × 2 × 10^6 devices: 720 GB of targets, refused before any allocation.
+    ("too large", { $0.devicesPerConductance = 1_000_000 }),
+    ("too large", { $0.devicesPerConductance = Int.max }),           // the device list of one weight overflows
+    ("too large", { $0.devicesPerConductance = 1 << 40 }),           // the device list alone exceeds memory
 ]
 
 @Test(arguments: badOptions.indices)

@@ -66,6 +66,30 @@ import TestSupport
         }
     }
 
+    /// A `.keras` whose recorded CRC-32 disagrees with a member's bytes is refused, for the small
+    /// members read into memory and for the weights extracted to a file alike.
+    @Test(arguments: ["config.json", "model.weights.h5"])
+    func wrongCRCIsRefused(_ member: String) throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        var bytes = [UInt8](try Data(contentsOf: Self.dir.appendingPathComponent("cnn_k3.keras")))
+        // Central directory headers ("PK\u{1}\u{2}"): name length at +28, name at +46, CRC-32 at +16.
+        var changed = 0
+        for i in 0..<(bytes.count - 46) where bytes[i] == 0x50 && bytes[i + 1] == 0x4B && bytes[i + 2] == 1 && bytes[i + 3] == 2 {
+            let n = Int(bytes[i + 28]) | Int(bytes[i + 29]) << 8
+            guard i + 46 + n <= bytes.count, String(decoding: bytes[(i + 46)..<(i + 46 + n)], as: UTF8.self) == member else { continue }
+            bytes[i + 16] ^= 0xFF
+            changed += 1
+        }
+        #expect(changed == 1)
+        let url = tmp.appendingPathComponent("crc.keras")
+        try Data(bytes).write(to: url)
+        let error = Self.failure(url)
+        #expect(error?.kind == .malformed)
+        #expect(error?.description.hasPrefix(url.path) == true, "\(error?.description ?? "")")
+        #expect(error?.message.contains("'\(member)' is corrupted (CRC-32") == true, "\(error?.message ?? "")")
+    }
+
     @Test func weightsWithoutArchitectureAndMismatchedArchitecture() throws {
         let weights = Self.dir.appendingPathComponent("mlp_k3w.weights.h5")
         #expect(Self.failure(weights)?.kind == .missingWeights)

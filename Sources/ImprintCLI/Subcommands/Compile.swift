@@ -97,11 +97,12 @@ struct Compile: ParsableCommand {
 
     func validate() throws {
         _ = try options()
-        try OutputFiles.check(output, option: "--output", what: "a plan (written atomically, then renamed)")
     }
 
     func run() throws {
         let options = try options()
+        // Classified before the long run: a bad path or an output that is an input fails now.
+        let destination = try OutputDestination(output, inputs: model.inputFiles + [device])
         let network = try model.load()
         if foldBatchnorm, !network.nodes.contains(where: { $0.operation.kindName == "BatchNorm" }) {
             Terminal.warning("--fold-batchnorm ignored: \(model.model) has no batch norm")
@@ -112,10 +113,13 @@ struct Compile: ParsableCommand {
                                  sha256: SHA256Digest.hex(try SHA256Digest.hash(fileAt: modelURL)))
         let plan = try PlanCompiler.compile(network, device: spec, options: options, source: source,
                                             toolVersion: ImprintVersion.string)
-        try PlanFile.write(plan, to: URL(fileURLWithPath: output))
+        try PlanFile.write(plan, to: destination)
         var summary = PlanSummary(plan: plan)
         summary.output = output
-        if json {
+        if destination.kind == .standardOutput {
+            // The plan is on standard output, so the summary goes to standard error.
+            Terminal.standardError(json ? try JSONDocument.text(summary) : summary.renderText())
+        } else if json {
             try printDocument(summary)
         } else {
             print(summary.renderText(), terminator: "")

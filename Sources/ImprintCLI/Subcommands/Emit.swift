@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSupport
 import Foundation
 import Plan
 import TesterFiles
@@ -39,22 +40,20 @@ struct Emit: ParsableCommand {
     @Flag(help: "Print what was written (devices, arrays, format, output) as one JSON document on stdout.")
     var json = false
 
-    func validate() throws {
-        // CSV and JSON Lines stream and will go to stdout once the writer passes `-` through.
-        let why = [.csv, .jsonl].contains(format) ? "the \(format.rawValue) records (not yet supported)" : "a \(format.rawValue) file (it is not a stream)"
-        try OutputFiles.check(output, option: "--output", what: why)
-    }
-
     func run() throws {
         try InputFiles.requireReadable(plan)
         let selection = try arrays.map { (text) throws(PlanFileError) in try ArraySelection(parsing: text) }
-        var summary = try PlanEmitter.emit(planAt: URL(fileURLWithPath: plan), format: format,
-                                           to: URL(fileURLWithPath: output), arrays: selection)
+        let destination = try OutputDestination(output, inputs: [plan])
+        var summary = try PlanEmitter.emit(planAt: URL(fileURLWithPath: plan), format: format, to: destination, arrays: selection)
         summary.output = output
-        if json {
+        let text = "\(counted(summary.devices, "device")) of \(counted(summary.arrays.count, "array")) (\(format.rawValue))"
+        if destination.kind == .standardOutput {
+            // The records are on standard output, so the summary goes to standard error.
+            Terminal.standardError(json ? try JSONDocument.text(summary) : "wrote " + text + " to standard output")
+        } else if json {
             try printDocument(summary)
         } else {
-            print("\(counted(summary.devices, "device")) of \(counted(summary.arrays.count, "array")) (\(format.rawValue))")
+            print(text)
             Terminal.wrote(output, "tester file")
         }
     }

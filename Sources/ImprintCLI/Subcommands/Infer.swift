@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Engine
+import FileSupport
 import Foundation
 import NetworkModel
 
@@ -34,13 +35,14 @@ struct Infer: ParsableCommand {
     }
 
     func run() throws {
+        let destination = try output.map { try OutputDestination($0, inputs: model.inputFiles + dataOptions.inputFiles) }
         let network = try model.load()
         guard network.inputs.count == 1, network.outputs.count == 1 else {
             throw CLIFailure(.dataError, "\(model.model): infer needs a model with one input and one output; this one has \(network.inputs.count) and \(network.outputs.count)")
         }
         let set = try dataOptions.load()
         let result = try DigitalInference(network: network, threads: dataOptions.threads)
-            .run(set, batchSize: dataOptions.batch, pixelScale: dataOptions.pixelScale, outputFile: output.map { URL(fileURLWithPath: $0) })
+            .run(set, batchSize: dataOptions.batch, pixelScale: dataOptions.pixelScale, outputFile: destination)
         let summary = InferenceSummary(model: model.model, data: set.source, samples: result.samples, accuracy: result.accuracy,
                                        correct: result.correct, outputs: result.outputsPerSample, seconds: result.seconds,
                                        output: output)

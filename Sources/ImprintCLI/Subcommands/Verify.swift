@@ -90,7 +90,7 @@ struct Verify: ParsableCommand {
     func validate() throws {
         try OutputFiles.check(output, option: "--output", what: "the result (use --json to print it on stdout)")
         try OutputFiles.check(report, option: "--report", what: "the report")
-        if trials < 1 { throw ValidationError("--trials must be at least 1 (got \(trials))") }
+        if trials < 1 || trials > Verifier.maxTrials { throw ValidationError("--trials must be between 1 and \(Verifier.maxTrials.grouped) (got \(trials))") }
         if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1 (got \(stuckRate))") }
         if let calibrationLimit, calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1 (got \(calibrationLimit))") }
         do { _ = try TimeParsing.list(times) } catch { throw ValidationError("--times: \(error)") }
@@ -108,6 +108,10 @@ struct Verify: ParsableCommand {
     func run() throws {
         try InputFiles.requireReadable(plan)
         if PeripheryPreset(rawValue: periphery) == nil { try InputFiles.requireReadable(periphery) }
+        // Classified before anything is read or run: a bad path or an output that is an input fails now.
+        let inputs = [plan, periphery] + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? [])
+        let outputDestination = try output.map { try OutputDestination($0, inputs: inputs) }
+        let reportDestination = try report.map { try OutputDestination($0, inputs: inputs) }
         let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
         if rramMode != nil, planValue.device.technology != .rram {
             throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
@@ -119,8 +123,8 @@ struct Verify: ParsableCommand {
         try verifier.check(set)
         let calibrationSet = options.compensations.contains(.adabs) ? try calibrationData() : nil
         // Open the destinations before the long run, so a bad path fails fast and nothing is written.
-        let writer = try output.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
-        let reportWriter = try report.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
+        let writer = try outputDestination.map { try AtomicFileWriter($0) }
+        let reportWriter = try reportDestination.map { try AtomicFileWriter($0) }
         let start = Date()
         var bar: ProgressBar? = nil
         let result = try verifier.run(set, calibration: calibrationSet) { done, total in

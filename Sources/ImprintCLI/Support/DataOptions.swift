@@ -36,6 +36,9 @@ struct DataOptions: ParsableArguments {
         if let pixelScale, !(pixelScale.isFinite && pixelScale > 0) { throw ValidationError("--pixel-scale must be a positive number") }
     }
 
+    /// The files read, which no output may overwrite.
+    var inputFiles: [String] { DatasetLoader.files(of: data) + (labels.map(DatasetLoader.files(of:)) ?? []) }
+
     /// The samples with `--labels` attached, then limited. The labels must match the whole data set
     /// one for one (a labels file of another set is an error even when `--limit` would hide it).
     func load() throws -> Dataset {

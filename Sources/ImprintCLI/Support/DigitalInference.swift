@@ -1,5 +1,6 @@
 import Datasets
 import Engine
+import FileSupport
 import Foundation
 import NetworkModel
 
@@ -23,7 +24,7 @@ struct DigitalInference {
         self.engine = try InferenceEngine(network: network, options: options)
     }
 
-    func run(_ set: Dataset, batchSize: Int, pixelScale: Float?, outputFile: URL?) throws -> Result {
+    func run(_ set: Dataset, batchSize: Int, pixelScale: Float?, outputFile: OutputDestination?) throws -> Result {
         let input = network.inputs[0]
         try set.checkFits(inputShape: input.shape, inputName: input.name)
         let outShape = network.sampleShape(of: network.outputs[0]) ?? []
@@ -31,15 +32,15 @@ struct DigitalInference {
         if let labels = set.labels, let bad = labels.first(where: { $0 >= perSample }) {
             throw DatasetError(file: set.source, "label \(bad) is out of range for the model's \(perSample) outputs")
         }
-        let writer = try outputFile.map { url throws -> NPYFormat.Writer in
-            try NPYFormat.Writer(destination: url, shape: [set.count, perSample])
+        let writer = try outputFile.map { output throws -> NPYFormat.Writer in
+            try NPYFormat.Writer(destination: output, shape: [set.count, perSample])
         }
         let progress = ProgressBar(total: set.count, label: "infer")
         let start = Date()
         var correct = 0
         var done = 0
         while done < set.count {
-            let range = done..<min(set.count, done + batchSize)
+            let range = done..<(done + min(set.count - done, batchSize))
             let x = set.batch(range, inputShape: input.shape, channelsLast: input.sourceLayout == .nhwc, pixelScale: pixelScale)
             let y = try engine.run(try Tensor(shape: [range.count] + input.shape, data: x), firstSample: range.lowerBound)
             if let labels = set.labels {

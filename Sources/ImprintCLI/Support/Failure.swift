@@ -19,6 +19,17 @@ enum ExitStatus: Int32 {
     case cannotCreate = 73   // EX_CANTCREAT: an output that cannot be created
 }
 
+extension ExitStatus {
+    /// The status of a failure the library classified itself.
+    init(_ kind: FailureKind) {
+        switch kind {
+        case .badData: self = .dataError
+        case .missingInput: self = .noInput
+        case .cannotCreateOutput: self = .cannotCreate
+        }
+    }
+}
+
 /// A failure as the command line reports it: one line (without the `imprint: error: ` prefix) and
 /// its exit status. Library errors become one through `init(_:)`, which is where flag names enter.
 struct CLIFailure: Error, CustomStringConvertible {
@@ -40,7 +51,7 @@ struct CLIFailure: Error, CustomStringConvertible {
         case let e as ImportError:
             self.init(e.kind == .unreadable ? .noInput : .dataError, e.description)
         case let e as DatasetError:
-            self.init(.dataError, e.description)
+            self.init(ExitStatus(e.failureKind), e.description)
         case let e as PlanFileError:
             switch e.reason {
             case .unreadable: self.init(.noInput, e.description)
@@ -66,6 +77,8 @@ struct CLIFailure: Error, CustomStringConvertible {
             self.init(.dataError, e.description)
         case let e as NetworkError:
             self.init(.dataError, e.description)
+        case let e as any KindedError:
+            self.init(ExitStatus(e.failureKind), "\(e)")
         default:
             return nil
         }

@@ -34,6 +34,9 @@ struct ModelOptions: ParsableArguments {
         return try ModelLoader.load(URL(fileURLWithPath: model), architecture: architecture.map { URL(fileURLWithPath: $0) })
     }
 
+    /// The files read, which no output may overwrite.
+    var inputFiles: [String] { [model] + (architecture.map { [$0] } ?? []) }
+
     var formatName: String {
         let l = model.lowercased()
         if l.hasSuffix(".onnx") { return "ONNX" }

@@ -1,4 +1,5 @@
 import Foundation
+import FileSupport
 import HDF5Support
 import NetworkModel
 import ZIPFoundation
@@ -86,20 +87,30 @@ struct KerasArchive {
         ImportError(.malformed, file: url.path, "archive member '\(name)' expands past \(limit) bytes")
     }
 
+    /// ZIPFoundation computes the CRC-32 of what it extracts but leaves the comparison to the caller;
+    /// without it a damaged archive loads silently with wrong weights.
+    private func checkCRC(_ computed: CRC32, of e: Entry, _ name: String) throws(ImportError) {
+        guard computed == e.checksum else {
+            throw ImportError(.malformed, file: url.path, "archive member '\(name)' is corrupted (CRC-32 \(String(format: "%08x", computed)), the archive records \(String(format: "%08x", e.checksum)))")
+        }
+    }
+
     /// Reads a small member into memory.
     func read(_ name: String, limit small: Int) throws(ImportError) -> Data {
         let e = try entry(name)
         let cap = min(small, limit)
         try checkedSize(e, name, limit: cap)
         var data = Data()
+        let crc: CRC32
         do {
-            _ = try archive.extract(e, consumer: { chunk in
+            crc = try archive.extract(e, consumer: { chunk in
                 guard data.count + chunk.count <= cap else { throw KerasArchiveOverflow() }
                 data.append(chunk)
             })
         } catch is KerasArchiveOverflow { throw tooLarge(name, cap) } catch {
             throw ImportError(.malformed, file: url.path, "cannot extract '\(name)' (corrupted archive?)")
         }
+        try checkCRC(crc, of: e, name)
         return data
     }
 
@@ -112,16 +123,24 @@ struct KerasArchive {
         do {
             try fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         } catch { throw ImportError(.unreadable, file: url.path, "cannot create a temporary folder to extract '\(name)'") }
-        defer { try? fm.removeItem(at: dir) }
         let target = dir.appendingPathComponent("model.weights.h5")
+        // Registered so that an interrupted import removes the copy too.
+        TemporaryFiles.register(dir.path)
+        TemporaryFiles.register(target.path)
+        defer {
+            try? fm.removeItem(at: dir)
+            TemporaryFiles.unregister(target.path)
+            TemporaryFiles.unregister(dir.path)
+        }
         guard fm.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: target.path) else {
             throw ImportError(.unreadable, file: url.path, "cannot create a temporary file to extract '\(name)'")
         }
         var written = 0
         let cap = limit
+        let crc: CRC32
         do {
-            _ = try archive.extract(e, consumer: { chunk in
+            crc = try archive.extract(e, consumer: { chunk in
                 written += chunk.count
                 guard written <= cap else { throw KerasArchiveOverflow() }
                 try handle.write(contentsOf: chunk)
@@ -134,6 +153,7 @@ struct KerasArchive {
             try? handle.close()
             throw ImportError(.malformed, file: url.path, "cannot extract '\(name)' (corrupted archive?)")
         }
+        try checkCRC(crc, of: e, name)
         return try body(target)
     }
 }

@@ -61,7 +61,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "HDF5Support", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "FileSupport", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "FileSupport", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
-        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support", "CPlan", "CProtobufC", "ProtobufCSupport", "TesterFiles"]),
         .testTarget(name: "VerifyReportTests", dependencies: ["VerifyReport", "Verifier", "NetworkModel"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Compiler", "Plan", "Devices", "DeviceSimulation", "Engine", "ModelImport", "Datasets", "NetworkModel", "TestSupport"]),

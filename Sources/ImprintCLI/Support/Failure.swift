@@ -51,7 +51,9 @@ struct CLIFailure: Error, CustomStringConvertible {
         case let e as ImportError:
             self.init(e.kind == .unreadable ? .noInput : .dataError, e.description)
         case let e as DatasetError:
-            self.init(ExitStatus(e.failureKind), e.description)
+            // A file the data spec reads that is not there (an uninstalled named set, say) is missing input.
+            let missing = DatasetLoader.filePath(of: e.file).map { !FileManager.default.fileExists(atPath: $0) } ?? false
+            self.init(missing ? .noInput : ExitStatus(e.failureKind), e.description)
         case let e as PlanFileError:
             switch e.reason {
             case .unreadable: self.init(.noInput, e.description)
@@ -108,34 +110,4 @@ struct CLIFailure: Error, CustomStringConvertible {
     }
 
     static func usage(_ message: String) -> CLIFailure { CLIFailure(.usage, message) }
-}
-
-/// Checks that the inputs a command names exist before any work starts, so a missing file is
-/// exit 66 with its name, whichever library would have tripped over it.
-enum InputFiles {
-    static func requireReadable(_ path: String) throws(CLIFailure) {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw CLIFailure(.noInput, "\(path): no such file")
-        }
-        guard !isFolder.boolValue else { throw CLIFailure(.noInput, "\(path): it is a folder, not a file") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw CLIFailure(.noInput, "\(path): cannot read the file (permission denied)")
-        }
-    }
-
-    /// A data spec (`--data`, `--labels`, `--calibration`): named sets need no file.
-    static func requireReadable(data spec: String) throws(CLIFailure) {
-        if let path = DatasetLoader.filePath(of: spec) { try requireReadable(path) }
-    }
-}
-
-/// Output paths as the convention reads them: `-` means stdout, which only a streamed format can
-/// use. No writer passes `-` through yet, so for now every `-` is refused with the reason rather
-/// than written as a file named "-".
-enum OutputFiles {
-    static func check(_ path: String?, option: String, what: String) throws {
-        guard path == "-" else { return }
-        throw ValidationError("\(option) -: \(what) cannot be written to stdout; name a file")
-    }
 }

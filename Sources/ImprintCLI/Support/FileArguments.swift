@@ -1,0 +1,33 @@
+import ArgumentParser
+import Datasets
+import Foundation
+
+/// Checks that the inputs a command names exist before any work starts, so a missing file is
+/// exit 66 with its name, whichever library would have tripped over it.
+enum InputFiles {
+    static func requireReadable(_ path: String) throws(CLIFailure) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw CLIFailure(.noInput, "\(path): no such file")
+        }
+        guard !isFolder.boolValue else { throw CLIFailure(.noInput, "\(path): it is a folder, not a file") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CLIFailure(.noInput, "\(path): cannot read the file (permission denied)")
+        }
+    }
+
+    /// A data spec (`--data`, `--labels`, `--calibration`): named sets need no file.
+    static func requireReadable(data spec: String) throws(CLIFailure) {
+        if let path = DatasetLoader.filePath(of: spec) { try requireReadable(path) }
+    }
+}
+
+/// Output paths as the convention reads them: `-` means stdout, which only a streamed format can
+/// use. No writer passes `-` through yet, so for now every `-` is refused with the reason rather
+/// than written as a file named "-".
+enum OutputFiles {
+    static func check(_ path: String?, option: String, what: String) throws {
+        guard path == "-" else { return }
+        throw ValidationError("\(option) -: \(what) cannot be written to stdout; name a file")
+    }
+}

@@ -43,7 +43,7 @@ public enum PlanEmitter {
             if context.includes(array: tile.array) { devices += tile.targets_uS.count }
         }
         try sink.finish(context)
-        return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: url.relativePath)
+        return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: output.path)
     }
 
     /// Emits a plan file tile by tile, so CSV, JSONL and proto output cost constant memory whatever
@@ -66,7 +66,7 @@ public enum PlanEmitter {
             if context.includes(array: tile.array) { devices += tile.targets_uS.count }
         }
         try sink.finish(context)
-        return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: url.relativePath)
+        return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: output.path)
     }
 
     private static func makeSink(_ format: EmitFormat, output: OutputDestination, context: EmitContext) throws(PlanFileError) -> any DeviceSink {
@@ -76,34 +76,6 @@ public enum PlanEmitter {
         case .proto: return try ProtoSink(output: output, context: context)
         case .hdf5: return try HDF5Sink(output: output)
         }
-    }
-}
-
-/// An AtomicFileWriter whose errors name the output as a `PlanFileError`.
-struct OutputFile {
-    let writer: AtomicFileWriter
-    let path: String
-
-    init(_ destination: OutputDestination) throws(PlanFileError) {
-        path = destination.path
-        do { writer = try AtomicFileWriter(destination) } catch {
-            throw PlanFileError(file: destination.path, .writeFailed(error.reason))
-        }
-    }
-
-    /// Classifies an output path, its errors as a `PlanFileError`.
-    static func destination(_ path: String, inputs: [String] = []) throws(PlanFileError) -> OutputDestination {
-        do { return try OutputDestination(path, inputs: inputs) } catch {
-            throw PlanFileError(file: path, .writeFailed(error.reason))
-        }
-    }
-
-    func write(_ bytes: [UInt8]) throws(PlanFileError) {
-        do { try writer.write(bytes) } catch { throw PlanFileError(file: path, .writeFailed(error.reason)) }
-    }
-
-    func commit() throws(PlanFileError) {
-        do { try writer.commit() } catch { throw PlanFileError(file: path, .writeFailed(error.reason)) }
     }
 }
 

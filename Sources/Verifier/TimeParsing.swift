@@ -29,17 +29,6 @@ public enum TimeParsing {
         return value * factor
     }
 
-    /// The shortest unit text of a time, the inverse of `seconds`: 31557600 → "1y", 86400 → "1d",
-    /// 90 → "90s"; times beyond whole-number range in exponent form (1e20y → "3.15576e+27s").
-    public static func label(_ s: Double) -> String {
-        // Whole numbers below 2^53 print exactly; anything larger would trap converting to Int.
-        let exact = 9.0e15
-        for (unit, f) in units.reversed() where f > 1 && s >= f && s / f < exact && (s / f).rounded() == s / f {
-            return "\(Int(s / f))\(unit)"
-        }
-        return s == s.rounded() && s < exact ? "\(Int(s))s" : String(format: "%gs", s)
-    }
-
     /// A comma-separated list, e.g. `1s,1h,1d,1y`.
     public static func list(_ text: String) throws(VerifierError) -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)

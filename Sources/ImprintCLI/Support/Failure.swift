@@ -89,7 +89,7 @@ struct CLIFailure: Error, CustomStringConvertible {
     private static func status(of e: CompileError) -> ExitStatus {
         switch e {
         case .invalidDevice, .network: .dataError
-        case .invalidOption, .unknownLayer, .notACrossbarLayer, .tileLargerThanArray, .nothingToMap, .sizeOverflow: .usage
+        case .invalidOption, .unknownLayer, .notACrossbarLayer, .tileLargerThanArray, .nothingToMap, .sizeOverflow, .tooLarge: .usage
         }
     }
 

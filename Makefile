@@ -11,7 +11,7 @@ DEB_PACKAGES := libhdf5-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-de
 DEMO_MODEL ?= examples/models/fmnist_cnn_k2.h5
 IMPRINT := .build/release/imprint
 
-.PHONY: all deps build release test demo bench protos clean
+.PHONY: all deps build release test demo bench fuzz protos clean
 
 all: build
 
@@ -78,3 +78,12 @@ clean:
 # Speed and memory of compile/write/read at ResNet-50 size and of digital inference (release build).
 bench: deps
 	cd Benchmarks && $(SWIFT) run -c release imprint-bench
+
+# libFuzzer targets for every reader of untrusted bytes (Fuzz/, its own package; never part of
+# `make test`): builds them with the fuzzer and address sanitizers, runs each for FUZZ_SECONDS on a
+# fresh copy of its seed corpus, one at a time, and prints executions and crashes per target.
+# FUZZ_TARGETS picks some (e.g. FUZZ_TARGETS="onnx plan"). See docs/fuzzing.md.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	SWIFT=$(SWIFT) bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -9,6 +9,11 @@ public struct Dataset: Sendable {
 
     public init(source: String, samples: NumericArray, labels: [Int]? = nil) throws(DatasetError) {
         guard samples.shape.count >= 1 else { throw DatasetError(file: source, "a data set needs a sample axis") }
+        // A zero-length axis makes the element count 0 whatever the other axes claim, so the readers'
+        // size checks pass; the other axes still size samples and batches, so their product must fit.
+        guard NPYFormat.elementCount(samples.shape.map { max($0, 1) }) != nil else {
+            throw DatasetError(file: source, "shape \(samples.shape) is too large")
+        }
         if let labels, labels.count != samples.shape[0] {
             throw DatasetError(file: source, "\(labels.count) labels for \(samples.shape[0]) samples")
         }

@@ -89,6 +89,10 @@ public struct VoltageRamp: Sendable, Hashable, Codable {
 
     /// Pulses needed to reach the ceiling, the point after which `max_pulses_at_ceiling` counts
     /// (a tolerance keeps 2.8 V / 0.1 V from rounding up to 29).
+    /// Largest `stepsToCeiling` a valid spec may have: far above any real schedule (tens of
+    /// pulses), and small enough that the count and sums of it stay integers.
+    public static let maxStepsToCeiling = 1_000_000
+
     public var stepsToCeiling: Int { max(Int(((stop_V - start_V) / step_V - 1e-9).rounded(.up)), 0) }
 }
 

@@ -15,8 +15,13 @@ extension DeviceSpec {
         }
 
         let pv = programVerify
-        for (name, ramp) in [("set", pv.set), ("reset", pv.reset)] where ramp.start_V > ramp.stop_V {
-            fail("program_verify.\(name).stop_V", "must be >= start_V (got \(n(ramp.stop_V)) < \(n(ramp.start_V)))")
+        for (name, ramp) in [("set", pv.set), ("reset", pv.reset)] {
+            if ramp.start_V > ramp.stop_V {
+                fail("program_verify.\(name).stop_V", "must be >= start_V (got \(n(ramp.stop_V)) < \(n(ramp.start_V)))")
+            } else if !((ramp.stop_V - ramp.start_V) / ramp.step_V <= Double(VoltageRamp.maxStepsToCeiling)) {
+                // The step count becomes an Int (stepsToCeiling); a vanishing step would overflow it.
+                fail("program_verify.\(name).step_V", "reaches stop_V in more than \(VoltageRamp.maxStepsToCeiling) steps (got \(n(ramp.step_V)) from \(n(ramp.start_V)) to \(n(ramp.stop_V)))")
+            }
         }
         if pv.algorithm == .igvva {
             if pv.gate.setStep_V == nil { fail("program_verify.gate.set_step_V", "required when algorithm is igvva") }

@@ -14,6 +14,14 @@ public enum ONNXImporter {
         } catch {
             throw ImportError(.unreadable, file: path, "cannot read the file: \(error.localizedDescription)")
         }
+        return try load(bytes: bytes, file: url)
+    }
+
+    /// Imports a model already in memory; `url` names it in errors and is the folder external
+    /// tensor data is read from. The whole file is parsed at once anyway, so this is what `load`
+    /// does after reading, and what a fuzzer feeds without touching the disk.
+    public static func load(bytes: [UInt8], file url: URL) throws(ImportError) -> Network {
+        let path = url.path
         guard !bytes.isEmpty else { throw ImportError(.malformed, file: path, "the file is empty") }
         if let format = foreignFormat(bytes) {
             throw ImportError(.malformed, file: path, "this is \(format), not an ONNX model")

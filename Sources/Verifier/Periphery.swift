@@ -73,6 +73,11 @@ public struct Periphery: Sendable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw VerifierError("\(path): cannot read the periphery file (use ideal, default or a JSON file)")
         }
+        return try decode(data, file: path)
+    }
+
+    /// Parses periphery JSON already in memory; `path` names it in errors.
+    public static func decode(_ data: Data, file path: String) throws(VerifierError) -> Periphery {
         guard data.count < 1 << 20 else { throw VerifierError("\(path): a periphery file is at most 1 MiB") }
         let tree: JSONTree
         do { tree = try JSONDecoder().decode(JSONTree.self, from: data) } catch {

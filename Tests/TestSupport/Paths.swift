@@ -7,6 +7,8 @@ public enum Fixtures {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     public static let examples = root.appendingPathComponent("examples")
     public static let models = examples.appendingPathComponent("models")
+    /// The fuzzers' seed corpora; inputs that once crashed a reader are named `regress-*`.
+    public static let fuzzCorpus = root.appendingPathComponent("Fuzz/corpus")
     /// Debian's dataset-fashion-mnist package.
     public static let fashionMNIST = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
 

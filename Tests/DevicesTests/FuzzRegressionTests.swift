@@ -1,0 +1,29 @@
+import FileSupport
+import Foundation
+import Testing
+import TestSupport
+@testable import Devices
+
+/// Device specs the fuzzers (Fuzz/) turned up: each must be refused with the field named, not
+/// accepted and left to crash a later stage.
+@Suite struct DeviceSpecFuzzRegressionTests {
+    /// set.step_V = 1e-300 passed the schema (> 0); the step count to the ceiling then overflowed
+    /// Int in `stepsToCeiling` (`imprint compile --device` trapped in the tester-time estimate).
+    @Test func vanishingRampStepIsRefused() throws {
+        let file = Fixtures.fuzzCorpus.appendingPathComponent("device-spec/regress-vanishing-step.json")
+        let data = try Data(contentsOf: file)
+        #expect { try DeviceSpec.decode(data, file: file.path) } throws: { error in
+            guard let error = error as? DeviceSpecError else { return false }
+            return error.problems.map(\.path) == ["program_verify.set.step_V"] && "\(error)".contains(file.path)
+        }
+    }
+
+    @Test func rampsUpToTheStepLimitStayValid() throws {
+        var tree = try JSONDecoder().decode(FileSupport.JSONTree.self, from: DeviceSpec.preset(named: "pcm").jsonData())
+        tree = tree.setting(["program_verify", "set", "start_V"], to: .number(1))
+            .setting(["program_verify", "set", "stop_V"], to: .number(2))
+            .setting(["program_verify", "set", "step_V"], to: .number(1.0 / Double(VoltageRamp.maxStepsToCeiling)))
+        let spec = try DeviceSpec.decode(tree.data, file: "spec.json")
+        #expect(spec.programVerify.set.stepsToCeiling == VoltageRamp.maxStepsToCeiling)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import Plan
 
@@ -120,6 +121,11 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
 
     /// The plan and data as the user named them.
     public var plan: String
+    /// SHA-256 of the plan file (what `sha256sum` prints), so a result names exactly the plan it judged.
+    public var planSHA256: String
+    /// The Imprint version that ran the verification, and when (ISO 8601, UTC).
+    public var toolVersion: String
+    public var date: String
     public var data: String
     public var device: String
     public var baselineAccuracy: Double
@@ -139,14 +145,22 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
     public var report: String?
 
     enum CodingKeys: String, CodingKey {
-        case plan, data, device, baselineAccuracy = "baseline_accuracy", samples, trials, seed, times_s
+        case plan, planSHA256 = "plan_sha256", toolVersion = "tool_version", date
+        case data, device, baselineAccuracy = "baseline_accuracy", samples, trials, seed, times_s
         case readNoise = "read_noise", periphery, calibration, results, programming, layers
         case layerError = "layer_error", output, report
     }
 
-    public init(_ r: VerificationResult, options: VerifierOptions, plan: String, data: String, device: String,
+    public init(_ r: VerificationResult, options: VerifierOptions, plan: String, planSHA256: String, toolVersion: String,
+                date: Date = Date(), data: String, device: String,
                 calibration: Dataset?, testerTimes: TesterTimes, output: String? = nil, report: String? = nil) {
         self.plan = plan
+        self.planSHA256 = planSHA256
+        self.toolVersion = toolVersion
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime]
+        format.timeZone = TimeZone(identifier: "UTC")
+        self.date = format.string(from: date)
         self.data = data
         self.device = device
         baselineAccuracy = r.baselineAccuracy
@@ -182,7 +196,8 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(plan, forKey: .plan); try c.encode(data, forKey: .data); try c.encode(device, forKey: .device)
+        try c.encode(plan, forKey: .plan); try c.encode(planSHA256, forKey: .planSHA256)
+        try c.encode(toolVersion, forKey: .toolVersion); try c.encode(date, forKey: .date); try c.encode(data, forKey: .data); try c.encode(device, forKey: .device)
         try c.encode(baselineAccuracy, forKey: .baselineAccuracy); try c.encode(samples, forKey: .samples)
         try c.encode(trials, forKey: .trials); try c.encode(seed, forKey: .seed); try c.encode(times_s, forKey: .times_s)
         try c.encode(readNoise, forKey: .readNoise); try c.encode(periphery, forKey: .periphery)

@@ -69,8 +69,6 @@ import TestSupport
         (64, ["verify", "PLAN", "--data", "fashion-mnist", "--calibration-limit", "10"]),
         (64, ["infer", model, "--data", "fashion-mnist", "--limit", "-1"]),
         (64, ["devices", "nosuch"]),
-        (64, ["emit", "PLAN", "--format", "hdf5", "--output", "-"]),
-        (64, ["compile", model, "--device", "pcm", "--output", "-"]),
         (64, ["verify", "PLAN", "--data", "fashion-mnist", "--output", "-"]),
         (64, ["inspect"]),
         (64, []),

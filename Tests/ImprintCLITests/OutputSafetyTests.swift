@@ -25,9 +25,17 @@ import TestSupport
 
     func oneLineError(_ r: CommandRunner.Output, status: Int32, contains fragment: String, _ args: [String]) {
         #expect(r.status == status, "\(args): \(r.stderr)")
-        #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+        #expect(errorLines(r.stderr) == 1, "\(args): \(r.stderr)")
         #expect(r.stderr.hasPrefix("imprint: error: "), "\(args): \(r.stderr)")
         #expect(r.stderr.contains(fragment), "\(args): \(r.stderr)")
+    }
+
+    /// The error itself is one line; a usage error may add ArgumentParser's usage hint below it
+    /// (the CLI convention), which is not a second error.
+    func errorLines(_ stderr: String) -> Int {
+        let lines = stderr.split(separator: "\n")
+        let hint = lines.dropFirst().allSatisfy { $0.hasPrefix("Usage: ") || $0.hasPrefix("  See '") }
+        return hint ? min(lines.count, 1) : lines.count
     }
 
     func temporaries(_ dir: URL) throws -> [String] {
@@ -52,7 +60,7 @@ import TestSupport
             ["emit", "p.plan", "--format", "csv", "--output", "hard.plan"],
             ["infer", "m.h5", "--data", "x.npy", "--output", "x.npy"],
             ["infer", "m.h5", "--data", "x.npy", "--output", "soft.h5"],
-            ["verify", "p.plan", "--data", "fashion-mnist", "--limit", "8", "--trials", "1", "--json", "p.plan"],
+            ["verify", "p.plan", "--data", "fashion-mnist", "--limit", "8", "--trials", "1", "--output", "p.plan"],
             ["verify", "p.plan", "--data", "fashion-mnist", "--limit", "8", "--trials", "1", "--report", "hard.plan"],
         ]
         for args in cases {
@@ -82,17 +90,17 @@ import TestSupport
         let stdout = try CommandRunner.run(["emit", "p.plan", "--format", "csv", "--output", "-", "--arrays", "0"], in: dir)
         #expect(stdout.status == 0, "\(stdout.stderr)")
         #expect(stdout.stdout.hasPrefix("# Imprint device list"))
-        #expect(stdout.stderr.hasPrefix("wrote "))
+        #expect(stdout.stderr.contains("Wrote tester file: standard output"))
         let plan = try CommandRunner.run(["compile", Fixtures.root.appendingPathComponent(Self.model).path, "--device", "pcm", "--output", "-"], in: dir)
         #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.hasPrefix("IMPRPLAN") && plan.stderr.contains("Plan: -"))
+        #expect(plan.stdout.hasPrefix("IMPRPLAN") && plan.stderr.contains("Wrote plan: standard output"))
         #expect(try temporaries(dir).isEmpty)
     }
 
     @Test func badOutputPathsFailBeforeTheRun() throws {
         let dir = try folderWithPlan()
         let cases: [([String], String)] = [
-            (["verify", "p.plan", "--data", "fashion-mnist", "--trials", "1000", "--json", "missing/v.json"], "does not exist"),
+            (["verify", "p.plan", "--data", "fashion-mnist", "--trials", "1000", "--output", "missing/v.json"], "does not exist"),
             (["verify", "p.plan", "--data", "fashion-mnist", "--trials", "1000", "--report", dir.path], "is a folder"),
             (["compile", Fixtures.root.appendingPathComponent(Self.model).path, "--device", "pcm", "--output", "missing/p.plan"], "does not exist"),
             (["emit", "p.plan", "--format", "hdf5", "--output", "."], "is a folder"),
@@ -137,10 +145,10 @@ import TestSupport
         // A huge but finite time runs and is labelled in exponent form instead of trapping.
         let far = try CommandRunner.run(verify + ["--times", "1e20y"], in: dir)
         #expect(far.status == 0, "\(far.stderr)")
-        #expect(far.stdout.contains("3.15576e+27s"))
+        #expect(far.stdout.contains("1e+20y"))
         for times in ["1e306y", "1e400s", "nan", "inf", "-1s"] {
             let r = try CommandRunner.run(verify + ["--times", times], in: dir)
-            #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1, "\(times): \(r.stderr)")
+            #expect(r.status != 0 && errorLines(r.stderr) == 1, "\(times): \(r.stderr)")
             #expect(r.stderr.contains(times), "\(times): \(r.stderr)")
         }
         let trials = try CommandRunner.run(["verify", "p.plan", "--data", "fashion-mnist", "--trials", "9223372036854775807"], in: dir)

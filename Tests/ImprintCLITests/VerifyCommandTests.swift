@@ -30,6 +30,11 @@ import TestSupport
         #expect(doc["samples"] as? Int == 100)
         #expect(doc["device"] as? String == "pcm")
         #expect(doc["output"] as? String == out.path && doc["report"] is NSNull)
+        // Provenance: the plan's SHA-256 as an independent hash of the file gives it, the tool version, a UTC date.
+        let planHash = try sha256sum(try Self.plan.get())
+        #expect(doc["plan_sha256"] as? String == planHash)
+        #expect((doc["tool_version"] as? String).map { !$0.isEmpty } == true)
+        #expect((doc["date"] as? String)?.hasSuffix("Z") == true)
         #expect(r.stderr.contains("Wrote result (JSON): \(out.path)"))
         let results = try #require(doc["results"] as? [[String: Any]])
         #expect(results.count == 6)
@@ -76,7 +81,7 @@ import TestSupport
         let plan = try Self.plan.get()
         let out = plan.deletingLastPathComponent().appendingPathComponent("baseline.json")
         let v = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "1000", "--trials", "1",
-                                       "--times", "1s", "--json", out.path])
+                                       "--times", "1s", "--output", out.path])
         #expect(v.status == 0, "\(v.stderr)")
         let i = try CommandRunner.run(["infer", "examples/models/fmnist_cnn_torch.onnx", "--data", "fashion-mnist", "--limit", "1000", "--json"])
         #expect(i.status == 0, "\(i.stderr)")
@@ -99,7 +104,7 @@ import TestSupport
         let csv = dir.appendingPathComponent("window.csv"), out = dir.appendingPathComponent("window.json")
         #expect(try CommandRunner.run(["emit", plan.path, "--format", "csv", "--output", csv.path]).status == 0)
         let r = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "20", "--trials", "2",
-                                       "--times", "1s", "--json", out.path])
+                                       "--times", "1s", "--output", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
         let p = try #require(doc["programming"] as? [String: Any])
@@ -158,6 +163,10 @@ import TestSupport
         #expect(page.components(separatedBy: "class=\"series\"").count - 1 == 3)
         for mode in ["none", "gdc", "gdc-column"] { #expect(page.contains("data-compensation=\"\(mode)\"")) }
         #expect(page.contains("a&amp;b&lt;c&gt;.plan") && !page.contains("a&b<c>"))
+        // Provenance on the page: the plan's SHA-256 (from an independent hash), tool version, date, data.
+        #expect(page.contains(try sha256sum(try Self.plan.get())))
+        #expect(page.contains("imprint ") && page.contains("fashion-mnist:test"))
+        #expect(page.range(of: #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"#, options: .regularExpression) != nil)
         // Histograms of both PCM roles and one tile cell per tile.
         #expect(page.contains("conductance histogram of role pos") && page.contains("conductance histogram of role neg"))
     }
@@ -221,4 +230,17 @@ import TestSupport
         expectOneError(r)
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
+}
+
+/// The SHA-256 of a file as coreutils' `sha256sum` prints it: an independent check of the digests Imprint records.
+func sha256sum(_ url: URL) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [url.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
 }

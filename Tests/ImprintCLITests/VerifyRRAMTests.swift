@@ -23,7 +23,7 @@ import TestSupport
         let out = plan.deletingLastPathComponent().appendingPathComponent("stuck-\(stuckRate).json")
         let r = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "200", "--trials", "2",
                                        "--times", "1s,1d", "--rram-mode", "pulse", "--stuck-rate", String(stuckRate),
-                                       "--seed", "3", "--json", out.path])
+                                       "--seed", "3", "--output", out.path])
         guard r.status == 0 else { throw CommandFailure(output: r) }
         return try Data(contentsOf: out)
     }

@@ -119,6 +119,7 @@ struct Compile: ParsableCommand {
         if destination.kind == .standardOutput {
             // The plan is on standard output, so the summary goes to standard error.
             Terminal.standardError(json ? try JSONDocument.text(summary) : summary.renderText())
+            Terminal.wrote("standard output", "plan")
         } else if json {
             try printDocument(summary)
         } else {

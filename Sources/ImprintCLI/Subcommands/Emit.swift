@@ -49,7 +49,8 @@ struct Emit: ParsableCommand {
         let text = "\(counted(summary.devices, "device")) of \(counted(summary.arrays.count, "array")) (\(format.rawValue))"
         if destination.kind == .standardOutput {
             // The records are on standard output, so the summary goes to standard error.
-            Terminal.standardError(json ? try JSONDocument.text(summary) : "wrote " + text + " to standard output")
+            Terminal.standardError(json ? try JSONDocument.text(summary) : text)
+            Terminal.wrote("standard output", "tester file")
         } else if json {
             try printDocument(summary)
         } else {

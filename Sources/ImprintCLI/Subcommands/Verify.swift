@@ -113,6 +113,7 @@ struct Verify: ParsableCommand {
         let outputDestination = try output.map { try OutputDestination($0, inputs: inputs) }
         let reportDestination = try report.map { try OutputDestination($0, inputs: inputs) }
         let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
+        let planSHA256 = SHA256Digest.hex(try SHA256Digest.hash(fileAt: URL(fileURLWithPath: plan)))
         if rramMode != nil, planValue.device.technology != .rram {
             throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
         }
@@ -132,7 +133,8 @@ struct Verify: ParsableCommand {
             bar?.update(done: done)
         }
         bar?.finish()
-        let document = VerificationDocument(result, options: options, plan: plan, data: set.source, device: planValue.device.name,
+        let document = VerificationDocument(result, options: options, plan: plan, planSHA256: planSHA256,
+                                            toolVersion: ImprintVersion.string, data: set.source, device: planValue.device.name,
                                             calibration: calibrationSet, testerTimes: documentTesterTimes(result.programming, plan: planValue),
                                             output: output, report: report)
         if let writer {
@@ -140,7 +142,8 @@ struct Verify: ParsableCommand {
             try writer.commit()
         }
         if let reportWriter {
-            try reportWriter.write(htmlReport(result, plan: planValue, set: set, options: options).html())
+            try reportWriter.write(VerifyReport(document: document, result: result, network: planValue.network.name,
+                                                layerNames: planValue.layers.map(\.node)).html())
             try reportWriter.commit()
         }
         if json {

@@ -28,32 +28,6 @@ extension Verify {
         print(String(format: "Time: %.1f s", seconds))
     }
 
-    /// The `--report` page: the same summary as the table, with the charts.
-    func htmlReport(_ r: VerificationResult, plan: Plan, set: Dataset, options: VerifierOptions) -> VerifyReport {
-        var summary: [(String, String)] = [
-            ("plan", self.plan),
-            ("network", plan.network.name),
-            ("device", "\(plan.device.name), \(counted(plan.deviceCount, "device")) on \(counted(plan.tiles.count, "tile"))"),
-            ("data", "\(set.source), \(grouped(r.samples)) samples"),
-            ("trials", String(options.trials)),
-            ("seed", String(options.seed)),
-            ("read noise", options.readNoise.rawValue),
-            ("periphery", options.periphery.summary),
-            ("baseline", String(format: "%.2f %% (the plan's network as compiled)", r.baselineAccuracy * 100)),
-        ]
-        let lines = programmingLines(r.programming, plan: plan)
-        if lines.count == 2 {
-            summary.append(("programming", String(lines[0].dropFirst("Programming ".count))))
-            summary.append(("tester time", String(lines[1].dropFirst("Tester time ".count))))
-        }
-        let samples = min(r.samples, Verifier.layerErrorSamples)
-        return VerifyReport(
-            title: "imprint verify: \(URL(fileURLWithPath: self.plan).lastPathComponent)", summary: summary, result: r,
-            times_s: options.times_s, layerNames: plan.layers.map(\.node),
-            layerErrorNote: "‖y_analog − y_exact‖ / ‖y_exact‖ of each layer's matrix product on the same input (what the analog run feeds the layer), "
-                + "over the first \(grouped(samples)) samples, with compensation \(options.layerErrorCompensation.rawValue), mean over trials.")
-    }
-
     /// Two lines, "Programming …" and "Tester time …", per chip; none when nothing was programmed
     /// (ideal devices).
     func programmingLines(_ p: ProgrammingStatistics, plan: Plan) -> [String] {

@@ -71,8 +71,8 @@ public enum PlanEmitter {
 
     private static func makeSink(_ format: EmitFormat, output: OutputDestination, context: EmitContext) throws(PlanFileError) -> any DeviceSink {
         switch format {
-        case .csv: return try CSVSink(output: output, context: context)
-        case .jsonl: return try JSONLSink(output: output, context: context)
+        case .csv: return try TextSink.csv(output: output, context: context)
+        case .jsonl: return try TextSink.jsonLines(output: output, context: context)
         case .proto: return try ProtoSink(output: output, context: context)
         case .hdf5: return try HDF5Sink(output: output)
         }

@@ -94,9 +94,6 @@ public struct ProgramVerify: Sendable, Hashable, Codable {
         /// SET and RESET pulses both ramp, whichever direction the error needs (NeuRRAM, Wan 2022).
         case bipolarIncremental = "bipolar-incremental"
     }
-
-    /// Time one pulse-and-verify step costs on the tester, excluding read time we do not know.
-    public var pulseTime_s: Double { pulseWidth_s }
 }
 
 /// A pulse amplitude that starts at `start_V` and rises by `step_V` per unsuccessful iteration up to `stop_V`.

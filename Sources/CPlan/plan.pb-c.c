@@ -2200,7 +2200,7 @@ const ProtobufCMessageDescriptor imprint__plan__footer__descriptor =
   (ProtobufCMessageInit) imprint__plan__footer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[25] =
+static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[26] =
 {
   {
     "plan_format_version",
@@ -2502,6 +2502,18 @@ static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "read_time_s",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceStreamHeader, read_time_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_stream_header__field_indices_by_name[] = {
   6,   /* field[6] = algorithm */
@@ -2519,6 +2531,7 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
   0,   /* field[0] = plan_format_version */
   15,   /* field[15] = pulse_width_s */
   16,   /* field[16] = read_bias_v */
+  25,   /* field[25] = read_time_s */
   17,   /* field[17] = reads_averaged */
   18,   /* field[18] = reads_discarded */
   10,   /* field[10] = reset_start_v */
@@ -2533,7 +2546,7 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
 static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 25 }
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor =
 {
@@ -2543,7 +2556,7 @@ const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor
   "Imprint__Plan__DeviceStreamHeader",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceStreamHeader),
-  25,
+  26,
   imprint__plan__device_stream_header__field_descriptors,
   imprint__plan__device_stream_header__field_indices_by_name,
   1,  imprint__plan__device_stream_header__number_ranges,

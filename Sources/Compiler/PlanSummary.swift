@@ -61,6 +61,8 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
     public var utilisation: Double
     public var tester: TesterTimeEstimate
     public var layers: [Layer]
+    /// Every array with the tiles on it and their offsets (all tiles; the text shows the first few).
+    public var placement: [ArrayPlacement]
     /// Targets were snapped to the device's discrete levels (the snap error is meaningful).
     public var snappedToLevels: Bool
     /// Where the plan was written, when the summary reports a compile.
@@ -69,7 +71,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey {
         case network, sourceFile = "source_file", device, pairs, significance, devicesPerWeight = "devices_per_weight"
         case layersMapped = "layers_mapped", layersDigital = "layers_digital", weights, devices, tiles, arrays
-        case arrayRows = "array_rows", arrayColumns = "array_columns", utilisation, tester, layers
+        case arrayRows = "array_rows", arrayColumns = "array_columns", utilisation, tester, layers, placement
         case snappedToLevels = "snapped_to_levels", output
     }
 
@@ -82,10 +84,11 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         try c.encode(weights, forKey: .weights); try c.encode(devices, forKey: .devices); try c.encode(tiles, forKey: .tiles)
         try c.encode(arrays, forKey: .arrays); try c.encode(arrayRows, forKey: .arrayRows); try c.encode(arrayColumns, forKey: .arrayColumns)
         try c.encode(utilisation, forKey: .utilisation); try c.encode(tester, forKey: .tester); try c.encode(layers, forKey: .layers)
+        try c.encode(placement, forKey: .placement)
         try c.encode(snappedToLevels, forKey: .snappedToLevels); try c.encode(output, forKey: .output)
     }
 
-    public init(plan: Plan, readTime_s: Double = TesterTimeEstimate.defaultReadTime_s) {
+    public init(plan: Plan) {
         let slots = plan.roles.count
         network = plan.network.name
         sourceFile = plan.source.fileName
@@ -120,7 +123,8 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         arrayColumns = plan.arrays.first?.columns ?? 0
         let capacity = plan.arrays.reduce(0.0) { $0 + Double($1.rows) * Double($1.columns) }
         utilisation = capacity > 0 ? Double(plan.arrays.reduce(0) { $0 + $1.usedDevices }) / capacity : 0
-        tester = TesterTimeEstimate(plan: plan, readTime_s: readTime_s)
+        tester = TesterTimeEstimate(plan: plan)
+        placement = Self.placement(of: plan)
     }
 }
 

@@ -1,11 +1,12 @@
 import Devices
 import Plan
 
-/// How long a tester needs to program a plan: pulses × pulse width + verify reads × read time.
+/// How long a tester needs to program a plan: pulses × pulse width + verify reads × read time, both
+/// from the device spec's program-verify schedule (`pulse_width_s`, `read_time_s`).
 /// Setup, addressing and data transfer are ignored; the point is the order of magnitude (minutes or
-/// days?). Two sources of pulse counts share this one time model (`init(pulses:verifies:schedule:readTime_s:)`):
-/// `init(plan:readTime_s:)` estimates them from the pulse schedule alone (what `imprint compile`
-/// prints), `init(plan:simulatedPulsesPerDevice:readTime_s:)` takes them from `imprint verify`'s
+/// days?). Two sources of pulse counts share this one time model (`init(pulses:verifies:schedule:)`):
+/// `init(plan:)` estimates them from the pulse schedule alone (what `imprint compile`
+/// prints), `init(plan:simulatedPulsesPerDevice:)` takes them from `imprint verify`'s
 /// pulse-level simulation. Both count verifies the same way: the loop reads once before every pulse it
 /// gives and once after the last (ISPVA/IGVVA/PCM's opening RESET is not verified), every verify is
 /// `readsDiscarded + readsAveraged` reads, and a second pass re-verifies every device once.
@@ -31,25 +32,22 @@ public struct TesterTimeEstimate: Sendable, Equatable, Codable {
     public var reads: Double
     public var seconds: Double
 
-    /// Duration of one verify read. [check] devices.md gives no read time; 1 µs is the order of
-    /// the read windows it does give (t_read 250 ns / 512 ns in §1, 1 µs in §2).
-    public static let defaultReadTime_s = 1e-6
-
     public init(pulses: Double, reads: Double, seconds: Double) {
         self.pulses = pulses; self.reads = reads; self.seconds = seconds
     }
 
-    /// The time model: `pulses` of the schedule's width and `verifies` of its reads each.
-    public init(pulses: Double, verifies: Double, schedule pv: ProgramVerify, readTime_s: Double) {
+    /// The time model: `pulses` of the schedule's width and `verifies` of its reads each, every read
+    /// taking the schedule's `readTime_s`.
+    public init(pulses: Double, verifies: Double, schedule pv: ProgramVerify) {
         let reads = verifies * Double(max(pv.readsAveraged, 0) + max(pv.readsDiscarded, 0))
-        self.init(pulses: pulses, reads: reads, seconds: pulses * pv.pulseWidth_s + reads * readTime_s)
+        self.init(pulses: pulses, reads: reads, seconds: pulses * pv.pulseWidth_s + reads * pv.readTime_s)
     }
 
     /// Whether the algorithm opens with a RESET of every device before its loop (unverified).
     static func opensWithReset(_ pv: ProgramVerify) -> Bool { pv.algorithm != .bipolarIncremental }
 
     /// The estimate from the pulse schedule alone (see the type's documentation).
-    public init(plan: Plan, readTime_s: Double = TesterTimeEstimate.defaultReadTime_s) {
+    public init(plan: Plan) {
         let pv = plan.device.programVerify
         let rules = plan.targetRules
         let setSteps: Double
@@ -93,6 +91,6 @@ public struct TesterTimeEstimate: Sendable, Equatable, Codable {
         let opening = bipolar ? 0 : Double(programmed)
         let pulses = Double(forcedCount) * forced.pulses + opening + loopPulses
         let verifies = Double(forcedCount) * forced.verifies + loopPulses + Double(programmed) + (pv.secondPass ? devices : 0)
-        self.init(pulses: pulses, verifies: verifies, schedule: pv, readTime_s: readTime_s)
+        self.init(pulses: pulses, verifies: verifies, schedule: pv)
     }
 }

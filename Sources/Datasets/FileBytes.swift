@@ -1,5 +1,5 @@
 import Foundation
-import CZlibSystem
+internal import CZlibSystem
 
 /// Reading whole data files, transparently gunzipping `.gz` content.
 enum FileBytes {

@@ -70,6 +70,7 @@ public enum DeviceSchema {
         req("read_bias_V", num("Verify read voltage in V.", gt: 0)),
         req("reads_averaged", int("Verify reads averaged into one value.", min: 1)),
         req("reads_discarded", int("Reads taken first and discarded.", min: 0)),
+        opt("read_time_s", num("Duration of one verify read including settling in s; a verify costs reads_discarded + reads_averaged of them. Default 1e-6.", gt: 0)),
         req("max_iterations", int("Program-verify iterations before failure.", min: 1)),
         req("max_pulses_at_ceiling", int("Pulses allowed at the ceiling amplitude before failure.", min: 0)),
         req("below_g_min", choice(BelowGMinAction.allCases.map(\.rawValue), "Handling of targets below g_min_uS (the plan's force flag).")),

@@ -82,6 +82,7 @@ extension SchemaNode {
             checkFields(fields, variant.properties + [Self.kindProperty(variant.tag)], path, &out)
         case .number(let bounds):
             guard case .number(let d) = value else { return fail("must be a number (got \(value.summary))") }
+            guard d.isFinite else { return fail("must be a finite number (got \(formatNumber(d)))") }
             if let m = bounds.check(d) { fail(m) }
         case .integer(let bounds):
             guard case .number(let d) = value else { return fail("must be an integer (got \(value.summary))") }

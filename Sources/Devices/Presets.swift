@@ -27,6 +27,7 @@ extension DeviceSpec {
             readBias_V: 0.2,              // [check] §2 typical verify read, assumed for PCM
             readsAveraged: 1,             // [check]
             readsDiscarded: 0,            // [check]
+            readTime_s: 250e-9,           // §1: t_read 250 ns [check] the read-noise model's read duration; settling not included
             maxIterations: 20,            // [check]
             maxPulsesAtCeiling: 5,        // [check]
             belowGMin: .fullReset,        // §1: the other device is RESET (target 0)
@@ -51,6 +52,7 @@ extension DeviceSpec {
             readNoise: PCMReadNoise(
                 qCoefficient: 0.0088, qExponent: 0.65, qPowerFloor: 1e-3, qMax: 0.2, // [check] Nandakumar Q_s reused
                 tRead_s: 512e-9)))        // §1: t_read 512 ns
+        spec.programVerify.readTime_s = 512e-9 // §1: t_read 512 ns [check] the read-noise model's read duration; settling not included
         return spec
     }()
 
@@ -72,6 +74,7 @@ extension DeviceSpec {
             readBias_V: 0.2,              // §2: read bias 0.2 V
             readsAveraged: 8,             // §2: mean of 8 reads [check] whether the 3 discarded are among the 8
             readsDiscarded: 3,            // §2: first 3 discarded
+            readTime_s: 1e-6,             // [check] devices.md gives no NeuRRAM read time; §2's HfOx t_read = 1 µs
             maxIterations: 50,            // §2: at most 50 iterations
             maxPulsesAtCeiling: 30,       // §2: 30 pulses at the ceiling voltage
             belowGMin: .resetUntilBelow,  // §2: targets below g_min: RESET until G ≤ g_min
@@ -108,6 +111,7 @@ extension DeviceSpec {
             readBias_V: 0.2,              // §2 typical verify read ≈ 0.2 V
             readsAveraged: 4,             // [check] §2: average several reads
             readsDiscarded: 0,            // [check]
+            readTime_s: 1e-6,             // §2: t_read = 1 µs [check] the read-noise model's read duration; settling not included
             maxIterations: 400,           // [check] room for ~5 overshoot restarts of a ≤ 80-pulse ramp
             maxPulsesAtCeiling: 30,       // [check]
             belowGMin: .programToGMin,    // single device: zero weights sit inside the range

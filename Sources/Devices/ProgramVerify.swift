@@ -19,6 +19,9 @@ public struct ProgramVerify: Sendable, Hashable, Codable {
     public var readsAveraged: Int
     /// Reads taken first and thrown away (settling after a pulse) before the averaged ones.
     public var readsDiscarded: Int
+    /// Duration of one verify read including its settling, in s; a verify costs
+    /// (readsDiscarded + readsAveraged) of them. Specs written without it get `defaultReadTime_s`.
+    public var readTime_s: Double
     /// Program-read iterations before a device is reported as failed.
     public var maxIterations: Int
     /// Pulses allowed once the ramp has reached its stop voltage, before giving up.
@@ -30,7 +33,7 @@ public struct ProgramVerify: Sendable, Hashable, Codable {
 
     public init(algorithm: Algorithm, set: VoltageRamp, reset: VoltageRamp, gate: GateVoltages,
                 pulseWidth_s: Double, readBias_V: Double, readsAveraged: Int, readsDiscarded: Int,
-                maxIterations: Int, maxPulsesAtCeiling: Int, belowGMin: BelowGMinAction, secondPass: Bool) {
+                readTime_s: Double = ProgramVerify.defaultReadTime_s, maxIterations: Int, maxPulsesAtCeiling: Int, belowGMin: BelowGMinAction, secondPass: Bool) {
         self.algorithm = algorithm
         self.set = set
         self.reset = reset
@@ -39,6 +42,7 @@ public struct ProgramVerify: Sendable, Hashable, Codable {
         self.readBias_V = readBias_V
         self.readsAveraged = readsAveraged
         self.readsDiscarded = readsDiscarded
+        self.readTime_s = readTime_s
         self.maxIterations = maxIterations
         self.maxPulsesAtCeiling = maxPulsesAtCeiling
         self.belowGMin = belowGMin
@@ -51,10 +55,33 @@ public struct ProgramVerify: Sendable, Hashable, Codable {
         case readBias_V = "read_bias_V"
         case readsAveraged = "reads_averaged"
         case readsDiscarded = "reads_discarded"
+        case readTime_s = "read_time_s"
         case maxIterations = "max_iterations"
         case maxPulsesAtCeiling = "max_pulses_at_ceiling"
         case belowGMin = "below_g_min"
         case secondPass = "second_pass"
+    }
+
+    /// The read time of a spec that does not give one (specs written before the field existed).
+    /// [check] devices.md gives no verify-read duration; 1 µs is the order of the read windows it
+    /// does give (t_read 250 ns / 512 ns in §1, 1 µs in §2), and the value estimates used before.
+    public static let defaultReadTime_s = 1e-6
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        algorithm = try c.decode(Algorithm.self, forKey: .algorithm)
+        set = try c.decode(VoltageRamp.self, forKey: .set)
+        reset = try c.decode(VoltageRamp.self, forKey: .reset)
+        gate = try c.decode(GateVoltages.self, forKey: .gate)
+        pulseWidth_s = try c.decode(Double.self, forKey: .pulseWidth_s)
+        readBias_V = try c.decode(Double.self, forKey: .readBias_V)
+        readsAveraged = try c.decode(Int.self, forKey: .readsAveraged)
+        readsDiscarded = try c.decode(Int.self, forKey: .readsDiscarded)
+        readTime_s = try c.decodeIfPresent(Double.self, forKey: .readTime_s) ?? Self.defaultReadTime_s
+        maxIterations = try c.decode(Int.self, forKey: .maxIterations)
+        maxPulsesAtCeiling = try c.decode(Int.self, forKey: .maxPulsesAtCeiling)
+        belowGMin = try c.decode(BelowGMinAction.self, forKey: .belowGMin)
+        secondPass = try c.decode(Bool.self, forKey: .secondPass)
     }
 
     public enum Algorithm: String, Sendable, Hashable, Codable, CaseIterable {
@@ -67,9 +94,6 @@ public struct ProgramVerify: Sendable, Hashable, Codable {
         /// SET and RESET pulses both ramp, whichever direction the error needs (NeuRRAM, Wan 2022).
         case bipolarIncremental = "bipolar-incremental"
     }
-
-    /// Time one pulse-and-verify step costs on the tester, excluding read time we do not know.
-    public var pulseTime_s: Double { pulseWidth_s }
 }
 
 /// A pulse amplitude that starts at `start_V` and rises by `step_V` per unsuccessful iteration up to `stop_V`.

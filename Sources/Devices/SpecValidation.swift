@@ -23,6 +23,10 @@ extension DeviceSpec {
                 fail("program_verify.\(name).step_V", "reaches stop_V in more than \(VoltageRamp.maxStepsToCeiling) steps (got \(n(ramp.step_V)) from \(n(ramp.start_V)) to \(n(ramp.stop_V)))")
             }
         }
+        if !(pv.readTime_s > 0 && pv.readTime_s.isFinite) {
+            // The schema refuses what JSON can spell; this catches specs built in code.
+            fail("program_verify.read_time_s", "must be a finite number > 0 (got \(n(pv.readTime_s)))")
+        }
         if pv.algorithm == .igvva {
             if pv.gate.setStep_V == nil { fail("program_verify.gate.set_step_V", "required when algorithm is igvva") }
             if pv.gate.setStop_V == nil { fail("program_verify.gate.set_stop_V", "required when algorithm is igvva") }

@@ -1,17 +1,17 @@
-import CBLAS
+internal import CBLAS
 
 /// One GEMM block of a matrix product: exactly `GEMMBlocks.rows` input and output rows, block row
 /// `r` holding the call's vector `firstVector + r` when `r` is in `valid`, zero padding otherwise.
-public struct GEMMBlock {
+package struct GEMMBlock {
     /// `GEMMBlocks.rows × k` inputs, row-major.
-    public let x: UnsafePointer<Float>
+    package let x: UnsafePointer<Float>
     /// `GEMMBlocks.rows × n` outputs, row-major; only the `valid` rows are kept.
-    public let y: UnsafeMutablePointer<Float>
+    package let y: UnsafeMutablePointer<Float>
     /// The call-local index of the vector in block row 0 (negative when the block starts before the
     /// call's first vector).
-    public let firstVector: Int
+    package let firstVector: Int
     /// Block rows that hold the call's vectors.
-    public let valid: Range<Int>
+    package let valid: Range<Int>
 }
 
 /// The one place matrix products are cut into BLAS calls, so that an output row's bits depend on its
@@ -26,16 +26,16 @@ public struct GEMMBlock {
 /// `MatrixProductContext`): block b always holds global vectors b·rows ..< (b + 1)·rows, and a block
 /// a call covers only partly is copied into a zero-padded scratch block. Blocks are spread over
 /// `context.threads` threads, one single-threaded GEMM each (OpenBLAS itself runs one thread).
-public enum GEMMBlocks {
+package enum GEMMBlocks {
     /// Rows per GEMM call: large enough to amortise packing the weights, small enough to spread a
     /// 256-sample dense layer over several threads, and to keep a padded block cheap.
-    public static let rows = 64
+    package static let rows = 64
 
     /// Calls `body` once per block covering the context's vectors, concurrently over
     /// `context.threads` threads. `input` holds `context.vectorCount × k` values and `output`
     /// `context.vectorCount × n`, both row-major; `body` writes the block's `y` (all `valid` rows),
     /// which lands in `output`. Sizes are the caller's, checked with `checkedBLASSizes`.
-    public static func forEach(input: UnsafePointer<Float>, k: Int, output: UnsafeMutablePointer<Float>, n: Int,
+    package static func forEach(input: UnsafePointer<Float>, k: Int, output: UnsafeMutablePointer<Float>, n: Int,
                                context: MatrixProductContext, _ body: (GEMMBlock) -> Void) {
         let m = context.vectorCount
         guard m > 0 else { return }
@@ -63,7 +63,7 @@ public enum GEMMBlocks {
     }
 
     /// y[rows × n] = x[rows × k] · w[k × n], all row-major: one block's single-threaded SGEMM.
-    public static func multiply(_ x: UnsafePointer<Float>, k: Int32, _ w: UnsafePointer<Float>, n: Int32,
+    package static func multiply(_ x: UnsafePointer<Float>, k: Int32, _ w: UnsafePointer<Float>, n: Int32,
                                 into y: UnsafeMutablePointer<Float>) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), n, k, 1, x, k, w, n, 0, y, n)
     }

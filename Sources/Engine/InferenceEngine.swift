@@ -22,7 +22,7 @@
 // Memory. Each activation is freed as soon as its last reader has run; im2col scratch is bounded by
 // `Options.scratchBytes`; `forEachBatch` streams a dataset in constant memory.
 
-import CBLAS
+internal import CBLAS
 import Foundation
 import NetworkModel
 

@@ -16,10 +16,23 @@ public indirect enum JSONTree: Sendable, Hashable, Decodable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let d = Self.number(c) { self = .number(d) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONTree].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONTree].self)) }
+    }
+
+    /// A number, or ±infinity for one too large for a Double (`1e999`), which `JSONDecoder` refuses:
+    /// validators then say which field is not finite instead of failing the whole document.
+    private static func number(_ c: any SingleValueDecodingContainer) -> Double? {
+        do {
+            return try c.decode(Double.self)
+        } catch {
+            // swift-corelibs-foundation's error type is not public; its description names the case.
+            let text = String(describing: error)
+            guard text.hasPrefix("numberIsNotRepresentableInSwift") else { return nil }
+            return text.contains("parsed: \"-") ? -.infinity : .infinity
+        }
     }
 
     public static func parse(_ data: Data) -> JSONTree? { try? JSONDecoder().decode(JSONTree.self, from: data) }

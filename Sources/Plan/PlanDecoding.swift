@@ -2,7 +2,7 @@ internal import CPlan
 import Devices
 import Foundation
 import NetworkModel
-import ProtobufCSupport
+internal import ProtobufCSupport
 
 // protobuf-c messages → Swift values. Every pointer and `n_*` count is touched in this file only,
 // and everything is copied out before the C message is freed. Structural checks happen here

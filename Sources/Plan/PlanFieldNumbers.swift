@@ -1,6 +1,6 @@
 internal import CPlan
 internal import CProtobufC
-import ProtobufCSupport
+internal import ProtobufCSupport
 
 /// The field numbers and enum values of formats/plan.proto that the plan and device-stream encoders write
 /// (the per-device `DeviceRecord` numbers come with TesterFiles' field table), looked up
@@ -43,6 +43,7 @@ package struct PlanFieldNumbers: Sendable {
         package var algorithm = 0, setStart = 0, setStep = 0, setStop = 0, resetStart = 0, resetStep = 0, resetStop = 0
         package var gateSet = 0, gateReset = 0, pulseWidth = 0, readBias = 0, readsAveraged = 0, readsDiscarded = 0
         package var maxIterations = 0, maxPulsesAtCeiling = 0, offsetMode = 0, belowGMin = 0, gateSetStep = 0, gateSetStop = 0
+        package var readTime = 0
     }
     /// Enum values: PairMode, ScaleMode, ClipMode, Polarity.
     struct Enums: Sendable {
@@ -132,7 +133,8 @@ package struct PlanFieldNumbers: Sendable {
             pulseWidth: f(sh, "pulse_width_s"), readBias: f(sh, "read_bias_v"), readsAveraged: f(sh, "reads_averaged"),
             readsDiscarded: f(sh, "reads_discarded"), maxIterations: f(sh, "max_iterations"),
             maxPulsesAtCeiling: f(sh, "max_pulses_at_ceiling"), offsetMode: f(sh, "offset_mode"),
-            belowGMin: f(sh, "below_g_min"), gateSetStep: f(sh, "gate_set_step_v"), gateSetStop: f(sh, "gate_set_stop_v"))
+            belowGMin: f(sh, "below_g_min"), gateSetStep: f(sh, "gate_set_step_v"), gateSetStop: f(sh, "gate_set_stop_v"),
+            readTime: f(sh, "read_time_s"))
         let pm = imprint__plan__pair_mode__descriptor, sm = imprint__plan__scale_mode__descriptor
         let cm = imprint__plan__clip_mode__descriptor, po = imprint__plan__polarity__descriptor
         p.enums = Enums(pairSingle: e(pm, "PAIR_MODE_SINGLE"), pairOffset: e(pm, "PAIR_MODE_OFFSET"), pairDual: e(pm, "PAIR_MODE_DUAL"),

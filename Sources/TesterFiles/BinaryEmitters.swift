@@ -3,7 +3,7 @@ import FileSupport
 import Foundation
 import HDF5Support
 import Plan
-import ProtobufCSupport
+internal import ProtobufCSupport
 
 /// `--format proto`: the magic `IMPRDEVS`, a delimited `DeviceStreamHeader`, then one delimited
 /// `DeviceRecord` per device (formats/plan.proto). The schedule, the same for every device, is in
@@ -40,7 +40,7 @@ final class ProtoSink: DeviceSink {
         for (field, v) in [(f.setStart, pv.set.start_V), (f.setStep, pv.set.step_V), (f.setStop, pv.set.stop_V),
                            (f.resetStart, pv.reset.start_V), (f.resetStep, pv.reset.step_V), (f.resetStop, pv.reset.stop_V),
                            (f.gateSet, pv.gate.set_V), (f.gateReset, pv.gate.reset_V), (f.pulseWidth, pv.pulseWidth_s),
-                           (f.readBias, pv.readBias_V)] {
+                           (f.readBias, pv.readBias_V), (f.readTime, pv.readTime_s)] {
             w.double(field, v)
         }
         w.uint(f.readsAveraged, pv.readsAveraged); w.uint(f.readsDiscarded, pv.readsDiscarded)

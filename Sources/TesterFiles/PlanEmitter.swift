@@ -103,6 +103,7 @@ enum RecordText {
             ("gate_set_V", pv.gate.set_V.description), ("gate_reset_V", pv.gate.reset_V.description),
             ("pulse_width_s", pv.pulseWidth_s.description), ("read_bias_V", pv.readBias_V.description),
             ("reads_averaged", String(pv.readsAveraged)), ("reads_discarded", String(pv.readsDiscarded)),
+            ("read_time_s", pv.readTime_s.description),
             ("max_iterations", String(pv.maxIterations)), ("max_pulses_at_ceiling", String(pv.maxPulsesAtCeiling)),
             ("gate_set_step_V", pv.gate.setStep_V?.description), ("gate_set_stop_V", pv.gate.setStop_V?.description),
             ("below_g_min", pv.belowGMin.rawValue),

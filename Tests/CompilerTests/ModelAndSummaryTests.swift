@@ -77,7 +77,7 @@ func committedModelsCompile(model: String, device: String) throws {
     // One weight per sign: w_max maps to g_max; 0 maps to g_min (forced on NeuRRAM).
     let n = try TestNetworks.dense(inputs: 1, outputs: 2, weights: [1, 0])
     let plan = try TestNetworks.compile(n, .rram, CompileOptions())
-    let est = TesterTimeEstimate(plan: plan, readTime_s: 1e-6)
+    let est = TesterTimeEstimate(plan: plan)
     // Bipolar devices start anywhere in the range: (1, g_max) climbs half the SET ramp on average,
     // the three forced at g_min come down half the RESET ramp; each verifies once more than it pulses.
     let pv = DeviceSpec.rram.programVerify
@@ -85,14 +85,32 @@ func committedModelsCompile(model: String, device: String) throws {
     #expect(est.pulses == up + 3 * down)
     let reads = Double(pv.readsAveraged + pv.readsDiscarded)
     #expect(est.reads == (up + 1 + 3 * (down + 1)) * reads)
-    #expect(abs(est.seconds - (est.pulses * pv.pulseWidth_s + est.reads * 1e-6)) < 1e-15)
+    #expect(abs(est.seconds - (est.pulses * pv.pulseWidth_s + est.reads * pv.readTime_s)) < 1e-15)
 
     // ISPVA opens with a RESET, then climbs x of its ramp; nothing is forced with program-to-g-min.
     let ispva = try TestNetworks.compile(n, .rramHfOx, CompileOptions())
     let hfox = DeviceSpec.rramHfOx.programVerify
-    let climb = TesterTimeEstimate(plan: ispva, readTime_s: 1e-6)
+    let climb = TesterTimeEstimate(plan: ispva)
     #expect(climb.pulses == 4 + Double(hfox.set.stepsToCeiling))
     #expect(climb.reads == (4 + Double(hfox.set.stepsToCeiling)) * Double(hfox.readsAveraged + hfox.readsDiscarded))
+}
+
+/// The read time is the spec's: doubling it adds exactly reads × the difference, pulses unchanged.
+@Test(arguments: DeviceSpec.presetNames)
+func testerTimeTakesTheReadTimeFromTheSpec(_ device: String) throws {
+    let n = try TestNetworks.dense(inputs: 3, outputs: 4, weights: [1, 0, -0.5, 0.25, 0.75, -1, 0.1, 0, 0.3, -0.2, 0.6, 0.9])
+    var spec = preset(device)
+    let plan = try TestNetworks.compile(n, spec, CompileOptions())
+    let t = spec.programVerify.readTime_s
+    spec.programVerify.readTime_s = 2 * t
+    #expect(spec.semanticProblems().isEmpty)
+    var slower = plan
+    slower.device = spec
+    let before = TesterTimeEstimate(plan: plan), after = TesterTimeEstimate(plan: slower)
+    #expect(before.reads > 0 && after.reads == before.reads && after.pulses == before.pulses)
+    #expect(abs((after.seconds - before.seconds) - before.reads * t) <= 1e-12 * after.seconds)
+    let simulated = (TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: 3), TesterTimeEstimate(plan: slower, simulatedPulsesPerDevice: 3))
+    #expect(abs((simulated.1.seconds - simulated.0.seconds) - simulated.0.reads * t) <= 1e-12 * simulated.1.seconds)
 }
 
 @Test func testerTimeFromSimulatedPulses() throws {
@@ -100,13 +118,14 @@ func committedModelsCompile(model: String, device: String) throws {
     // once after the last, so 10 + 4 verifies.
     let n = try TestNetworks.dense(inputs: 1, outputs: 2, weights: [1, 0])
     let plan = try TestNetworks.compile(n, .rram, CompileOptions())
-    let est = TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: 2.5, readTime_s: 1e-6)
+    let est = TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: 2.5)
     let pv = DeviceSpec.rram.programVerify
     let reads = Double(pv.readsAveraged + pv.readsDiscarded)
     #expect(plan.deviceCount == 4)
     #expect(est.pulses == 10)
     #expect(est.reads == (10 + 4 + (pv.secondPass ? 4 : 0)) * reads)
-    #expect(abs(est.seconds - (10 * pv.pulseWidth_s + est.reads * 1e-6)) < 1e-15)
+    #expect(abs(est.seconds - (10 * pv.pulseWidth_s + est.reads * pv.readTime_s)) < 1e-15)
     // No pulses simulated: no time, never a negative one.
+    #expect(TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: -1).seconds == 0)
     #expect(TesterTimeEstimate(plan: plan, simulatedPulsesPerDevice: -1).pulses == 0)
 }

@@ -42,6 +42,13 @@ import TestSupport
         #expect(again.stdout.replacingOccurrences(of: outputLine, with: "", options: .regularExpression)
                 == r.stdout.replacingOccurrences(of: outputLine, with: "", options: .regularExpression))
         #expect(summary["pairs"] as? String == "dual" && summary["significance"] as? Double == 3)
+        // The text adds the placement with the address rule; the JSON lists every tile.
+        let text = try CommandRunner.run(["inspect", plan.path])
+        let tiles = try #require(summary["tiles"] as? Int)
+        #expect(text.status == 0 && text.stdout.contains("Placement (array row = row_offset + r, array column = column_offset + c × 4 + s):"))
+        #expect((summary["placement"] as? [[String: Any]])?.reduce(0) { $0 + (($1["tiles"] as? [Any])?.count ?? 0) } == tiles)
+        // 41 tiles at 64x32: the text lists 40 (PlanSummary.placementTextRows) and counts the rest.
+        #expect(tiles == 41 && text.stdout.contains("… 1 more tile on 1 more array (see --json)"))
 
         let csv = dir.appendingPathComponent("m.csv")
         let e = try CommandRunner.run(["emit", plan.path, "--format", "csv", "--output", csv.path])

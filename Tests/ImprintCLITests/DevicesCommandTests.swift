@@ -38,6 +38,31 @@ import TestSupport
         #expect(lines.contains { $0.hasPrefix("imprint: error: spec.json: colour: unknown field") })
     }
 
+    /// `program_verify.read_time_s`: accepted when positive, optional (older specs), and a negative or
+    /// non-finite value is one error line naming the field.
+    @Test(arguments: [("2e-06", nil), (nil, nil), ("-1e-06", "must be > 0 (got -1e-06)"),
+                      ("1e999", "must be a finite number (got inf)"), ("\"fast\"", "must be a number")] as [(String?, String?)])
+    func checkReadTime(_ value: String?, _ problem: String?) throws {
+        let dir = try Fixtures.temporaryDirectory()
+        var text = try CommandRunner.run(["devices", "rram"]).stdout
+        let line = "\"read_time_s\": 1e-06,\n"
+        #expect(text.contains(line), "the preset prints its read time")
+        text = text.replacingOccurrences(of: line, with: value.map { "\"read_time_s\": \($0),\n" } ?? "")
+        let file = dir.appendingPathComponent("spec.json")
+        try Data(text.utf8).write(to: file)
+        let out = try CommandRunner.run(["devices", "--check", "spec.json"], in: dir)
+        if let problem {
+            #expect(out.status == 65 && out.stdout.isEmpty)
+            let lines = out.stderr.split(separator: "\n").map(String.init)
+            #expect(lines.count == 1 && lines[0].hasPrefix("imprint: error: spec.json: program_verify.read_time_s: \(problem)"),
+                    "\(out.stderr)")
+        } else {
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stdout.contains("\"read_time_s\": \(value ?? "1e-06"),"),
+                    "a spec without the field gets the default 1e-6 s")
+        }
+    }
+
     @Test func unknownPresetIsOneLineListingThePresets() throws {
         let out = try CommandRunner.run(["devices", "rram2"])
         #expect(out.status == 64)

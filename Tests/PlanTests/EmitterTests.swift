@@ -84,6 +84,7 @@ func parseJSONL(_ url: URL) throws -> [[String: Any]] {
         Self.checkRecords(rows, plan: plan)
         #expect(rows.allSatisfy { $0["algorithm"] == plan.device.programVerify.algorithm.rawValue })
         #expect(rows.allSatisfy { $0["pulse_width_s"].flatMap(Double.init) == plan.device.programVerify.pulseWidth_s })
+        #expect(rows.allSatisfy { $0["read_time_s"].flatMap(Double.init) == plan.device.programVerify.readTime_s })
     }
 
     @Test(arguments: PlanFixtures.cases)

@@ -15,6 +15,7 @@ import TestSupport
         #expect(numbers.record.tile == 2)
         #expect(numbers.header.tileCount == 10)
         #expect(numbers.streamHeader.gateSetStop == 25)
+        #expect(numbers.streamHeader.readTime == 26)
         #expect(numbers.enums.polaritySingle == 3)
     }
 

@@ -567,10 +567,14 @@ struct  Imprint__Plan__DeviceStreamHeader
    */
   double gate_set_step_v;
   double gate_set_stop_v;
+  /*
+   * Duration of one verify read including settling (the spec's program_verify.read_time_s).
+   */
+  double read_time_s;
 };
 #define IMPRINT__PLAN__DEVICE_STREAM_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__device_stream_header__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*

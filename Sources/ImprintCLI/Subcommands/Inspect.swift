@@ -30,7 +30,11 @@ struct Inspect: ParsableCommand {
         if Self.isPlan(url) {
             if model.architecture != nil { throw ValidationError("--architecture applies to models, and \(model.model) is a plan") }
             let summary = PlanSummary(plan: try PlanFile.read(url))
-            if json { try printDocument(summary) } else { print(summary.renderText(), terminator: "") }
+            if json {
+                try printDocument(summary)
+            } else {
+                print(summary.renderText() + "\n" + summary.renderPlacementText(), terminator: "")
+            }
             return
         }
         let network = try model.load()

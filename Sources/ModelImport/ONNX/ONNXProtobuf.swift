@@ -1,6 +1,6 @@
-import CONNX
+internal import CONNX
 import Foundation
-import ProtobufCSupport
+internal import ProtobufCSupport
 
 // Swift mirrors of the protobuf-c structs. The whole model is copied out of C memory right after
 // unpacking so that every pointer and `n_*` count is touched in this one file, and the C message

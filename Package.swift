@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imprint", targets: ["imprint"]),
-        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,11 +44,13 @@ let package = Package(
         .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices", "Parallel"]),
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan", "Parallel", "FileSupport"]),
-        .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Plan", "Devices", "DeviceSimulation", "Datasets", "Parallel", "FileSupport", "CBLAS"]),
+        // The one evaluation harness: a data set through the engine in batches, top-1 counted once.
+        .target(name: "Evaluation", dependencies: ["NetworkModel", "Engine", "Datasets"]),
+        .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Evaluation", "Plan", "Devices", "DeviceSimulation", "Datasets", "Parallel", "FileSupport", "CBLAS"]),
         // The HTML report of `imprint verify --report`: inline SVG charts drawn from the verification result.
         .target(name: "VerifyReport", dependencies: ["Verifier"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
+            "NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine", "FileSupport"]),
@@ -56,6 +58,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NetworkModel"], path: "Tests/TestSupport"),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),

@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imprint", targets: ["imprint"]),
-        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "ProtobufCSupport", dependencies: ["CProtobufC"]),
 
         .target(name: "NetworkModel"),
+        // The one parallel-for (disjoint contiguous ranges; results independent of the thread count).
+        .target(name: "Parallel"),
         // SHA-256 from swift-crypto (plan checksums, model and data fingerprints).
         .target(name: "FileSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5Support", dependencies: ["CHDF5"]),
@@ -34,25 +36,29 @@ let package = Package(
             "NetworkModel", "HDF5Support", "CONNX", "CProtobufC", "ProtobufCSupport", "FileSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "Engine", dependencies: ["NetworkModel", "CBLAS"]),
+        .target(name: "Engine", dependencies: ["NetworkModel", "Parallel", "CBLAS"]),
         .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "ProtobufCSupport", "FileSupport"]),
         // The device-record schema written once, and the tester files: emitters (CSV, JSON Lines, proto, HDF5).
         .target(name: "TesterFiles", dependencies: ["Plan", "Devices", "CPlan", "ProtobufCSupport", "FileSupport", "HDF5Support"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices", dependencies: ["FileSupport"]),
-        .target(name: "DeviceSimulation", dependencies: ["Devices"]),
-        .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan", "FileSupport"]),
-        .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Plan", "Devices", "DeviceSimulation", "Datasets", "FileSupport", "CBLAS"]),
+        .target(name: "DeviceSimulation", dependencies: ["Devices", "Parallel"]),
+        .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan", "Parallel", "FileSupport"]),
+        // The one evaluation harness: a data set through the engine in batches, top-1 counted once.
+        .target(name: "Evaluation", dependencies: ["NetworkModel", "Engine", "Datasets"]),
+        .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Evaluation", "Plan", "Devices", "DeviceSimulation", "Datasets", "Parallel", "FileSupport", "CBLAS"]),
         // The HTML report of `imprint verify --report`: inline SVG charts drawn from the verification result.
         .target(name: "VerifyReport", dependencies: ["Verifier"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
+            "NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine", "FileSupport"]),
 
         .target(name: "TestSupport", dependencies: ["NetworkModel"], path: "Tests/TestSupport"),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),

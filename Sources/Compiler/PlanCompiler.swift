@@ -2,16 +2,21 @@ import Foundation
 import Devices
 import FileSupport
 import NetworkModel
+import Parallel
 import Plan
 
 /// Compiles a network into a programming plan: every matrix-product layer not kept digital is tiled,
 /// scaled, clipped and mapped to per-device conductance targets, and the tiles are placed on arrays.
 ///
-/// The result depends only on the inputs: layers are compiled concurrently, but each into its own
-/// slot, and placement runs afterwards in layer order.
+/// The result depends only on the inputs, never on `threads`: layers are compiled concurrently, each
+/// whole on one thread into its own slot (`Parallelism.forEach(sizes:)`, balanced by weight count),
+/// and placement runs afterwards in layer order.
 public enum PlanCompiler {
+    /// - Parameter threads: worker threads for the layers (at least 1; default: the machine's cores).
     public static func compile(_ network: Network, device: DeviceSpec, options: CompileOptions,
-                               source: SourceModel, toolVersion: String) throws(CompileError) -> Plan {
+                               source: SourceModel, toolVersion: String,
+                               threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(CompileError) -> Plan {
+        guard threads >= 1 else { throw .invalidOption(option: "threads", detail: "must be at least 1 (got \(threads))") }
         let geometry = try MappingGeometry(device: device, options: options)
 
         let names = Set(network.nodes.map(\.name))
@@ -51,7 +56,7 @@ public enum PlanCompiler {
 
         let mapper = WeightMapper(geometry: geometry, pairs: options.pairs)
         let results = ResultSlots(count: matrices.count)
-        DispatchQueue.concurrentPerform(iterations: matrices.count) { i in
+        Parallelism(threads: threads).forEach(sizes: matrices.map(\.matrix.weightCount)) { i in
             results.set(i, LayerCompiler.compile(matrices[i], layerIndex: i, geometry: geometry,
                                                  options: options, mapper: mapper))
         }

@@ -1,5 +1,5 @@
-import Foundation
 import Devices
+import Parallel
 
 /// How RRAM programming is simulated.
 public enum RRAMMode: String, Sendable, Hashable, CaseIterable {
@@ -79,11 +79,9 @@ public struct DeviceSimulator: Sendable {
     @usableFromInline init(pointer: UnsafePointer<T>) { self.pointer = pointer }
 }
 
-/// Runs `body` over `threads` contiguous chunks of 0..<count, concurrently when threads > 1.
-func forEachChunk(count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    let chunks = max(1, min(threads, count))
-    if chunks == 1 { body(0..<count); return }
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        body((c * count / chunks)..<((c + 1) * count / chunks))
-    }
+/// Runs `body` over up to `threads` contiguous chunks of 0..<count (`Parallelism.forEach`). A
+/// device's programming or read is worth a thread hand-off on its own, so a tile is always split
+/// over all threads.
+func forEachChunk(count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    Parallelism(threads: threads).forEach(count, workPerItem: Parallelism.grain, body)
 }

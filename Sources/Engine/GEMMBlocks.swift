@@ -1,4 +1,5 @@
 internal import CBLAS
+import Parallel
 
 /// One GEMM block of a matrix product: exactly `GEMMBlocks.rows` input and output rows, block row
 /// `r` holding the call's vector `firstVector + r` when `r` is in `valid`, zero padding otherwise.

@@ -16,7 +16,7 @@
 // each product into fixed row blocks, one single-threaded OpenBLAS call per block (OpenBLAS is set
 // to one thread, process-wide, because its own threading changes SGEMM roundings with the thread
 // count). The other kernels split their work over samples, rows or planes with
-// `DispatchQueue.concurrentPerform` when it is large enough. Each element is computed by one thread
+// `Parallelism.forEach` (module `Parallel`) when it is large enough. Each element is computed by one thread
 // with the same arithmetic whatever the split, so outputs are bitwise identical for any thread count.
 //
 // Memory. Each activation is freed as soon as its last reader has run; im2col scratch is bounded by
@@ -25,6 +25,7 @@
 internal import CBLAS
 import Foundation
 import NetworkModel
+import Parallel
 
 /// Runs a `Network` on batches of samples on the CPU.
 public struct InferenceEngine: Sendable {

@@ -2,6 +2,7 @@ import Datasets
 import DeviceSimulation
 import Devices
 import Engine
+import Evaluation
 import FileSupport
 import Foundation
 import NetworkModel
@@ -129,14 +130,9 @@ public struct Verifier: Sendable {
 
     /// Checks that a data set fits the plan's input and carries usable labels.
     public func check(_ data: Dataset) throws {
-        let input = plan.network.inputs[0]
-        try data.checkFits(inputShape: input.shape, inputName: input.name)
-        guard let labels = data.labels else {
+        try DatasetEvaluation.check(data, for: plan.network)
+        guard data.labels != nil else {
             throw VerifierError("\(data.source): the data set has no labels, and verification needs them to measure accuracy")
-        }
-        let outputs = (plan.network.sampleShape(of: plan.network.outputs[0]) ?? []).reduce(1, *)
-        if let bad = labels.first(where: { $0 < 0 || $0 >= outputs }) {
-            throw VerifierError("\(data.source): label \(bad) is out of range for the network's \(outputs) outputs")
         }
     }
 
@@ -288,33 +284,22 @@ public struct Verifier: Sendable {
         return chip
     }
 
+    /// The evaluation harness (the one `infer` uses) for the plan's network with `provider`.
+    func evaluation(_ provider: any MatrixProductProvider) throws -> DatasetEvaluation {
+        DatasetEvaluation(engine: try InferenceEngine(network: plan.network, provider: provider,
+                                                      options: .init(threads: options.threads, batchSize: options.batchSize)),
+                          pixelScale: options.pixelScale)
+    }
+
     /// Streams the data set through the network with `provider`, in batches.
     func forEachOutput(_ provider: any MatrixProductProvider, _ data: Dataset,
                        body: (Range<Int>, Tensor) throws -> Void) throws {
-        let engine = try InferenceEngine(network: plan.network, provider: provider,
-                                         options: .init(threads: options.threads, batchSize: options.batchSize))
-        let input = plan.network.inputs[0]
-        try engine.forEachBatch(samples: data.count, input: { range in
-            try Tensor(shape: [range.count] + input.shape,
-                       data: data.batch(range, inputShape: input.shape, channelsLast: input.sourceLayout == .nhwc,
-                                        pixelScale: options.pixelScale))
-        }, body: body)
+        try evaluation(provider).forEachOutput(data, body: body)
     }
 
-    /// Top-1 accuracy of the network with `provider` over the labelled data set, streamed in batches.
+    /// Top-1 accuracy of the network with `provider` over the labelled data set, streamed in batches
+    /// (0 for no samples).
     func accuracy(_ provider: any MatrixProductProvider, _ data: Dataset) throws -> Double {
-        let labels = data.labels ?? []
-        var correct = 0
-        try forEachOutput(provider, data) { range, y in
-            let perSample = y.data.count / max(range.count, 1)
-            y.data.withUnsafeBufferPointer { v in
-                for (k, i) in range.enumerated() {
-                    var best = 0, bestValue = -Float.infinity
-                    for j in 0..<perSample where v[k * perSample + j] > bestValue { bestValue = v[k * perSample + j]; best = j }
-                    if best == labels[i] { correct += 1 }
-                }
-            }
-        }
-        return data.count == 0 ? 0 : Double(correct) / Double(data.count)
+        try evaluation(provider).topOne(data)?.accuracy ?? 0
     }
 }

@@ -62,7 +62,7 @@ import TestSupport
         // the same weights from its file alone: both equal the model's weights.
         let single = dir.appendingPathComponent("s.plan"), singleCSV = dir.appendingPathComponent("s.csv")
         #expect(try CommandRunner.run(["compile", Self.model, "--device", "pcm", "--scale", "column", "--tile", "100x20",
-                                       "--output", single.path]).status == 0)
+                                       "--threads", "1", "--output", single.path]).status == 0)
         #expect(try CommandRunner.run(["emit", single.path, "--format", "csv", "--output", singleCSV.path]).status == 0)
         let dual = rebuild(rows), other = rebuild(try csvRows(singleCSV))
         #expect(dual.count == weights && other.count == weights)
@@ -103,6 +103,8 @@ import TestSupport
         }
         let usage = try CommandRunner.run(["compile", Self.model, "--device", "pcm", "--clip", "percentile:0", "--output", out])
         #expect(usage.status != 0 && usage.stderr.contains("--clip"))
+        let threads = try CommandRunner.run(["compile", Self.model, "--device", "pcm", "--threads", "0", "--output", out])
+        #expect(threads.status == 64 && threads.stderr.contains("--threads must be at least 1 (got 0)"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["bad.plan"])
     }
 }

@@ -1,3 +1,5 @@
+import Parallel
+
 /// The element-wise binary operations of the graph.
 enum BinaryOperator: Sendable {
     case add, sub, mul, div

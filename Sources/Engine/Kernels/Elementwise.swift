@@ -1,5 +1,6 @@
 import Foundation
 import NetworkModel
+import Parallel
 
 /// In-place element-wise kernels: activations and inference batch normalisation.
 enum Elementwise {

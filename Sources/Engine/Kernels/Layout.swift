@@ -1,4 +1,5 @@
 import NetworkModel
+import Parallel
 
 /// Kernels that move data without arithmetic: transpose and concatenation.
 enum Layout {

@@ -1,4 +1,5 @@
 import NetworkModel
+import Parallel
 
 /// The geometry of a 2-D pooling window along one spatial axis.
 struct WindowAxis: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 
 /// Numerically stable softmax over the middle axis of an [outer, length, inner] view, in place.
 enum Softmax {

@@ -75,6 +75,8 @@ struct Compile: ParsableCommand {
     @Flag(help: "Do not snap targets to the device's discrete levels.")
     var noSnap = false
 
+    @OptionGroup var threading: ThreadOptions
+
     @Flag(help: "Print the summary as one JSON document on stdout (with the plan's path as \"output\").")
     var json = false
 
@@ -112,7 +114,8 @@ struct Compile: ParsableCommand {
         let source = SourceModel(fileName: modelURL.lastPathComponent,
                                  sha256: SHA256Digest.hex(try SHA256Digest.hash(fileAt: modelURL)))
         let plan = try PlanCompiler.compile(network, device: spec, options: options, source: source,
-                                            toolVersion: ImprintVersion.string)
+                                            toolVersion: ImprintVersion.string,
+                                            threads: threading.threads ?? ProcessInfo.processInfo.activeProcessorCount)
         try PlanFile.write(plan, to: destination)
         var summary = PlanSummary(plan: plan)
         summary.output = output

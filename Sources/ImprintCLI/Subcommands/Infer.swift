@@ -41,8 +41,9 @@ struct Infer: ParsableCommand {
             throw CLIFailure(.dataError, "\(model.model): infer needs a model with one input and one output; this one has \(network.inputs.count) and \(network.outputs.count)")
         }
         let set = try dataOptions.load()
-        let result = try DigitalInference(network: network, threads: dataOptions.threads)
-            .run(set, batchSize: dataOptions.batch, pixelScale: dataOptions.pixelScale, outputFile: destination)
+        let result = try DigitalInference(network: network, threads: dataOptions.threads, batchSize: dataOptions.batch,
+                                          pixelScale: dataOptions.pixelScale)
+            .run(set, outputFile: destination)
         let summary = InferenceSummary(model: model.model, data: set.source, samples: result.samples, accuracy: result.accuracy,
                                        correct: result.correct, outputs: result.outputsPerSample, seconds: result.seconds,
                                        output: output)

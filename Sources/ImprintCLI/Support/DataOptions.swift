@@ -26,13 +26,12 @@ struct DataOptions: ParsableArguments {
                                valueName: "factor"))
     var pixelScale: Float?
 
-    @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
-    var threads: Int?
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int? { threading.threads }
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
         if batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if let pixelScale, !(pixelScale.isFinite && pixelScale > 0) { throw ValidationError("--pixel-scale must be a positive number") }
     }
 

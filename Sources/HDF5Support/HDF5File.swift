@@ -20,6 +20,8 @@ public final class HDF5File {
     let folder: String
     /// Size of the file in bytes, a bound on what uncompressed contiguous data can claim.
     public let fileSize: Int
+    /// Whether `checkGlobalHeap` has passed (it walks the whole file, so once is enough).
+    var globalHeapChecked = false
 
     /// The 8-byte signature that starts an HDF5 superblock (at offset 0, 512, 1024, 2048, …).
     static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]

@@ -27,4 +27,13 @@ import TestSupport
         let fine = NumericArray(shape: [0, 1 << 20, 3], storage: .float32([]))
         #expect((try? Dataset(source: "t", samples: fine))?.elementsPerSample == 3 << 20)
     }
+
+    /// A damaged object header claimed 2.5·10^16 bytes: libhdf5 asks malloc for it, gets NULL and
+    /// must report an error (under the address sanitizer the request itself is the finding).
+    @Test func hdf5MetadataClaimingPetabytesIsACleanError() throws {
+        let source = Fixtures.fuzzCorpus.appendingPathComponent("hdf5-dataset/regress-huge-metadata-size.h5")
+        #expect { try DatasetLoader.load(source.path + ":/x") } throws: { error in
+            "\(error)".contains(source.path)
+        }
+    }
 }

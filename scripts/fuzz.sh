@@ -13,9 +13,25 @@ ALL_TARGETS=(onnx keras-h5 keras-archive plan npy idx device-spec periphery hdf5
 SWIFT=${SWIFT:-swift}
 NICE=${FUZZ_NICE:-nice -n 10}
 
+# Two things to get right. SwiftPM's `--sanitize fuzzer` links libFuzzer's main (and keeps its own
+# `main` alias out); but `--sanitize fuzzer --sanitize address` hands swiftc two `-sanitize=` flags in
+# an order that changes from build to build, and swiftc keeps only the last, so the Swift code got
+# coverage or ASan, never both. The combined flag, passed after SwiftPM's, wins. C targets (the
+# protobuf-c code) get the same through clang, which adds up its -fsanitize flags.
+FLAGS=(-c release --package-path Fuzz --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
 echo "== building Fuzz/ (release, -sanitize=fuzzer,address)"
-$NICE $SWIFT build -c release --package-path Fuzz --sanitize fuzzer --sanitize address || exit 1
-BIN=$($SWIFT build -c release --package-path Fuzz --sanitize fuzzer --sanitize address --show-bin-path)
+$NICE $SWIFT build "${FLAGS[@]}" || exit 1
+BIN=$($SWIFT build "${FLAGS[@]}" --show-bin-path)
+# A build without coverage fuzzes blind, one without ASan misses memory errors: refuse both rather
+# than report meaningless numbers.
+probe=$BIN/Datasets.build/NPYFormat.swift.o
+if [ "$(objdump -h "$probe" | grep -c __sancov_cntrs)" -eq 0 ] || [ "$(nm "$probe" | grep -c __asan_report)" -eq 0 ]; then
+  echo "$probe lacks coverage counters or ASan checks: the Swift code is not instrumented" >&2; exit 1
+fi
+for t in "${TARGETS[@]}"; do
+  counters=$(ASAN_OPTIONS=detect_leaks=0 "$BIN/fuzz-$t" -runs=0 2>&1 | sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' | head -1)
+  if [ "${counters:-0}" -lt 5000 ]; then echo "fuzz-$t has ${counters:-no} coverage counters: not instrumented" >&2; exit 1; fi
+done
 
 # Leaks found at exit are HDF5's and the Swift runtime's caches, not per-input growth; an input that
 # grows memory without bound still ends as an out-of-memory crash (-rss_limit_mb, -malloc_limit_mb).

@@ -108,20 +108,6 @@ extension HDF5File {
         }
     }
 
-    /// Refuses a file whose global heap (where variable-length strings live) libhdf5 would read
-    /// out of bounds or loop on; see `HDF5GlobalHeap`.
-    private func checkGlobalHeap(_ where_: String) throws(HDF5Error) {
-        guard !globalHeapChecked else { return }
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw HDF5Error(.unreadable, file: path, "cannot read the file: \(error.localizedDescription)")
-        }
-        if let problem = data.withUnsafeBytes({ HDF5GlobalHeap.problem(in: $0) }) {
-            throw HDF5Error(.malformed, file: path, object: where_, "cannot be read: \(problem) (damaged file)")
-        }
-        globalHeapChecked = true
-    }
-
     private func readVariableStrings(_ attr: hid_t, _ type: hid_t, _ space: hid_t, _ count: Int,
                                      _ where_: String) throws(HDF5Error) -> [String] {
         let memType = H5Tcopy(imprint_h5t_c_s1())
@@ -129,7 +115,6 @@ extension HDF5File {
         defer { H5Tclose(memType) }
         H5Tset_size(memType, imprint_h5t_variable())
         H5Tset_cset(memType, H5Tget_cset(type))
-        if count > 0 { try checkGlobalHeap(where_) }
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         guard count == 0 || H5Aread(attr, memType, &pointers) >= 0 else {
             throw HDF5Error(.malformed, file: path, object: where_, "cannot read the attribute")

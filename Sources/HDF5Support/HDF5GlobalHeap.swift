@@ -1,13 +1,13 @@
 import Foundation
 
-/// A structural check of the file's global heap collections, run before libhdf5 reads
-/// variable-length strings from them.
+/// A structural check of the file's global heap collections, run when a file is opened, before
+/// libhdf5 reads anything from them (variable-length strings, fill values, virtual-dataset maps).
 ///
 /// libhdf5 1.10 trusts the sizes it finds there: a free-space entry of size 0 makes its collection
 /// parser loop forever, an object size past the collection's end makes it walk or copy far outside
 /// its buffer (found by Fuzz/, see docs/known-limits.md). HDF5 has no API to ask which collection an
-/// attribute uses, so every collection in the file is walked exactly as libhdf5 walks it, and a
-/// damaged one is refused before any vlen read.
+/// object uses, so every collection in the file is walked exactly as libhdf5 walks it (one pass
+/// over the mapped file), and a damaged one is refused.
 enum HDF5GlobalHeap {
     /// "GCOL", version 1, three reserved zero bytes: the start of every collection.
     static let collectionStart: [UInt8] = Array("GCOL".utf8) + [1, 0, 0, 0]

@@ -36,4 +36,14 @@ import TestSupport
             "\(error)".contains(source.path)
         }
     }
+
+    /// A global heap free-space entry of size 0 reached through a dataset's layout message (not a
+    /// string): libhdf5 1.10 looped forever opening the dataset. The heap walk now runs at open.
+    @Test(.timeLimit(.minutes(1)))
+    func globalHeapLoopReachedThroughADatasetIsRefused() {
+        let source = Fixtures.fuzzCorpus.appendingPathComponent("hdf5-dataset/regress-gheap-loop-via-layout.h5")
+        #expect { try DatasetLoader.load(source.path + ":/x") } throws: { error in
+            "\(error)".contains(source.path) && "\(error)".contains("global heap")
+        }
+    }
 }

@@ -17,6 +17,9 @@ enum HDF5Arrays {
             }
         } catch let error as DatasetError {
             throw error
+        } catch let error as HDF5Error {
+            // Its description starts with the file too; say it once.
+            throw DatasetError(file: file, error.object.map { "'\($0)': \(error.message)" } ?? error.message)
         } catch {
             throw DatasetError(file: file, "\(error)")
         }

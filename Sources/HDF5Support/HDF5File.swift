@@ -35,6 +35,7 @@ public final class HDF5File {
         self.path = path
         let size = try HDF5File.checkSignature(path)
         fileSize = size
+        try HDF5File.checkGlobalHeap(url)
         folder = url.deletingLastPathComponent().resolvingSymlinksInPath().standardizedFileURL.path
 
         let lapl = H5Pcreate(imprint_h5p_link_access())
@@ -64,6 +65,19 @@ public final class HDF5File {
         H5Fclose(fileID)
         H5Pclose(linkAccess)
         H5Pclose(datasetAccess)
+    }
+
+    /// Refuses a file whose global heap libhdf5 would loop on or read out of bounds; see
+    /// `HDF5GlobalHeap`. Variable-length strings, fill values and virtual-dataset mappings all go
+    /// through it, so the check runs at open, before any of them.
+    private static func checkGlobalHeap(_ url: URL) throws(HDF5Error) {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw HDF5Error(.unreadable, file: url.path, "cannot read the file: \(error.localizedDescription)")
+        }
+        if let problem = data.withUnsafeBytes({ HDF5GlobalHeap.problem(in: $0) }) {
+            throw HDF5Error(.malformed, file: url.path, "the file is damaged: \(problem)")
+        }
     }
 
     /// Returns the file size after finding the signature where HDF5 allows a superblock.

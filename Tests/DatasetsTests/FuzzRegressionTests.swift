@@ -27,4 +27,23 @@ import TestSupport
         let fine = NumericArray(shape: [0, 1 << 20, 3], storage: .float32([]))
         #expect((try? Dataset(source: "t", samples: fine))?.elementsPerSample == 3 << 20)
     }
+
+    /// A damaged object header claimed 2.5·10^16 bytes: libhdf5 asks malloc for it, gets NULL and
+    /// must report an error (under the address sanitizer the request itself is the finding).
+    @Test func hdf5MetadataClaimingPetabytesIsACleanError() throws {
+        let source = Fixtures.fuzzCorpus.appendingPathComponent("hdf5-dataset/regress-huge-metadata-size.h5")
+        #expect { try DatasetLoader.load(source.path + ":/x") } throws: { error in
+            "\(error)".contains(source.path)
+        }
+    }
+
+    /// A global heap free-space entry of size 0 reached through a dataset's layout message (not a
+    /// string): libhdf5 1.10 looped forever opening the dataset. The heap walk now runs at open.
+    @Test(.timeLimit(.minutes(1)))
+    func globalHeapLoopReachedThroughADatasetIsRefused() {
+        let source = Fixtures.fuzzCorpus.appendingPathComponent("hdf5-dataset/regress-gheap-loop-via-layout.h5")
+        #expect { try DatasetLoader.load(source.path + ":/x") } throws: { error in
+            "\(error)".contains(source.path) && "\(error)".contains("global heap")
+        }
+    }
 }

@@ -3,11 +3,13 @@ import Devices
 
 /// RRAM conductance change after programming, growing with log time (devices.md §2).
 ///
-/// A device's relaxation is a random walk in the variance: between consecutive requested times the
-/// deviation gains an independent Gaussian increment of variance σ²(t_j) − σ²(t_{j−1}), each drawn
-/// from the device's stream for that time's value. The marginal σ at every time is exactly the
-/// published one, a device's deviations at two times are correlated as a physical drift would be,
-/// and the value at a time does not depend on evaluation order or on later times asked.
+/// A device's relaxation is a random walk in the variance through a FIXED grid of times (every decade
+/// from 1 s, `anchors_s`) and then the time asked: between consecutive steps the deviation gains an
+/// independent Gaussian increment of variance σ²(t_j) − σ²(t_{j−1}), each drawn from the device's
+/// stream for that step's time value. The marginal σ at every time is exactly the published one, a
+/// device's deviations at two times share the walk up to the last decade before the earlier one (so
+/// they are correlated as a physical drift would be), and the value at a time depends on nothing but
+/// the time itself: not on which other times were asked, their order or how many.
 public struct RRAMRelaxation: Sendable {
     public let relaxation: Relaxation
 
@@ -33,12 +35,12 @@ public struct RRAMRelaxation: Sendable {
         public let key: TileKey
     }
 
-    /// The distinct times at or before `times_s[k]`, ascending: the steps of the random walk. The
-    /// walk still passes through the earlier times asked (that is what makes a device's deviations
-    /// at two times correlated), but later times, the order of the list and repeated times change
-    /// nothing.
-    public static func chain(times_s: [Double], upTo k: Int, key: TileKey) -> [Step] {
-        Set(times_s.filter { $0 <= times_s[k] }).sorted().map { Step(t_s: $0, key: key.at(time: $0)) }
+    /// The walk's fixed steps: every decade from 1 s to 10^12 s (far beyond a device's life).
+    public static let anchors_s: [Double] = (0...12).map { Foundation.pow(10, Double($0)) }
+
+    /// The steps of the walk to `t_s`: the anchors before it, then `t_s` itself.
+    public static func chain(to t_s: Double, key: TileKey) -> [Step] {
+        (anchors_s.filter { $0 < t_s } + [t_s]).map { Step(t_s: $0, key: key.at(time: $0)) }
     }
 
     /// The relaxation deviation (µS, mean shift excluded) of one device at the last time of `chain`.

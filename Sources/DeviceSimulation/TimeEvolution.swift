@@ -14,18 +14,18 @@ public enum ReadNoiseMode: String, Sendable, Hashable, CaseIterable {
 }
 
 extension DeviceSimulator {
-    /// Conductances of a programmed tile at `times_s[timeIndex]` (s since programming) into `g_uS`,
+    /// Conductances of a programmed tile at `t_s` (s since programming) into `g_uS`,
     /// and each device's read-noise σ into `readSigma_uS` (both resized to the tile).
     ///
     /// PCM: g(t) = g_prog·((t + t0)/t0)^−ν, σ_read = g(t)·Q_s(x_prog)·sqrt(ln((t + t0 + t_read)/(2 t_read))),
     /// frozen reads clamped ≥ 0. RRAM: g(t) = g_prog + mean shift + relaxation deviation, clamped to
     /// the device's bounds, σ from the spec's read-noise model; stuck devices neither drift nor relax.
-    /// `times_s` is the whole list of the run's times: RRAM relaxation walks through the earlier ones;
-    /// every draw is keyed by a time's value, so neither their order nor the later ones matter.
+    /// Every draw is keyed by the time's value, so a time's conductances do not depend on which other
+    /// times a run asks for (RRAM relaxation walks a fixed decade grid, see `RRAMRelaxation`).
     ///
     /// The tile is split into `threads` chunks evaluated concurrently; every device's numbers come
     /// from its own key, so the result is bitwise the same for any thread count.
-    public func evaluate(_ tile: ProgrammedTile, targets_uS: [Float], key: TileKey, times_s: [Double], timeIndex: Int,
+    public func evaluate(_ tile: ProgrammedTile, targets_uS: [Float], key: TileKey, t_s: Double,
                          readNoise: ReadNoiseMode, threads: Int = 1, g_uS: inout [Float], readSigma_uS: inout [Float]) {
         precondition(targets_uS.count == tile.count, "targets and programmed tile differ in size")
         let n = tile.count
@@ -34,7 +34,7 @@ extension DeviceSimulator {
         if g_uS.count != n { g_uS = [Float](unsafeUninitializedCapacity: n) { _, count in count = n } }
         if readSigma_uS.count != n { readSigma_uS = [Float](unsafeUninitializedCapacity: n) { _, count in count = n } }
         guard n > 0 else { return }
-        let reading = TileReading(simulator: self, key: key, times_s: times_s, timeIndex: timeIndex, readNoise: readNoise)
+        let reading = TileReading(simulator: self, key: key, t_s: t_s, readNoise: readNoise)
         g_uS.withUnsafeMutableBufferPointer { out in
         readSigma_uS.withUnsafeMutableBufferPointer { sig in
         tile.programmed_uS.withUnsafeBufferPointer { prog in
@@ -90,8 +90,7 @@ struct TileReading: Sendable {
     /// pass finds the first pass's outputs in L1/L2 cache (2 × 4 KiB of Float per block).
     static let block = 1024
 
-    init(simulator: DeviceSimulator, key: TileKey, times_s: [Double], timeIndex: Int, readNoise: ReadNoiseMode) {
-        let t = times_s[timeIndex]
+    init(simulator: DeviceSimulator, key: TileKey, t_s t: Double, readNoise: ReadNoiseMode) {
         switch simulator.engine {
         case .pcm(let pcm):
             let m = pcm.model
@@ -100,7 +99,7 @@ struct TileReading: Sendable {
         case .rramPulse(_, let m), .rramStatistical(_, let m):
             let relax = RRAMRelaxation(m.relaxation)
             model = .rram(m, relax, shift_uS: relax.meanShift_uS(t_s: t),
-                          chain: RRAMRelaxation.chain(times_s: times_s, upTo: timeIndex, key: key),
+                          chain: RRAMRelaxation.chain(to: t, key: key),
                           bounds: simulator.conductanceBounds_uS(m))
         }
         self.key = key

@@ -20,9 +20,9 @@ public struct HardwareInstance: Sendable {
         }
     }
 
-    /// Conductances and read-noise σ of every device at `times_s[timeIndex]`, per tile, over
+    /// Conductances and read-noise σ of every device at `t_s`, per tile, over
     /// `threads` threads (`TileSchedule`). Bitwise the same for any thread count.
-    public func read(plan: Plan, simulator: DeviceSimulator?, times_s: [Double], timeIndex: Int,
+    public func read(plan: Plan, simulator: DeviceSimulator?, t_s: Double,
                      readNoise: ReadNoiseMode, threads: Int = 1) -> (g_uS: [[Float]], sigma_uS: [[Float]]) {
         guard let simulator, let tiles else {
             return (plan.tiles.map(\.targets_uS), plan.tiles.map { [Float](repeating: 0, count: $0.targets_uS.count) })
@@ -31,7 +31,7 @@ public struct HardwareInstance: Sendable {
         let reads = TileSchedule(sizes: tiles.map(\.count), threads: threads).map(tileCount: tiles.count) { t, inner in
             var g = [Float](), sigma = [Float]()
             simulator.evaluate(tiles[t], targets_uS: plan.tiles[t].targets_uS, key: TileKey(seed: seed, trial: trial, tile: t),
-                               times_s: times_s, timeIndex: timeIndex, readNoise: readNoise, threads: inner,
+                               t_s: t_s, readNoise: readNoise, threads: inner,
                                g_uS: &g, readSigma_uS: &sigma)
             return (g, sigma)
         }
@@ -54,7 +54,7 @@ public struct HardwareInstance: Sendable {
         return v
     }
 
-    /// Programs every tile and reads it at `times_s[timeIndex]` without keeping the chip, handing
+    /// Programs every tile and reads it at `t_s` without keeping the chip, handing
     /// each tile's programmed state (nil for ideal devices), conductances and read σ to `body`, whose
     /// per-tile results come back in tile order.
     ///
@@ -63,7 +63,7 @@ public struct HardwareInstance: Sendable {
     /// per thread instead of the whole chip (12 bytes per device) and its reads (8 bytes per device).
     /// Re-programming costs about as much as a read (`make bench`), far less than an evaluation.
     public static func streamTiles<T: Sendable>(
-        plan: Plan, simulator: DeviceSimulator?, seed: UInt64, trial: Int, times_s: [Double], timeIndex: Int,
+        plan: Plan, simulator: DeviceSimulator?, seed: UInt64, trial: Int, t_s: Double,
         readNoise: ReadNoiseMode, threads: Int,
         _ body: @Sendable (_ tile: Int, _ programmed: ProgrammedTile?, _ g_uS: [Float], _ sigma_uS: [Float]) -> T
     ) -> [T] {
@@ -73,7 +73,7 @@ public struct HardwareInstance: Sendable {
             let key = TileKey(seed: seed, trial: trial, tile: t)
             let programmed = simulator.program(targets_uS: targets, key: key, threads: inner)
             var g = [Float](), sigma = [Float]()
-            simulator.evaluate(programmed, targets_uS: targets, key: key, times_s: times_s, timeIndex: timeIndex,
+            simulator.evaluate(programmed, targets_uS: targets, key: key, t_s: t_s,
                                readNoise: readNoise, threads: inner, g_uS: &g, readSigma_uS: &sigma)
             return body(t, programmed, g, sigma)
         }

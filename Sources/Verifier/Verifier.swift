@@ -176,7 +176,7 @@ public struct Verifier: Sendable {
             var firstRead = true
             // Time index k of `allTimes`: 0 is the GDC reference, right after programming.
             for k in (needsCalibration ? 0 : 1)..<allTimes.count {
-                let chip = read(trial: trial, times_s: allTimes, timeIndex: k, statistics: statistics, perRead: perRead,
+                let chip = read(trial: trial, t_s: allTimes[k], statistics: statistics, perRead: perRead,
                                 programming: firstRead, lastRead: trial == 0 && k == allTimes.count - 1)
                 if firstRead {
                     stats.addChip(chip.programming)
@@ -239,10 +239,10 @@ public struct Verifier: Sendable {
         var lastRead: [([[Int]], TileError)] = []
     }
 
-    /// Programs trial `trial`'s chip and reads it at `times_s[timeIndex]`, tile by tile over the
+    /// Programs trial `trial`'s chip and reads it at `t_s`, tile by tile over the
     /// threads, straight into layer weights (IR drop applied when the periphery has it) and per-read
     /// variances: memory holds the weights, never the chip's devices.
-    func read(trial: Int, times_s: [Double], timeIndex: Int, statistics: RunStatistics, perRead: Bool,
+    func read(trial: Int, t_s: Double, statistics: RunStatistics, perRead: Bool,
               programming: Bool, lastRead: Bool) -> ChipRead {
         struct TileResult: Sendable {
             var weights: [Float]
@@ -255,7 +255,7 @@ public struct Verifier: Sendable {
         let verifyOutcome = ProgrammingStatistics.hasVerifyOutcome(plan.device)
         let wire = o.periphery.wireResistancePerCell_ohm
         let results = HardwareInstance.streamTiles(
-            plan: plan, simulator: simulator, seed: o.seed, trial: trial, times_s: times_s, timeIndex: timeIndex,
+            plan: plan, simulator: simulator, seed: o.seed, trial: trial, t_s: t_s,
             readNoise: o.readNoise, threads: o.threads
         ) { t, programmed, g, sigma -> TileResult in
             let tile = plan.tiles[t]

@@ -48,7 +48,7 @@ import Devices
         #expect(abs(pcm.conductance_uS(programmed_uS: 1, nu: 0.049, t_s: t_s) - golden) < 5e-5)
         let t = tile(x: 0.5)
         var g = [Float](), s = [Float]()
-        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, times_s: [t_s], timeIndex: 0, readNoise: .off,
+        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, t_s: t_s, readNoise: .off,
                      g_uS: &g, readSigma_uS: &s)
         let m = Moments(zip(g, t.programmed.programmed_uS).map { Double($0 / $1) })
         let L = log((t_s + 20) / 20)
@@ -63,9 +63,9 @@ import Devices
         #expect(abs(model.readNoiseTimeFactor(t_s: t_s) - goldenFactor) < 5e-4)
         let t = tile(x: 0.5)
         var clean = [Float](), noisy = [Float](), s = [Float]()
-        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, times_s: [t_s], timeIndex: 0, readNoise: .off,
+        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, t_s: t_s, readNoise: .off,
                      g_uS: &clean, readSigma_uS: &s)
-        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, times_s: [t_s], timeIndex: 0, readNoise: .frozen,
+        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, t_s: t_s, readNoise: .frozen,
                      g_uS: &noisy, readSigma_uS: &s)
         var z = [Double]()
         for d in 0..<n {
@@ -83,9 +83,9 @@ import Devices
     @Test func perReadModeReportsSigmaWithoutSampling() {
         let t = tile(x: 0.25)
         var clean = [Float](), perRead = [Float](), s0 = [Float](), s1 = [Float]()
-        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, times_s: [3600], timeIndex: 0, readNoise: .off,
+        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, t_s: 3600, readNoise: .off,
                      g_uS: &clean, readSigma_uS: &s0)
-        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, times_s: [3600], timeIndex: 0, readNoise: .perRead,
+        sim.evaluate(t.programmed, targets_uS: t.targets, key: t.key, t_s: 3600, readNoise: .perRead,
                      g_uS: &perRead, readSigma_uS: &s1)
         #expect(clean == perRead)
         #expect(s1.allSatisfy { $0 > 0 })

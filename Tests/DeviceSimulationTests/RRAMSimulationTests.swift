@@ -119,7 +119,7 @@ enum IGVVASpec {
         let key = TileKey(seed: 4, trial: 0, tile: 0)
         let p = sim.program(targets_uS: targets, key: key)
         var g = [Float](), s = [Float]()
-        sim.evaluate(p, targets_uS: targets, key: key, times_s: [1, t_s], timeIndex: 1, readNoise: .off, g_uS: &g, readSigma_uS: &s)
+        sim.evaluate(p, targets_uS: targets, key: key, t_s: t_s, readNoise: .off, g_uS: &g, readSigma_uS: &s)
         let m = Moments(zip(g, p.programmed_uS).map { Double($0 - $1) })
         let sigma = 0.412 + 0.042 * log(t_s)
         #expect(abs(m.mean - (-0.089 * log(t_s))) < 4 * sigma / Double(n).squareRoot())
@@ -135,12 +135,12 @@ enum IGVVASpec {
         let p = sim.program(targets_uS: targets, key: key)
         var g = [Float](), s = [Float]()
         for (k, expected) in [(0, 1.1), (1, 2.7)] {
-            sim.evaluate(p, targets_uS: targets, key: key, times_s: [1, 86_400], timeIndex: k, readNoise: .off, g_uS: &g, readSigma_uS: &s)
+            sim.evaluate(p, targets_uS: targets, key: key, t_s: [1, 86_400][k], readNoise: .off, g_uS: &g, readSigma_uS: &s)
             let m = Moments(g.map { Double($0) - 40 })
             #expect(abs(m.sigma - expected) < 4 * expected / (2 * Double(n)).squareRoot(), "t index \(k): \(m.sigma)")
         }
         // Read noise of this preset: 1.75 % of the device g_max.
-        sim.evaluate(p, targets_uS: targets, key: key, times_s: [1, 86_400], timeIndex: 1, readNoise: .perRead, g_uS: &g, readSigma_uS: &s)
+        sim.evaluate(p, targets_uS: targets, key: key, t_s: 86_400, readNoise: .perRead, g_uS: &g, readSigma_uS: &s)
         #expect(s.allSatisfy { abs($0 - 0.7) < 1e-5 })
     }
 

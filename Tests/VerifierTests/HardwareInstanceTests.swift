@@ -25,12 +25,12 @@ import Testing
         #expect(one.tiles == four.tiles)
         let times: [Double] = [0, 3600, 86_400]
         for readNoise in [ReadNoiseMode.frozen, .perRead] {
-            let a = one.read(plan: plan, simulator: simulator, times_s: times, timeIndex: 2, readNoise: readNoise, threads: 1)
-            let b = four.read(plan: plan, simulator: simulator, times_s: times, timeIndex: 2, readNoise: readNoise, threads: 4)
+            let a = one.read(plan: plan, simulator: simulator, t_s: times[2], readNoise: readNoise, threads: 1)
+            let b = four.read(plan: plan, simulator: simulator, t_s: times[2], readNoise: readNoise, threads: 4)
             #expect(a.g_uS == b.g_uS)
             #expect(a.sigma_uS == b.sigma_uS)
             // The verifier's streamed read (programming again tile by tile, nothing kept) is the same chip.
-            let streamed = HardwareInstance.streamTiles(plan: plan, simulator: simulator, seed: 7, trial: 2, times_s: times, timeIndex: 2,
+            let streamed = HardwareInstance.streamTiles(plan: plan, simulator: simulator, seed: 7, trial: 2, t_s: times[2],
                                                         readNoise: readNoise, threads: 3) { t, programmed, g, sigma in
                 (programmed == one.tiles?[t], g, sigma)
             }

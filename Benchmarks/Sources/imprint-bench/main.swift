@@ -165,7 +165,7 @@ let simulator = DeviceSimulator(spec: .pcm, devicesPerConductance: 1)
 let chip = HardwareInstance(plan: cnnPlan, simulator: simulator, seed: 0, trial: 0, threads: threads)
 var analog = 0.0
 let tEvaluate = try seconds {
-    let read = chip.read(plan: cnnPlan, simulator: simulator, times_s: [86_400], timeIndex: 0, readNoise: .frozen)
+    let read = chip.read(plan: cnnPlan, simulator: simulator, t_s: 86_400, readNoise: .frozen)
     let provider = AnalogMatrixProducts(network: cnnPlan.network,
                                         mapped: LayerMatrices.weights(plan: cnnPlan, nodes: nodes, conductances_uS: read.g_uS))
     analog = try accuracy(cnnPlan.network, provider: provider)
@@ -174,7 +174,7 @@ print(String(format: "verify, one (trial, time) evaluation (pcm, 1 day, frozen r
              tEvaluate, tEvaluate / tInfer, analog * 100))
 var withPeriphery = 0.0
 let tPeriphery = try seconds {
-    let read = chip.read(plan: cnnPlan, simulator: simulator, times_s: [86_400], timeIndex: 0, readNoise: .frozen, threads: threads)
+    let read = chip.read(plan: cnnPlan, simulator: simulator, t_s: 86_400, readNoise: .frozen, threads: threads)
     let weights = LayerMatrices.weights(plan: cnnPlan, nodes: nodes, conductances_uS: read.g_uS)
     let provider = AnalogMatrixProducts(network: cnnPlan.network, mapped: weights, noise: .init(seed: 0, trial: 0, time_s: 86_400),
                                         periphery: (.default, PeripheralTiles(plan: cnnPlan, nodes: nodes, weights: weights, variances: nil)))
@@ -192,7 +192,7 @@ let cpuStart = cpuSeconds()
 let tSample = seconds { bigChip = HardwareInstance(plan: bigPlan, simulator: simulator, seed: 0, trial: 0, threads: threads) }
 let cpuSample = cpuSeconds() - cpuStart
 let tRead = seconds {
-    _ = bigChip.read(plan: bigPlan, simulator: simulator, times_s: [86_400], timeIndex: 0, readNoise: .frozen, threads: threads)
+    _ = bigChip.read(plan: bigPlan, simulator: simulator, t_s: 86_400, readNoise: .frozen, threads: threads)
 }
 let cpuRead = cpuSeconds() - cpuStart - cpuSample
 /// The issue's figure: sampling a hardware instance of a 25 M-weight plan in under 2 s on 2 cores.
@@ -213,7 +213,7 @@ resetPeakMemory()
 let beforeStreaming = peakMemoryMiB()
 var streamedWeights: LayerMatrices!
 let tStream = seconds {
-    let planes = HardwareInstance.streamTiles(plan: bigPlan, simulator: simulator, seed: 0, trial: 0, times_s: [86_400], timeIndex: 0,
+    let planes = HardwareInstance.streamTiles(plan: bigPlan, simulator: simulator, seed: 0, trial: 0, t_s: 86_400,
                                               readNoise: .frozen, threads: threads) { t, _, g, _ in
         LayerMatrices.tilePlane(plan: bigPlan, tile: t, conductances_uS: g)
     }

@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imprint", targets: ["imprint"]),
-        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier", "VerifyReport", "FileSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

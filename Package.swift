@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["NetworkModel", "Engine", "Datasets"]),
         .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Evaluation", "Plan", "Devices", "DeviceSimulation", "Datasets", "Parallel", "FileSupport", "CBLAS"]),
         // The HTML report of `imprint verify --report`: inline SVG charts drawn from the verification result.
-        .target(name: "VerifyReport", dependencies: ["Verifier"]),
+        .target(name: "VerifyReport", dependencies: ["Verifier", "FileSupport"]),
         .target(name: "ImprintCLI", dependencies: [
             "NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -81,6 +81,10 @@ public struct Verifier: Sendable {
     /// evaluation count (trials × times × samples) could overflow.
     public static let maxTrials = 1_000_000
 
+    /// Most time points a run accepts (a limit since the first verifier; every time is a full chip
+    /// read and evaluation per trial).
+    public static let maxTimes = 699
+
     /// Σ terms + Π factors, nil on overflow.
     static func checkedSum(_ terms: [Int], product factors: [Int]) -> Int? {
         var p = 1
@@ -106,7 +110,7 @@ public struct Verifier: Sendable {
         guard !options.times_s.isEmpty, options.times_s.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw VerifierError("times must be given, finite and not negative")
         }
-        guard options.times_s.count < 700 else { throw VerifierError("at most 699 time points per run") }
+        guard options.times_s.count <= Self.maxTimes else { throw VerifierError("at most \(Self.maxTimes) time points per run") }
         guard !options.compensations.isEmpty else { throw VerifierError("no compensation given (use none)") }
         guard plan.network.inputs.count == 1, plan.network.outputs.count == 1 else {
             throw VerifierError("verify needs a network with one input and one output; the plan's has \(plan.network.inputs.count) and \(plan.network.outputs.count)")

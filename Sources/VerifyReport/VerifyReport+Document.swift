@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import Verifier
 
@@ -13,8 +14,8 @@ extension VerifyReport {
             ("date", d.date),
             ("network", network),
             ("device", d.device),
-            ("data", "\(d.data), \(d.samples) samples"),
-            ("calibration", d.calibration.map { "\($0.source), \($0.samples) samples (adabs)" } ?? "none"),
+            ("data", "\(d.data), \(d.samples.grouped) samples"),
+            ("calibration", d.calibration.map { "\($0.source), \($0.samples.grouped) samples (adabs)" } ?? "none"),
             ("trials", String(d.trials)),
             ("seed", String(d.seed)),
             ("read noise", d.readNoise),
@@ -23,8 +24,8 @@ extension VerifyReport {
         ]
         let p = d.programming
         if let inWindow = p.inWindowFraction {
-            var text = String(format: "%.2f %% of devices in their acceptance window (per chip, mean of %d chips of %d devices)",
-                              inWindow * 100, p.chips, p.devicesPerChip)
+            var text = String(format: "%.2f %% of devices in their acceptance window", inWindow * 100)
+                + " (per chip, mean of \(p.chips.grouped) chips of \(p.devicesPerChip.grouped) devices)"
             if let success = p.verifySuccessFraction { text += String(format: "; verify loop success %.2f %%", success * 100) }
             if let pulses = p.meanPulsesPerDevice { text += String(format: "; %.1f pulses per device", pulses) }
             if p.stuckDevicesPerChip > 0 { text += String(format: "; %.1f stuck devices per chip", p.stuckDevicesPerChip) }

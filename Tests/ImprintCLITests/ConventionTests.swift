@@ -57,6 +57,7 @@ import TestSupport
         (64, ["emit", "PLAN", "--format", "xml", "--output", "x.xml"]),
         (64, ["emit", "PLAN", "--format", "csv", "--output", "OUT/x.csv", "--arrays", "7-2"]),
         (64, ["verify", "PLAN", "--data", "fashion-mnist", "--trials", "0"]),
+        (64, ["verify", "PLAN", "--data", "fashion-mnist", "--times", (1...700).map { "\($0)s" }.joined(separator: ",")]),
         (64, ["verify", "PLAN", "--data", "fashion-mnist", "--trials", "-1"]),
         (64, ["verify", "PLAN", "--data", "fashion-mnist", "--seed", "-1"]),
         (64, ["verify", "PLAN", "--data", "fashion-mnist", "--compensation", "foo"]),

@@ -93,7 +93,11 @@ struct Verify: ParsableCommand {
         if trials < 1 || trials > Verifier.maxTrials { throw ValidationError("--trials must be between 1 and \(Verifier.maxTrials.grouped) (got \(trials))") }
         if let stuckRate, !(stuckRate >= 0 && stuckRate <= 1) { throw ValidationError("--stuck-rate must be between 0 and 1 (got \(stuckRate))") }
         if let calibrationLimit, calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1 (got \(calibrationLimit))") }
-        do { _ = try TimeParsing.list(times) } catch { throw ValidationError("--times: \(error)") }
+        let timeList: [Double]
+        do { timeList = try TimeParsing.list(times) } catch { throw ValidationError("--times: \(error)") }
+        if timeList.count > Verifier.maxTimes {
+            throw ValidationError("--times lists \(timeList.count) times; a run takes at most \(Verifier.maxTimes)")
+        }
         let modes: [Compensation] = try OptionValues.parseList(compensation, option: "--compensation")
         if !modes.contains(.adabs) {
             if calibration != nil { throw ValidationError("--calibration applies to --compensation adabs only") }

@@ -97,6 +97,12 @@ public struct ProgramVerify: Sendable, Hashable, Codable {
 }
 
 /// A pulse amplitude that starts at `start_V` and rises by `step_V` per unsuccessful iteration up to `stop_V`.
+extension ProgramVerify {
+    /// Most program-verify iterations (and pulses at the ceiling) a spec may ask for per device: far
+    /// beyond NeuRRAM's 50 (devices.md §2), far below what would stall a simulated chip.
+    public static let maxIterationLimit = 10_000
+}
+
 public struct VoltageRamp: Sendable, Hashable, Codable {
     public var start_V: Double
     public var step_V: Double

@@ -1,4 +1,5 @@
 import Foundation
+import FileSupport
 
 /// Rules that relate fields to each other, which the schema cannot express. They run on a decoded
 /// spec (user files and presets alike), after the schema has passed.
@@ -22,6 +23,12 @@ extension DeviceSpec {
                 // The step count becomes an Int (stepsToCeiling); a vanishing step would overflow it.
                 fail("program_verify.\(name).step_V", "reaches stop_V in more than \(VoltageRamp.maxStepsToCeiling) steps (got \(n(ramp.step_V)) from \(n(ramp.start_V)) to \(n(ramp.stop_V)))")
             }
+        }
+        // Every simulated device runs up to this many program-verify iterations: a hostile spec must not
+        // turn one verify run into hours of loops.
+        for (name, value) in [("max_iterations", pv.maxIterations), ("max_pulses_at_ceiling", pv.maxPulsesAtCeiling)]
+        where value > ProgramVerify.maxIterationLimit {
+            fail("program_verify.\(name)", "must be at most \(ProgramVerify.maxIterationLimit.grouped) (got \(value.grouped))")
         }
         if !(pv.readTime_s > 0 && pv.readTime_s.isFinite) {
             // The schema refuses what JSON can spell; this catches specs built in code.

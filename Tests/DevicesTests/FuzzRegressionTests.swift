@@ -26,4 +26,16 @@ import TestSupport
         let spec = try DeviceSpec.decode(tree.data, file: "spec.json")
         #expect(spec.programVerify.set.stepsToCeiling == VoltageRamp.maxStepsToCeiling)
     }
+
+    /// max_iterations had no upper bound: a hostile spec could make every simulated device loop for hours.
+    @Test(arguments: ["max_iterations", "max_pulses_at_ceiling"])
+    func iterationLimitsAreBounded(field: String) throws {
+        let base = try JSONDecoder().decode(FileSupport.JSONTree.self, from: DeviceSpec.preset(named: "rram").jsonData())
+        let atLimit = base.setting(["program_verify", field], to: .number(Double(ProgramVerify.maxIterationLimit)))
+        #expect(throws: Never.self) { try DeviceSpec.decode(atLimit.data, file: "spec.json") }
+        let beyond = base.setting(["program_verify", field], to: .number(1e12))
+        #expect { try DeviceSpec.decode(beyond.data, file: "spec.json") } throws: { error in
+            (error as? DeviceSpecError)?.problems.map(\.path) == ["program_verify.\(field)"]
+        }
+    }
 }

@@ -26,3 +26,7 @@ public protocol KindedError: Error {
 extension FileWriteError: KindedError {
     public var failureKind: FailureKind { .cannotCreateOutput }
 }
+
+extension FileReadError: KindedError {
+    public var failureKind: FailureKind { .missingInput }
+}

@@ -48,18 +48,14 @@ struct CLIFailure: Error, CustomStringConvertible {
     init?(classifying error: any Error) {
         switch error {
         case let e as CLIFailure: self = e
-        case let e as ImportError:
-            self.init(e.kind == .unreadable ? .noInput : .dataError, e.description)
         case let e as DatasetError:
             // A file the data spec reads that is not there (an uninstalled named set, say) is missing input.
             let missing = DatasetLoader.filePath(of: e.file).map { !FileManager.default.fileExists(atPath: $0) } ?? false
             self.init(missing ? .noInput : ExitStatus(e.failureKind), e.description)
         case let e as PlanFileError:
             switch e.reason {
-            case .unreadable: self.init(.noInput, e.description)
-            case .writeFailed: self.init(.cannotCreate, e.description)
             case .invalidRequest(let why): self.init(.usage, "--arrays: " + why.replacingOccurrences(of: "the array selection", with: "the list"))
-            default: self.init(.dataError, e.description)
+            default: self.init(ExitStatus(e.failureKind), e.description)
             }
         case let e as DeviceSpecError:
             switch e.reason {
@@ -67,10 +63,6 @@ struct CLIFailure: Error, CustomStringConvertible {
             case .unreadable: self.init(.noInput, e.description)
             case .malformedJSON, .invalid: self.init(.dataError, e.description)
             }
-        case let e as FileWriteError:
-            self.init(.cannotCreate, e.description)
-        case let e as FileReadError:
-            self.init(.noInput, e.description)
         case let e as CompileError:
             self.init(Self.status(of: e), Self.flagged(e))
         case let e as VerifierError:

@@ -52,9 +52,27 @@ def normalise(array, row, col, layer, matrix_row, matrix_col, role, significance
             float(significance), f32(target), f32(lo), f32(hi), bool(force), f32(wpu), int(order))
 
 
-def read_csv(path):
+def csv_comments(path):
+    """The leading `#` comment lines of an Imprint CSV as `key: value` pairs (lines without a colon are skipped)."""
+    pairs = {}
     with open(path, newline="") as f:
-        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+        for line in f:
+            if not line.startswith("#"):
+                break
+            key, sep, value = line[1:].strip().partition(":")
+            if sep:
+                pairs.setdefault(key.strip(), value.strip())
+    return pairs
+
+
+def iter_csv(path):
+    """The device rows of an Imprint CSV as dicts, streamed (comment lines skipped), so any size reads in constant memory."""
+    with open(path, newline="") as f:
+        yield from csv.DictReader(line for line in f if not line.startswith("#"))
+
+
+def read_csv(path):
+    rows = list(iter_csv(path))
     if not rows:
         fail(f"{path}: no device rows")
     devices = []

@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imprint", targets: ["imprint"]),
-        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "DeviceSimulation", "Verifier", "VerifyReport", "FileSupport"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "TesterLoop", "DeviceSimulation", "Verifier", "VerifyReport", "FileSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "ProtobufCSupport", "FileSupport"]),
         // The device-record schema written once, and the tester files: emitters (CSV, JSON Lines, proto, HDF5).
         .target(name: "TesterFiles", dependencies: ["Plan", "Devices", "CPlan", "ProtobufCSupport", "FileSupport", "HDF5Support"]),
+        // Touch-up planning from a plan and its read-back (re-program, re-target partners and LSPs, defects).
+        .target(name: "TesterLoop", dependencies: ["Plan", "Devices", "TesterFiles", "FileSupport"]),
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices", "Parallel"]),
@@ -50,7 +52,7 @@ let package = Package(
         // The HTML report of `imprint verify --report`: inline SVG charts drawn from the verification result.
         .target(name: "VerifyReport", dependencies: ["Verifier", "FileSupport"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "Compiler", "Verifier", "VerifyReport",
+            "NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "TesterLoop", "Compiler", "Verifier", "VerifyReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine", "FileSupport"]),
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "FileSupport", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "FileSupport", "Plan", "Devices", "NetworkModel", "ModelImport", "TestSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support", "CPlan", "CProtobufC", "ProtobufCSupport", "TesterFiles"]),
+        .testTarget(name: "TesterLoopTests", dependencies: ["TesterLoop", "TesterFiles", "Plan", "Devices", "Compiler", "NetworkModel", "TestSupport"]),
         .testTarget(name: "VerifyReportTests", dependencies: ["VerifyReport", "Verifier", "NetworkModel"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Compiler", "Plan", "Devices", "DeviceSimulation", "Engine", "ModelImport", "Datasets", "NetworkModel", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),

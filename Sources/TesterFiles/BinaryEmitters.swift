@@ -17,6 +17,7 @@ final class ProtoSink: DeviceSink {
     /// `DeviceRecord` field numbers by `DeviceField.rawValue`, looked up by name in protoc-c's
     /// descriptor (a test checks every field has one).
     static let fieldNumbers: [Int] = DeviceField.allCases.map { field in
+        if field.isTouchupOnly { return 0 }  // not in DeviceRecord (see DeviceField.isTouchupOnly)
         guard let n = protoFieldNumber(imprint__plan__device_record__descriptor, field.protoName) else {
             preconditionFailure("formats/plan.proto's DeviceRecord has no field \(field.protoName)")
         }
@@ -26,7 +27,7 @@ final class ProtoSink: DeviceSink {
     init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
         output = try OutputFile(destination)
         let h = context.header
-        columns = DeviceField.columns(offset: h.isOffsetMode)
+        columns = DeviceField.columns(offset: h.isOffsetMode)  // never the touch-up-only fields
         let pv = h.device.programVerify
         let f = PlanFieldNumbers.shared.streamHeader
         var w = ProtoWriter()
@@ -51,9 +52,9 @@ final class ProtoSink: DeviceSink {
         try output.write(Self.magic + ProtoWriter.lengthPrefix(w.bytes.count) + w.bytes)
     }
 
-    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
         let (columns, numbers) = (self.columns, Self.fieldNumbers)
-        context.forEachDevice(in: tile) { (d: DeviceRecord) in
+        context.forEachDevice(in: tile, marks: marks) { (d: DeviceRecord) in
             var r = ProtoWriter(capacity: 120)
             for field in columns {
                 let n = numbers[field.rawValue]
@@ -63,6 +64,7 @@ final class ProtoSink: DeviceSink {
                 case .flag: r.bool(n, d.force)
                 case .double: r.double(n, d.slot.significance)
                 case .float: r.float(n, field.float(d))
+                case .reason: break
                 }
             }
             buffer.append(contentsOf: ProtoWriter.lengthPrefix(r.bytes.count))
@@ -87,31 +89,35 @@ final class ProtoSink: DeviceSink {
 /// Columns are gathered per array in memory, then the file is built in memory and written atomically.
 final class HDF5Sink: DeviceSink {
     /// Every field but `array` (the group), each as the type its storage needs.
-    private static let fields = DeviceField.allCases.filter { $0 != .array }
+    private let fields: [DeviceField]
 
     private struct Columns {
         var integers = [[Int64]](repeating: [], count: DeviceField.allCases.count)
         var floats = [[Float]](repeating: [], count: DeviceField.allCases.count)
-        var roles = [Int8](), flags = [UInt8]()
+        var roles = [Int8](), flags = [UInt8](), reasons = [Int8]()
     }
 
     /// Opened before the records arrive, so a bad destination fails before the work.
     private let output: OutputFile
     private var arrays = [Int: Columns]()
 
-    init(output destination: OutputDestination) throws(PlanFileError) { output = try OutputFile(destination) }
+    init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
+        output = try OutputFile(destination)
+        fields = context.columns.filter { $0 != .array }
+    }
 
-    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
         guard context.includes(array: tile.array) else { return }
         var c = arrays[tile.array] ?? Columns()
         arrays[tile.array] = nil  // keep the arrays uniquely referenced while appending
-        let fields = Self.fields
-        context.forEachDevice(in: tile) { (d: DeviceRecord) in
+        let fields = self.fields
+        context.forEachDevice(in: tile, marks: marks) { (d: DeviceRecord) in
             for field in fields {
                 switch field.storage {
                 case .index: c.integers[field.rawValue].append(Int64(field.integer(d)))
                 case .role: c.roles.append(Int8(field.integer(d)))
                 case .flag: c.flags.append(d.force ? 1 : 0)
+                case .reason: c.reasons.append(Int8(field.integer(d)))
                 case .double, .float: c.floats[field.rawValue].append(field.float(d))
                 }
             }
@@ -144,6 +150,9 @@ final class HDF5Sink: DeviceSink {
             ("read_bias_V", h.device.programVerify.readBias_V.description),
         ]
         for (name, value) in attributes { try w.setAttribute(name, string: value) }
+        if context.touchup {
+            try w.setAttribute("reason_codes", string: TouchupReason.allCases.map { "\($0.code) = \($0.rawValue)" }.joined(separator: ", "))
+        }
         try w.setAttribute("plan_format_version", value: Int32(h.formatVersion))
         try w.write(strings: context.layerNames, dataset: "/layers")
         for a in context.arrays {
@@ -152,12 +161,13 @@ final class HDF5Sink: DeviceSink {
             try w.createGroup(g)
             try w.setAttribute("rows", value: Int64(h.arrays[a].rows), on: g)
             try w.setAttribute("columns", value: Int64(h.arrays[a].columns), on: g)
-            for field in Self.fields where field != .zero || h.isOffsetMode {
+            for field in fields {
                 let path = g + "/" + field.name
                 switch field.storage {
                 case .index: try w.write(c.integers[field.rawValue], dataset: path)
                 case .role: try w.write(c.roles, dataset: path)
                 case .flag: try w.write(c.flags, dataset: path)
+                case .reason: try w.write(c.reasons, dataset: path)
                 case .double, .float: try w.write(c.floats[field.rawValue], dataset: path)
                 }
             }

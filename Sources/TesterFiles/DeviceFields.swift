@@ -8,6 +8,8 @@ package enum DeviceField: Int, CaseIterable, Sendable {
     case array, row, col, layer, matrixRow, matrixCol, role, significance
     case target, targetOhm, windowLo, windowHi, force, weightPerMicrosiemens, order, group, replica
     case windowLoOhm, windowHiOhm, targetRead, windowLoRead, windowHiRead
+    /// Touch-up files only (`imprint touchup`): what the read-back measured, and why the device is listed.
+    case measured, reason
     /// Offset mode only, always last.
     case zero
 
@@ -36,6 +38,8 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .targetRead: "target_read_uA"
         case .windowLoRead: "window_lo_read_uA"
         case .windowHiRead: "window_hi_read_uA"
+        case .measured: "measured_uS"
+        case .reason: "reason"
         case .zero: "zero_uS"
         }
     }
@@ -44,7 +48,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
     package var protoName: String { name.lowercased() }
 
     /// How a value is stored in the binary formats.
-    package enum Storage: Sendable { case index, float, double, flag, role }
+    package enum Storage: Sendable { case index, float, double, flag, role, reason }
 
     package var storage: Storage {
         switch self {
@@ -52,14 +56,21 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .significance: .double
         case .role: .role
         case .force: .flag
+        case .reason: .reason
         case .target, .targetOhm, .windowLo, .windowHi, .weightPerMicrosiemens, .windowLoOhm, .windowHiOhm,
-             .targetRead, .windowLoRead, .windowHiRead, .zero: .float
+             .targetRead, .windowLoRead, .windowHiRead, .measured, .zero: .float
         }
     }
 
-    /// The columns of a plan's records, in order: `zero_uS` only in offset mode.
-    package static func columns(offset: Bool) -> [DeviceField] {
-        allCases.filter { offset || $0 != .zero }
+    /// Fields only a touch-up file has. formats/plan.proto's `DeviceRecord` has no field for them (this
+    /// wave adds no proto fields outside the numbers given to other branches), so `--format proto`
+    /// touch-up files carry the programming fields only.
+    package var isTouchupOnly: Bool { self == .measured || self == .reason }
+
+    /// The columns of a plan's records, in order: `zero_uS` only in offset mode, `measured_uS` and
+    /// `reason` only in touch-up files.
+    package static func columns(offset: Bool, touchup: Bool = false) -> [DeviceField] {
+        allCases.filter { (offset || $0 != .zero) && (touchup || !$0.isTouchupOnly) }
     }
 
     /// The field's value in `d` as an integer (index fields, role code, flag), for the binary formats.
@@ -76,6 +87,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .replica: d.slot.replica
         case .role: PlanEncoding.polarityCode(d.slot.polarity)
         case .force: d.force ? 1 : 0
+        case .reason: d.reason?.code ?? 0
         default: 0
         }
     }
@@ -94,6 +106,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .windowLoRead: d.windowLoRead_uA
         case .windowHiRead: d.windowHiRead_uA
         case .zero: d.zero_uS
+        case .measured: d.measured_uS
         case .significance: Float(d.slot.significance)
         default: 0
         }
@@ -111,6 +124,10 @@ package enum DeviceField: Int, CaseIterable, Sendable {
             out.append(contentsOf: d.slot.polarity.rawValue.utf8)
             if json { out.append(34) }
         case .flag: out.append(contentsOf: (json ? (d.force ? "true" : "false") : (d.force ? "1" : "0")).utf8)
+        case .reason:
+            if json { out.append(34) }
+            out.append(contentsOf: (d.reason?.rawValue ?? "").utf8)
+            if json { out.append(34) }
         case .float:
             let x = float(d)
             if json && !x.isFinite { out.append(contentsOf: "null".utf8) } else { RecordText.append(x, to: &out) }

@@ -21,6 +21,9 @@ package struct DeviceRecord {
     var zero_uS: Float
     /// The spec's verify-read voltage, for the read currents.
     var readBias_V: Float
+    /// Touch-up files: the read-back's conductance of this device and why it is listed.
+    var measured_uS: Float = .nan
+    var reason: TouchupReason? = nil
 
     /// 1e6 / target; +inf for a zero target (an open circuit).
     var target_ohm: Float { Self.ohms(target_uS) }
@@ -41,13 +44,19 @@ struct EmitContext {
     let rules: TargetRules
     let selection: ArraySelection?
     let layerNames: [String]
+    /// Whether the records are a touch-up file's (the `measured_uS` and `reason` columns).
+    let touchup: Bool
 
-    init(header: PlanHeader, selection: ArraySelection?) {
+    init(header: PlanHeader, selection: ArraySelection?, touchup: Bool = false) {
         self.header = header
         self.rules = header.targetRules
         self.selection = selection
         self.layerNames = header.layers.map(\.node)
+        self.touchup = touchup
     }
+
+    /// The device columns of this file.
+    var columns: [DeviceField] { DeviceField.columns(offset: header.isOffsetMode, touchup: touchup) }
 
     func includes(array: Int) -> Bool { selection?.contains(array) ?? true }
 
@@ -55,8 +64,9 @@ struct EmitContext {
     var arrays: [Int] { (0..<header.arrays.count).filter(includes(array:)) }
 
     /// The devices of a tile in programming order: array row by row, along a row weight by weight,
-    /// the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s).
-    func forEachDevice<E: Error>(in tile: Tile, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
+    /// the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s). With
+    /// `marks` (a touch-up file), only the devices it lists, each with its measured value and reason.
+    func forEachDevice<E: Error>(in tile: Tile, marks: TouchupMarks? = nil, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
         guard includes(array: tile.array) else { return }
         let slots = header.roles.count
         let rows = tile.rows.count, cols = tile.columns.count
@@ -65,7 +75,10 @@ struct EmitContext {
         for r in 0..<rows {
             for c in 0..<cols {
                 for s in 0..<slots {
-                    let target = tile.targets_uS[(s * rows + r) * cols + c]
+                    let index = (s * rows + r) * cols + c
+                    let reason = marks.flatMap { TouchupReason(code: Int($0.reasons[index])) }
+                    if marks != nil && reason == nil { continue }
+                    let target = tile.targets_uS[index]
                     let force = rules.isForced(target_uS: Double(target))
                     let bounds = rules.acceptanceBounds_uS(target_uS: Double(target))
                     let (lo, hi) = (Float(bounds.lowerBound), Float(bounds.upperBound))
@@ -75,7 +88,8 @@ struct EmitContext {
                         matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
                         slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
                         weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (r * cols + c) * slots + s,
-                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V))
+                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V,
+                        measured_uS: marks?.measured_uS[index] ?? .nan, reason: reason))
                 }
             }
         }

@@ -20,7 +20,8 @@ public struct EmitSummary: Sendable, Equatable, Encodable {
 /// A destination for device records. `finish` commits the output; a sink dropped before that
 /// leaves nothing behind (its AtomicFileWriter removes the temporary file).
 protocol DeviceSink: AnyObject {
-    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError)
+    /// Adds a tile's devices; with `marks`, only those a touch-up lists.
+    func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError)
     func finish(_ context: EmitContext) throws(PlanFileError)
 }
 
@@ -39,7 +40,7 @@ public enum PlanEmitter {
         let sink = try makeSink(format, output: output, context: context)
         var devices = 0
         for tile in plan.tiles {
-            try sink.add(tile, context)
+            try sink.add(tile, marks: nil, context)
             if context.includes(array: tile.array) { devices += tile.targets_uS.count }
         }
         try sink.finish(context)
@@ -62,19 +63,19 @@ public enum PlanEmitter {
         let sink = try makeSink(format, output: output, context: context)
         var devices = 0
         while let tile = try reader.nextTile() {
-            try sink.add(tile, context)
+            try sink.add(tile, marks: nil, context)
             if context.includes(array: tile.array) { devices += tile.targets_uS.count }
         }
         try sink.finish(context)
         return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: output.path)
     }
 
-    private static func makeSink(_ format: EmitFormat, output: OutputDestination, context: EmitContext) throws(PlanFileError) -> any DeviceSink {
+    static func makeSink(_ format: EmitFormat, output: OutputDestination, context: EmitContext) throws(PlanFileError) -> any DeviceSink {
         switch format {
         case .csv: return try TextSink.csv(output: output, context: context)
         case .jsonl: return try TextSink.jsonLines(output: output, context: context)
         case .proto: return try ProtoSink(output: output, context: context)
-        case .hdf5: return try HDF5Sink(output: output)
+        case .hdf5: return try HDF5Sink(output: output, context: context)
         }
     }
 }

@@ -1,0 +1,109 @@
+import Devices
+import Plan
+import TesterFiles
+
+/// The read-back of one tile, in the tile's slot-major device layout (`Tile.targets_uS`).
+public struct TileReadback: Sendable {
+    public var measured_uS: [Float]
+    /// The tester's verdict per device: 1 success, 0 failure, −1 not reported.
+    public var success: [Int8]
+    public init(measured_uS: [Float], success: [Int8]) { self.measured_uS = measured_uS; self.success = success }
+}
+
+/// A device the touch-up declares defective: its address and where it is stuck.
+public struct DefectiveDevice: Sendable, Equatable {
+    public enum Kind: String, Sendable { case stuckLow = "stuck_low", stuckHigh = "stuck_high", stuckAt = "stuck_at" }
+    public var array: Int
+    public var row: Int
+    public var col: Int
+    public var kind: Kind
+    /// The read-back's conductance (µS).
+    public var value_uS: Double
+}
+
+/// The touch-up of one tile: the tile with its new targets, what the writer lists, and the defects.
+public struct TileTouchup: Sendable {
+    public var tile: Tile
+    public var marks: TouchupMarks
+    public var defects: [DefectiveDevice]
+}
+
+/// Plans the second programming pass from a plan and its read-back, tile by tile (so a plan of any
+/// size streams through in the memory of one tile). Depends on the plan and the device rules only,
+/// never on simulation: what a lab's tester measured is the only evidence.
+public struct TouchupPlanner: Sendable {
+    public let header: PlanHeader
+    let weights: WeightTouchup
+    let rules: TargetRules
+    public private(set) var tally: TouchupTally
+
+    public init(header: PlanHeader) {
+        self.header = header
+        rules = header.targetRules
+        weights = WeightTouchup(rules: rules, technology: header.device.technology, roles: header.roles)
+        tally = TouchupTally(layers: header.layers.map(\.node))
+    }
+
+    func isFailed(target: Double, measured: Double, success: Int8) -> Bool {
+        success == 0 || weights.looksStuck(measured: measured, target: target)
+    }
+
+    func defectKind(_ measured: Double) -> DefectiveDevice.Kind {
+        if measured <= rules.gMin_uS + weights.railTolerance(at: rules.gMin_uS) { return .stuckLow }
+        if measured >= rules.gMax_uS - weights.railTolerance(at: rules.gMax_uS) { return .stuckHigh }
+        return .stuckAt
+    }
+
+    /// The touch-up of `tile` given its read-back; adds to `tally`.
+    public mutating func plan(_ tile: Tile, _ readback: TileReadback) -> TileTouchup {
+        let slots = header.roles.count
+        let rows = tile.rows.count, cols = tile.columns.count, plane = rows * cols
+        precondition(readback.measured_uS.count == tile.targets_uS.count && readback.success.count == tile.targets_uS.count)
+        var out = tile
+        var reasons = [UInt8](repeating: 0, count: tile.targets_uS.count)
+        var defects = [DefectiveDevice]()
+        var devices = [DeviceReading]()
+        devices.reserveCapacity(slots)
+        for r in 0..<rows {
+            for c in 0..<cols {
+                devices.removeAll(keepingCapacity: true)
+                for s in 0..<slots {
+                    let i = s * plane + r * cols + c
+                    let t = Double(tile.targets_uS[i]), m = Double(readback.measured_uS[i])
+                    devices.append(DeviceReading(target_uS: t, measured_uS: m, failed: isFailed(target: t, measured: m, success: readback.success[i])))
+                }
+                let decision = weights.decide(devices)
+                let k = Double(tile.weightPerMicrosiemens[c])
+                let w = weights.weight(devices.map(\.target_uS))
+                var counts = TouchupTally.Counts()
+                counts.read = slots
+                for s in 0..<slots {
+                    let i = s * plane + r * cols + c
+                    let d = devices[s]
+                    if weights.inWindow(d.measured_uS, of: d.target_uS) { counts.inWindow += 1 }
+                    if d.failed {
+                        counts.defective += 1
+                        defects.append(DefectiveDevice(array: tile.array, row: tile.rowOffset + r, col: tile.columnOffset + c * slots + s,
+                                                       kind: defectKind(d.measured_uS), value_uS: d.measured_uS))
+                    }
+                    guard decision.programmed[s] else { continue }
+                    let target = Float(decision.desired_uS[s])
+                    out.targets_uS[i] = target
+                    let reason: TouchupReason
+                    if abs(Double(target) - d.target_uS) <= 1e-4 * max(1, abs(d.target_uS)) {
+                        reason = .reprogram
+                        counts.reprogrammed += 1
+                    } else {
+                        reason = weights.layout == .dual && s >= 2 ? .retargetLSP : .retargetPartner
+                        counts.retargeted += 1
+                    }
+                    reasons[i] = UInt8(reason.code)
+                }
+                let before = k * (weights.weight(devices.map(\.measured_uS)) - w)
+                let after = k * (weights.weight(decision.expected(devices)) - w)
+                tally.add(counts, layer: tile.layer, errorBefore: before, errorAfter: after)
+            }
+        }
+        return TileTouchup(tile: out, marks: TouchupMarks(measured_uS: readback.measured_uS, reasons: reasons), defects: defects)
+    }
+}

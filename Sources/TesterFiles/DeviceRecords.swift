@@ -46,13 +46,17 @@ struct EmitContext {
     let layerNames: [String]
     /// Whether the records are a touch-up file's (the `measured_uS` and `reason` columns).
     let touchup: Bool
+    /// The SHA-256 (hex) of the plan file, for the CSV's `# plan_sha256:` line, which a tester copies
+    /// into its read-back so the read-back is checked against the plan; nil: no such line.
+    let planSHA256: String?
 
-    init(header: PlanHeader, selection: ArraySelection?, touchup: Bool = false) {
+    init(header: PlanHeader, selection: ArraySelection?, touchup: Bool = false, planSHA256: String? = nil) {
         self.header = header
         self.rules = header.targetRules
         self.selection = selection
         self.layerNames = header.layers.map(\.node)
         self.touchup = touchup
+        self.planSHA256 = planSHA256
     }
 
     /// The device columns of this file.

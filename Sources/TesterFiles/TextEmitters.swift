@@ -70,7 +70,8 @@ final class TextSink: DeviceSink {
             # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s
             # arrays: \(selection)
 
-            """
+            """ + (context.planSHA256.map { "# plan_sha256: \($0)\n" } ?? "")
+            + (context.touchup ? "# touch-up: the devices to program again (targets may be new); measured_uS = the read-back, reason = why listed\n" : "")
     }
 
     func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {

@@ -41,8 +41,9 @@ public final class TouchupWriter {
     private let context: EmitContext
     public private(set) var devices = 0
 
-    public init(header: PlanHeader, format: EmitFormat, to output: OutputDestination) throws(PlanFileError) {
-        context = EmitContext(header: header, selection: nil, touchup: true)
+    /// - Parameter planSHA256: the plan file's SHA-256 (hex), written as the CSV's `# plan_sha256:` line.
+    public init(header: PlanHeader, format: EmitFormat, to output: OutputDestination, planSHA256: String? = nil) throws(PlanFileError) {
+        context = EmitContext(header: header, selection: nil, touchup: true, planSHA256: planSHA256)
         sink = try PlanEmitter.makeSink(format, output: output, context: context)
     }
 

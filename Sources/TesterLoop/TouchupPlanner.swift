@@ -10,22 +10,12 @@ public struct TileReadback: Sendable {
     public init(measured_uS: [Float], success: [Int8]) { self.measured_uS = measured_uS; self.success = success }
 }
 
-/// A device the touch-up declares defective: its address and where it is stuck.
-public struct DefectiveDevice: Sendable, Equatable {
-    public enum Kind: String, Sendable { case stuckLow = "stuck_low", stuckHigh = "stuck_high", stuckAt = "stuck_at" }
-    public var array: Int
-    public var row: Int
-    public var col: Int
-    public var kind: Kind
-    /// The read-back's conductance (µS).
-    public var value_uS: Double
-}
-
 /// The touch-up of one tile: the tile with its new targets, what the writer lists, and the defects.
 public struct TileTouchup: Sendable {
     public var tile: Tile
     public var marks: TouchupMarks
-    public var defects: [DefectiveDevice]
+    /// The devices declared defective (a failed device, one `Defect` each).
+    public var defects: [Defect]
 }
 
 /// Plans the second programming pass from a plan and its read-back, tile by tile (so a plan of any
@@ -48,10 +38,11 @@ public struct TouchupPlanner: Sendable {
         success == 0 || weights.looksStuck(measured: measured, target: target)
     }
 
-    func defectKind(_ measured: Double) -> DefectiveDevice.Kind {
+    /// Where a failed device is stuck: at a rail, or at what was read.
+    func defectKind(_ measured: Double) -> DefectKind {
         if measured <= rules.gMin_uS + weights.railTolerance(at: rules.gMin_uS) { return .stuckLow }
         if measured >= rules.gMax_uS - weights.railTolerance(at: rules.gMax_uS) { return .stuckHigh }
-        return .stuckAt
+        return .stuckAt(value_uS: measured)
     }
 
     /// The touch-up of `tile` given its read-back; adds to `tally`.
@@ -61,7 +52,7 @@ public struct TouchupPlanner: Sendable {
         precondition(readback.measured_uS.count == tile.targets_uS.count && readback.success.count == tile.targets_uS.count)
         var out = tile
         var reasons = [UInt8](repeating: 0, count: tile.targets_uS.count)
-        var defects = [DefectiveDevice]()
+        var defects = [Defect]()
         var devices = [DeviceReading]()
         devices.reserveCapacity(slots)
         for r in 0..<rows {
@@ -83,8 +74,8 @@ public struct TouchupPlanner: Sendable {
                     if weights.inWindow(d.measured_uS, of: d.target_uS) { counts.inWindow += 1 }
                     if d.failed {
                         counts.defective += 1
-                        defects.append(DefectiveDevice(array: tile.array, row: tile.rowOffset + r, col: tile.columnOffset + c * slots + s,
-                                                       kind: defectKind(d.measured_uS), value_uS: d.measured_uS))
+                        defects.append(Defect(array: tile.array, row: tile.rowOffset + r, column: tile.columnOffset + c * slots + s,
+                                              kind: defectKind(d.measured_uS)))
                     }
                     guard decision.programmed[s] else { continue }
                     let target = Float(decision.desired_uS[s])

@@ -200,7 +200,7 @@ enum LoopFixtures {
         rb.success[idx[0]] = 0
         let (planner, results) = LoopFixtures.touchup(plan) { i, tile in i == 0 ? rb : LoopFixtures.exact(tile) }
         let out = results[0]
-        #expect(out.defects == [DefectiveDevice(array: t.array, row: t.rowOffset + r, col: t.columnOffset + col * 2, kind: .stuckAt, value_uS: Double(Float(stuck)))])
+        #expect(out.defects == [Defect(array: t.array, row: t.rowOffset + r, column: t.columnOffset + col * 2, kind: .stuckAt(value_uS: Double(Float(stuck))))])
         #expect(out.marks.reasons[idx[0]] == 0, "a failed device is not retried")
         let partner = Double(Float(stuck)) - (Double(t.targets_uS[idx[0]]) - Double(t.targets_uS[idx[1]]))
         #expect(out.marks.reasons[idx[1]] == UInt8(TouchupReason.retargetPartner.code))

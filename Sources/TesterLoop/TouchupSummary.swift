@@ -39,6 +39,8 @@ public struct TouchupTally: Sendable {
             inWindowFraction: total.read == 0 ? nil : Double(total.inWindow) / Double(total.read),
             retargeted: total.retargeted, reprogrammed: total.reprogrammed, defective: total.defective,
             listed: total.retargeted + total.reprogrammed,
+            settled: total.read - total.retargeted - total.reprogrammed - total.defective,
+            settledFraction: total.read == 0 ? nil : Double(total.read - total.retargeted - total.reprogrammed - total.defective) / Double(total.read),
             layers: layers.map { l in
                 let n = Double(max(l.weights, 1))
                 return TouchupSummary.Layer(layer: l.node, weights: l.weights, devices: l.counts.read, inWindow: l.counts.inWindow,
@@ -70,6 +72,12 @@ public struct TouchupSummary: Sendable, Encodable {
     public var defective: Int
     /// Records in the touch-up file: retargeted + reprogrammed.
     public var listed: Int
+    /// Devices that need nothing: working, and inside the window of the target they are to hold
+    /// (compiled, or re-targeted to restore their weight): devices read − listed − defective. Unlike
+    /// `in_window`, it rises as touch-ups converge, since a re-targeted device is settled where its
+    /// compiled window no longer applies.
+    public var settled: Int
+    public var settledFraction: Double?
     public var layers: [Layer]
 
     public struct Layer: Sendable, Encodable {
@@ -100,6 +108,8 @@ public struct TouchupSummary: Sendable, Encodable {
         case devicesRead = "devices_read"
         case inWindow = "in_window"
         case inWindowFraction = "in_window_fraction"
+        case settled
+        case settledFraction = "settled_fraction"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -111,6 +121,7 @@ public struct TouchupSummary: Sendable, Encodable {
         try c.encode(inWindowFraction, forKey: .inWindowFraction)
         try c.encode(retargeted, forKey: .retargeted); try c.encode(reprogrammed, forKey: .reprogrammed)
         try c.encode(defective, forKey: .defective); try c.encode(listed, forKey: .listed)
+        try c.encode(settled, forKey: .settled); try c.encode(settledFraction, forKey: .settledFraction)
         try c.encode(layers, forKey: .layers)
     }
 
@@ -120,7 +131,8 @@ public struct TouchupSummary: Sendable, Encodable {
         func pct(_ a: Int, _ b: Int) -> String { b == 0 ? "—" : String(format: "%.2f %%", 100 * Double(a) / Double(b)) }
         var lines = [
             "  devices read        \(devicesRead.grouped)",
-            "  in window           \(inWindow.grouped) (\(pct(inWindow, devicesRead)))",
+            "  in window           \(inWindow.grouped) (\(pct(inWindow, devicesRead)) of their compiled windows)",
+            "  settled             \(settled.grouped) (\(pct(settled, devicesRead)) need nothing: working, in the window of the target they hold)",
             "  re-targeted         \(retargeted.grouped)",
             "  re-programmed       \(reprogrammed.grouped)",
             "  declared defective  \(defective.grouped)",

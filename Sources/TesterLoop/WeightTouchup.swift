@@ -88,9 +88,12 @@ struct WeightTouchup: Sendable {
         return abs(v - x) <= tol || allowMove ? v : nil
     }
 
-    /// The window of a target as the plan's records give it (targets travel as float32).
+    /// The window of a target as the plan's records give it (targets travel as float32), widened by
+    /// the rules' force tolerance (1e-6 of g_max): a forced target a rounding error above g_min has
+    /// the window [0, g_min], which a device reading exactly that target would otherwise miss.
     @inline(__always) func inWindow(_ measured: Double, of target: Double) -> Bool {
-        rules.acceptanceBounds_uS(target_uS: Double(Float(target))).contains(measured)
+        let b = rules.acceptanceBounds_uS(target_uS: Double(Float(target)))
+        return measured >= b.lowerBound - rules.forceTolerance_uS && measured <= b.upperBound + rules.forceTolerance_uS
     }
 
     /// The weight's tolerance in µS: the error that devices all inside their windows can leave.

@@ -224,4 +224,19 @@ enum LoopFixtures {
         let (_, ok) = LoopFixtures.touchup(plan) { _, tile in LoopFixtures.exact(tile) }
         #expect(ok[0].defects.isEmpty)
     }
+
+    /// A compiled target a rounding error above g_min is forced (window [0, g_min]); read back exactly,
+    /// it must count as in its window (found on a dual-pair RRAM plan whose LSP residuals were float noise).
+    @Test func forcedTargetJustAboveGMinReadExactlyIsInItsWindow() throws {
+        let plan = try LoopFixtures.plan(LoopFixtures.cases[2])
+        let rules = plan.targetRules
+        var tile = plan.tiles[0]
+        let i = tile.targets_uS.firstIndex { Double($0) <= rules.gMin_uS + 1e-6 }!
+        tile.targets_uS[i] = Float(rules.gMin_uS + 0.5 * rules.forceTolerance_uS)
+        #expect(rules.isForced(target_uS: Double(tile.targets_uS[i])) && Double(tile.targets_uS[i]) > rules.gMin_uS)
+        var planner = TouchupPlanner(header: plan.header)
+        let out = planner.plan(tile, LoopFixtures.exact(tile))
+        #expect(out.marks.reasons.allSatisfy { $0 == 0 })
+        #expect(planner.tally.summary().inWindow == tile.targets_uS.count)
+    }
 }

@@ -48,6 +48,10 @@ test: deps
 	OPENBLAS_CORETYPE=Haswell $(SWIFT) test --skip-build --filter '$(DETERMINISM_TESTS)'
 
 DEMO_DIR := .build/demo
+# Debian's python3 (python3-numpy) for the virtual tester; a pyenv python3 on the PATH may lack numpy.
+PYTHON := /usr/bin/python3
+# The tester loop's verify runs: few trials and one time, to keep the demo short.
+LOOP_VERIFY := --data fashion-mnist --trials 2 --times 1d --compensation gdc
 
 demo: release
 	@mkdir -p $(DEMO_DIR)
@@ -67,6 +71,24 @@ demo: release
 	@echo "== imprint verify $(DEMO_DIR)/demo.plan --data fashion-mnist --trials 3 --times 1s,1h,1d,1y --compensation none,gdc,adabs --report $(DEMO_DIR)/report.html"
 	@$(IMPRINT) verify $(DEMO_DIR)/demo.plan --data fashion-mnist --trials 3 --times 1s,1h,1d,1y --compensation none,gdc,adabs \
 	  --output $(DEMO_DIR)/verify.json --report $(DEMO_DIR)/report.html
+	@echo
+	@echo "== Tester loop: a virtual tester (examples/virtual_tester.py, an error model of its own) programs $(DEMO_DIR)/demo.csv and reads it back"
+	@$(PYTHON) examples/virtual_tester.py program $(DEMO_DIR)/demo.csv --output $(DEMO_DIR)/readback1.csv --seed 1
+	@echo "== imprint verify $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback1.csv $(LOOP_VERIFY)"
+	@$(IMPRINT) verify $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback1.csv $(LOOP_VERIFY) --output $(DEMO_DIR)/verify-readback1.json
+	@echo
+	@echo "== imprint touchup $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback1.csv --output $(DEMO_DIR)/touchup1.csv --defects-out $(DEMO_DIR)/defects.csv"
+	@$(IMPRINT) touchup $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback1.csv --output $(DEMO_DIR)/touchup1.csv --defects-out $(DEMO_DIR)/defects.csv
+	@$(IMPRINT) touchup $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback1.csv --output /dev/null --json > $(DEMO_DIR)/touchup1.json
+	@echo
+	@echo "== the virtual tester executes $(DEMO_DIR)/touchup1.csv and reads the chip back again"
+	@$(PYTHON) examples/virtual_tester.py touchup $(DEMO_DIR)/touchup1.csv --previous $(DEMO_DIR)/readback1.csv --output $(DEMO_DIR)/readback2.csv --seed 1
+	@echo "== imprint verify $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback2.csv $(LOOP_VERIFY)"
+	@$(IMPRINT) verify $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback2.csv $(LOOP_VERIFY) --output $(DEMO_DIR)/verify-readback2.json
+	@$(IMPRINT) touchup $(DEMO_DIR)/demo.plan --measured $(DEMO_DIR)/readback2.csv --output $(DEMO_DIR)/touchup2.csv --json > $(DEMO_DIR)/touchup2.json
+	@echo
+	@echo "== What the touch-up changed"
+	@$(PYTHON) scripts/loop-summary.py $(DEMO_DIR)/verify-readback1.json $(DEMO_DIR)/touchup1.json $(DEMO_DIR)/verify-readback2.json $(DEMO_DIR)/touchup2.json
 
 # Regenerates the committed protobuf-c code from formats/*.proto.
 protos: deps

@@ -99,6 +99,17 @@ BLASKernels.reexecWithFasterKernelsIfNeeded()
 print("Machine: \(machine())")
 print("")
 
+/// `IMPRINT_BENCH=touchup make bench` runs only the touch-up section (issue 11).
+if ProcessInfo.processInfo.environment["IMPRINT_BENCH"] == "touchup" {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let plan = try PlanCompiler.compile(try resnet50Sized(), device: .pcm, options: CompileOptions(),
+                                        source: SourceModel(fileName: "resnet50-sized", sha256: ""), toolVersion: "bench")
+    try touchupBenchmark(plan: plan, folder: folder, planMiB: Double(inMemoryBytes(plan)) / 1_048_576)
+    try? FileManager.default.removeItem(at: folder)
+    exit(0)
+}
+
 // 1. Compile and write a ResNet-50-sized plan (issue 3: seconds, bounded memory).
 let network = try resnet50Sized()
 let weights = network.matrixNodes.compactMap(\.crossbarMatrix).reduce(0) { $0 + $1.weightCount }
@@ -226,3 +237,8 @@ print(String(format: "verify, streamed (program + read at 1 day into layer weigh
              tStream, tStream / samplingTarget_s, samplingTarget_s, peakMemoryMiB(), beforeStreaming,
              peakMemoryMiB() / (planMiB + batchMiB), planMiB, batchMiB))
 _ = streamedWeights.blocks.count
+
+// 4. Touch-up (issue 11): read and join a read-back of every device of the big plan, plan and write
+//    its touch-up, against `cat`.
+print("")
+try touchupBenchmark(plan: bigPlan, folder: folder, planMiB: planMiB)

@@ -41,6 +41,9 @@ struct EmitContext {
     let rules: TargetRules
     let selection: ArraySelection?
     let layerNames: [String]
+    /// SHA-256 of the plan file (hex) when emitting from a file, for the CSV's `# plan_sha256:` line,
+    /// which a tester copies into its read-back to tie it to this plan.
+    var planSHA256: String? = nil
 
     init(header: PlanHeader, selection: ArraySelection?) {
         self.header = header

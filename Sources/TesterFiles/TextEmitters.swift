@@ -65,7 +65,7 @@ final class TextSink: DeviceSink {
             # source model: \(oneLine(h.source.fileName)) sha256 \(h.source.sha256)
             # device: \(oneLine(h.device.name)) (\(h.device.technology.rawValue)); source: \(oneLine(h.device.source))
             # tool version: imprint \(oneLine(h.toolVersion)); plan format version \(h.formatVersion)
-            # \(formula)
+            \(context.planSHA256.map { "# plan_sha256: \($0)\n" } ?? "")# \(formula)
             # force=1: target at or below g_min; do not verify into the window, apply below_g_min (\(h.device.programVerify.belowGMin.rawValue))
             # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s
             # arrays: \(selection)

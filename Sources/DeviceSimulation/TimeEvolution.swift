@@ -25,9 +25,14 @@ extension DeviceSimulator {
     ///
     /// The tile is split into `threads` chunks evaluated concurrently; every device's numbers come
     /// from its own key, so the result is bitwise the same for any thread count.
-    public func evaluate(_ tile: ProgrammedTile, targets_uS: [Float], key: TileKey, t_s: Double,
+    ///
+    /// `measuredAt_s` (one entry per device, or nil): a device with a time T there was *measured* at T
+    /// and holds the measured conductance in `programmed_uS` (and its drift exponent, not stuck); it
+    /// continues from that measurement (`TileReading.evaluateMeasured`). NaN: simulated from programming.
+    public func evaluate(_ tile: ProgrammedTile, targets_uS: [Float], measuredAt_s: [Double]? = nil, key: TileKey, t_s: Double,
                          readNoise: ReadNoiseMode, threads: Int = 1, g_uS: inout [Float], readSigma_uS: inout [Float]) {
         precondition(targets_uS.count == tile.count, "targets and programmed tile differ in size")
+        precondition(measuredAt_s.map { $0.count == tile.count } ?? true, "measurement times and programmed tile differ in size")
         let n = tile.count
         // Every element of both outputs is written below before anything reads it, so new buffers
         // are not zeroed first (0.4 GB of writes for a 51 M-device plan).
@@ -41,11 +46,13 @@ extension DeviceSimulator {
         tile.driftExponent.withUnsafeBufferPointer { nu in
         tile.stuck.withUnsafeBufferPointer { stuckState in
         targets_uS.withUnsafeBufferPointer { targets in
+        (measuredAt_s ?? []).withUnsafeBufferPointer { measuredAt in
             let buffers = TileReadingBuffers(programmed_uS: prog.baseAddress!, driftExponent: nu.baseAddress!,
                                              stuck: stuckState.baseAddress!, targets_uS: targets.baseAddress!,
-                                             g_uS: out.baseAddress!, readSigma_uS: sig.baseAddress!)
+                                             g_uS: out.baseAddress!, readSigma_uS: sig.baseAddress!,
+                                             measuredAt_s: measuredAt_s == nil ? nil : measuredAt.baseAddress)
             forEachChunk(count: n, threads: threads) { range in reading.evaluate(range, buffers) }
-        }}}}}}
+        }}}}}}}
     }
 
     /// Where RRAM conductances are clamped after programming. A spec that programs every target
@@ -67,6 +74,8 @@ struct TileReadingBuffers: @unchecked Sendable {
     let targets_uS: UnsafePointer<Float>
     let g_uS: UnsafeMutablePointer<Float>
     let readSigma_uS: UnsafeMutablePointer<Float>
+    /// Per device, when it was measured (NaN: not measured); nil for a chip simulated from programming.
+    var measuredAt_s: UnsafePointer<Double>? = nil
 }
 
 /// One read of a tile at one time point, with everything that is the same for all devices (the
@@ -116,6 +125,14 @@ struct TileReading: Sendable {
         while start < range.upperBound {
             let end = min((start / Self.block + 1) * Self.block, range.upperBound)
             switch model {
+            case .pcm(let pcm, let logTimeRatio, let timeFactor) where io.measuredAt_s != nil:
+                evaluateMeasuredPCM(start..<end, io, pcm.model, logTimeRatio: logTimeRatio, timeFactor: timeFactor)
+                if readNoise == .frozen { addFrozenNoise(start..<end, io, lower: 0, upper: .infinity) }
+            case .rram(let m, let relax, let shift, let chain, let bounds) where io.measuredAt_s != nil:
+                evaluateMeasuredRRAM(start..<end, io, m, relax, shift_uS: shift, chain: chain, bounds: bounds)
+                if readNoise == .frozen {
+                    addFrozenNoise(start..<end, io, lower: Float(bounds.lowerBound), upper: Float(bounds.upperBound))
+                }
             case .pcm(let pcm, let logTimeRatio, let timeFactor):
                 evaluatePCM(start..<end, io, pcm.model, logTimeRatio: logTimeRatio, timeFactor: timeFactor)
                 if readNoise == .frozen { addFrozenNoise(start..<end, io, lower: 0, upper: .infinity) }
@@ -131,7 +148,7 @@ struct TileReading: Sendable {
 
     /// g(t) = g_prog·exp(−ν·ln((t + t0)/t0)) and σ = g(t)·Q_s(x_prog)·time factor, in Float (the
     /// precision they are stored in); Q_s as in `PCMReadNoise.q`.
-    private func evaluatePCM(_ range: Range<Int>, _ io: TileReadingBuffers, _ m: PCMModel,
+    func evaluatePCM(_ range: Range<Int>, _ io: TileReadingBuffers, _ m: PCMModel,
                              logTimeRatio: Float, timeFactor: Float) {
         let noisy = readNoise != .off
         let inverseGMax = Float(1 / gMax_uS)
@@ -152,7 +169,7 @@ struct TileReading: Sendable {
         }
     }
 
-    private func evaluateRRAM(_ range: Range<Int>, _ io: TileReadingBuffers, _ m: RRAMModel, _ relax: RRAMRelaxation,
+    func evaluateRRAM(_ range: Range<Int>, _ io: TileReadingBuffers, _ m: RRAMModel, _ relax: RRAMRelaxation,
                               shift_uS: Double, chain: [RRAMRelaxation.Step], bounds: ClosedRange<Double>) {
         for d in range {
             var g = Double(io.programmed_uS[d])

@@ -116,6 +116,13 @@ public struct Measured: Sendable, Equatable {
         return latest
     }
 
+    /// The conductances of tile `t` as the chip holds them: measured where read back, the target
+    /// (`targets_uS`, the tile's) elsewhere.
+    public func conductances_uS(tile t: Int, targets_uS: [Float]) -> [Float] {
+        let g = conductance_uS[t]
+        return targets_uS.indices.map { g[$0].isNaN ? targets_uS[$0] : g[$0] }
+    }
+
     /// Whether the whole of tile `t` was read back.
     public func isComplete(tile t: Int) -> Bool { !conductance_uS[t].contains { $0.isNaN } }
 }

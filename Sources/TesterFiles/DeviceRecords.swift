@@ -46,9 +46,9 @@ struct EmitContext {
     let layerNames: [String]
     /// Whether the records are a touch-up file's (the `measured_uS` and `reason` columns).
     let touchup: Bool
-    /// The SHA-256 (hex) of the plan file, for the CSV's `# plan_sha256:` line, which a tester copies
-    /// into its read-back so the read-back is checked against the plan; nil: no such line.
-    let planSHA256: String?
+    /// SHA-256 of the plan file (hex) when emitting from a file, for the CSV's `# plan_sha256:` line,
+    /// which a tester copies into its read-back to tie it to this plan.
+    var planSHA256: String? = nil
 
     init(header: PlanHeader, selection: ArraySelection?, touchup: Bool = false, planSHA256: String? = nil) {
         self.header = header

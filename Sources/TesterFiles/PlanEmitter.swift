@@ -59,7 +59,10 @@ public enum PlanEmitter {
     public static func emit(planAt planURL: URL, format: EmitFormat, to output: OutputDestination, arrays: ArraySelection? = nil) throws(PlanFileError) -> EmitSummary {
         let reader = try PlanFileReader(url: planURL)
         try arrays?.check(arrayCount: reader.header.arrays.count, file: planURL.path)
-        let context = EmitContext(header: reader.header, selection: arrays)
+        var context = EmitContext(header: reader.header, selection: arrays)
+        do { context.planSHA256 = SHA256Digest.hex(try SHA256Digest.hash(fileAt: planURL)) } catch {
+            throw PlanFileError(file: planURL.path, .unreadable(error.reason))
+        }
         let sink = try makeSink(format, output: output, context: context)
         var devices = 0
         while let tile = try reader.nextTile() {

@@ -65,13 +65,12 @@ final class TextSink: DeviceSink {
             # source model: \(oneLine(h.source.fileName)) sha256 \(h.source.sha256)
             # device: \(oneLine(h.device.name)) (\(h.device.technology.rawValue)); source: \(oneLine(h.device.source))
             # tool version: imprint \(oneLine(h.toolVersion)); plan format version \(h.formatVersion)
-            # \(formula)
+            \(context.planSHA256.map { "# plan_sha256: \($0)\n" } ?? "")# \(formula)
             # force=1: target at or below g_min; do not verify into the window, apply below_g_min (\(h.device.programVerify.belowGMin.rawValue))
             # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s
             # arrays: \(selection)
 
-            """ + (context.planSHA256.map { "# plan_sha256: \($0)\n" } ?? "")
-            + (context.touchup ? "# touch-up: the devices to program again (targets may be new); measured_uS = the read-back, reason = why listed\n" : "")
+            """ + (context.touchup ? "# touch-up: the devices to program again (targets may be new); measured_uS = the read-back, reason = why listed\n" : "")
     }
 
     func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {

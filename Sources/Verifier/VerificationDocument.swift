@@ -143,12 +143,14 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
     /// Files written by the run (JSON result, HTML report), nil when not asked for.
     public var output: String?
     public var report: String?
+    /// With a read-back (`verify --measured`): how it compares with the targets; nil otherwise.
+    public var measured: MeasuredComparison?
 
     enum CodingKeys: String, CodingKey {
         case plan, planSHA256 = "plan_sha256", toolVersion = "tool_version", date
         case data, device, baselineAccuracy = "baseline_accuracy", samples, trials, seed, times_s
         case readNoise = "read_noise", periphery, calibration, results, programming, layers
-        case layerError = "layer_error", output, report
+        case layerError = "layer_error", output, report, measured
     }
 
     public init(_ r: VerificationResult, options: VerifierOptions, plan: String, planSHA256: String, toolVersion: String,
@@ -192,6 +194,7 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
                                        samples: min(r.samples, Verifier.layerErrorSamples))
         self.output = output
         self.report = report
+        measured = r.measured
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -204,5 +207,6 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
         try c.encode(calibration, forKey: .calibration); try c.encode(results, forKey: .results)
         try c.encode(programming, forKey: .programming); try c.encode(layers, forKey: .layers)
         try c.encode(layerError, forKey: .layerError); try c.encode(output, forKey: .output); try c.encode(report, forKey: .report)
+        try c.encode(measured, forKey: .measured)
     }
 }

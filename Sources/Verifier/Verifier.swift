@@ -29,6 +29,9 @@ public struct VerifierOptions: Sendable {
     public var ideal = false
     /// Converters, output noise and IR drop around each tile.
     public var periphery = Periphery.ideal
+    /// A chip read back by a tester: every trial starts from these conductances instead of sampled
+    /// programming (`MeasuredChip`); `times_s` must not be earlier than the latest measurement.
+    public var measured: Measured? = nil
     public init() {}
 
     /// The compensation whose run measures per-layer errors: the first one asked other than `none`,
@@ -65,6 +68,8 @@ public struct VerificationResult: Sendable {
     public var layers: [LayerError] = []
     /// Trial 0's conductance histograms and per-tile errors, for the HTML report.
     public var device: DeviceReport? = nil
+    /// With a read-back: how it compares with the targets, and the measured chip's accuracy.
+    public var measured: MeasuredComparison? = nil
 }
 
 /// `imprint verify`: programs simulated chips from a plan and measures their accuracy over time.
@@ -76,6 +81,7 @@ public struct Verifier: Sendable {
     public let options: VerifierOptions
     let nodes: [Int]
     let simulator: DeviceSimulator?
+    let measuredChip: MeasuredChip?
 
     /// Most trials a run accepts: far beyond any useful Monte-Carlo run, far below where the
     /// evaluation count (trials × times × samples) could overflow.
@@ -130,6 +136,19 @@ public struct Verifier: Sendable {
         nodes = try LayerMatrices.nodeIndices(of: plan)
         simulator = options.ideal ? nil : DeviceSimulator(spec: plan.device, devicesPerConductance: plan.devicesPerConductance,
                                                           rramMode: options.rramMode, stuckRates: options.stuckRates)
+        if let m = options.measured {
+            guard m.conductance_uS.count == plan.tiles.count,
+                  zip(m.conductance_uS, plan.tiles).allSatisfy({ $0.count == $1.targets_uS.count }) else {
+                throw VerifierError("\(m.source): the read-back was joined to another plan (its devices do not match this plan's tiles)")
+            }
+            let latest = m.latestTime_s
+            if let early = options.times_s.first(where: { $0 < latest }) {
+                throw VerifierError("time \(early) s is earlier than the measurement (\(latest) s after programming); a simulation starts from it")
+            }
+            measuredChip = MeasuredChip(measured: m, plan: plan, simulator: simulator)
+        } else {
+            measuredChip = nil
+        }
     }
 
     /// Checks that a data set fits the plan's input and carries usable labels.
@@ -157,7 +176,7 @@ public struct Verifier: Sendable {
         let passes = adabs.map { Set($0.depths).count } ?? 0
         let calibrationCount = calibration?.count ?? 0
         let evaluation = data.count * o.compensations.count + calibrationCount * passes
-        guard let total = Self.checkedSum([data.count, adabs == nil ? 0 : calibrationCount],
+        guard let total = Self.checkedSum([data.count, adabs == nil ? 0 : calibrationCount, o.measured == nil ? 0 : data.count],
                                           product: [o.trials, o.times_s.count, evaluation]) else {
             throw VerifierError("\(o.trials) trials × \(o.times_s.count) times × \(data.count) samples is too many evaluations to count")
         }
@@ -170,7 +189,17 @@ public struct Verifier: Sendable {
                                          calibration: calibration!, verifier: self)
         if adabs != nil { done += calibrationCount; progress(done, total) }
 
-        let allTimes = [0] + o.times_s   // index 0: the read right after programming (GDC reference)
+        var comparison = o.measured.map { MeasuredComparison(plan: plan, measured: $0) }
+        if let m = o.measured {
+            comparison?.targetAccuracy = baseline
+            let chip = LayerMatrices.weights(plan: plan, nodes: nodes,
+                                             conductances_uS: plan.tiles.indices.map { m.conductances_uS(tile: $0, targets_uS: plan.tiles[$0].targets_uS) })
+            comparison?.measuredAccuracy = try accuracy(AnalogMatrixProducts(network: plan.network, mapped: chip), data)
+            done += data.count; progress(done, total)
+        }
+        // Index 0: the GDC reference, read right after programming, or at the (latest) measurement of a
+        // read-back, where the simulation starts.
+        let allTimes = [o.measured?.latestTime_s ?? 0] + o.times_s
         let needsCalibration = o.compensations.contains { $0 == .gdc || $0 == .gdcColumn }
         let perRead = o.readNoise == .perRead && simulator != nil
         var perTrial = [[Double]](repeating: [], count: o.times_s.count * o.compensations.count)
@@ -228,7 +257,7 @@ public struct Verifier: Sendable {
             }
         }
         return VerificationResult(baselineAccuracy: baseline, samples: data.count, results: results, programming: stats,
-                                  layers: statistics.layerErrors(), device: statistics.device)
+                                  layers: statistics.layerErrors(), device: statistics.device, measured: comparison)
     }
 
     /// What one streamed read of a chip yields.
@@ -258,10 +287,7 @@ public struct Verifier: Sendable {
         let (plan, o) = (plan, options)
         let verifyOutcome = ProgrammingStatistics.hasVerifyOutcome(plan.device)
         let wire = o.periphery.wireResistancePerCell_ohm
-        let results = HardwareInstance.streamTiles(
-            plan: plan, simulator: simulator, seed: o.seed, trial: trial, t_s: t_s,
-            readNoise: o.readNoise, threads: o.threads
-        ) { t, programmed, g, sigma -> TileResult in
+        let tileResult: @Sendable (Int, ProgrammedTile?, [Float], [Float]) -> TileResult = { t, programmed, g, sigma in
             let tile = plan.tiles[t]
             var result = TileResult(weights: [], programming: ProgrammingStatistics())
             if programming {
@@ -278,6 +304,11 @@ public struct Verifier: Sendable {
             if perRead { result.variances = HardwareInstance.variancePlane(plan: plan, tile: t, sigma_uS: sigma) }
             return result
         }
+        let results = measuredChip.map {
+            $0.streamTiles(plan: plan, simulator: simulator, seed: o.seed, trial: trial, t_s: t_s, readNoise: o.readNoise,
+                           threads: o.threads, tileResult)
+        } ?? HardwareInstance.streamTiles(plan: plan, simulator: simulator, seed: o.seed, trial: trial, t_s: t_s,
+                                          readNoise: o.readNoise, threads: o.threads, tileResult)
         var chip = ChipRead(weights: LayerMatrices.planes(plan: plan, nodes: nodes, tilePlanes: results.map(\.weights)),
                             variances: perRead ? LayerMatrices.planes(plan: plan, nodes: nodes, tilePlanes: results.map { $0.variances ?? [] }) : nil)
         for r in results {

@@ -5,6 +5,7 @@ import Devices
 import FileSupport
 import Foundation
 import Plan
+import TesterFiles
 import Verifier
 import VerifyReport
 
@@ -25,6 +26,13 @@ struct Verify: ParsableCommand {
               imprint verify cnn.plan --data fashion-mnist --times 1s,1d,1y \\
                   --trials 3 --compensation none,gdc,adabs --report cnn.html
               imprint verify cnn.plan --data fashion-mnist --json > result.json
+
+            With a read-back of the programmed chip (formats/tester-plan.md, "Read-back files"), \
+            every trial starts from the measured conductances and simulates only what happens \
+            after the measurement (drift, relaxation, read noise):
+
+              imprint verify cnn.plan --data fashion-mnist --measured readback.csv \\
+                  --measured-at 60s --times 60s,1d,1y
             """
     )
 
@@ -75,6 +83,19 @@ struct Verify: ParsableCommand {
                                valueName: "p"))
     var stuckRate: Double?
 
+    @Option(help: ArgumentHelp("A read-back of the programmed chip: CSV or JSON Lines with array,row,col,measured_uS and optionally time_s, pulses, success (formats/tester-plan.md). Every trial starts from these conductances instead of simulated programming.",
+                               valueName: "file"),
+            completion: .file(extensions: ["csv", "jsonl"]))
+    var measured: String?
+
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("When the read-back was taken, after programming (a time like --times; default 0, the device model's reference read). A time_s column overrides it per device.",
+                               valueName: "time"))
+    var measuredAt: String?
+
+    @Flag(help: "With --measured: accept a read-back without a record for every device; those devices are simulated as in a plain verify.")
+    var partial = false
+
     @Flag(help: "Print the result as one JSON document on stdout instead of the table (formats/verify.schema.json).")
     var json = false
 
@@ -103,6 +124,21 @@ struct Verify: ParsableCommand {
             if calibration != nil { throw ValidationError("--calibration applies to --compensation adabs only") }
             if calibrationLimit != nil { throw ValidationError("--calibration-limit applies to --compensation adabs only") }
         }
+        if measured == nil {
+            if measuredAt != nil { throw ValidationError("--measured-at applies to --measured only") }
+            if partial { throw ValidationError("--partial applies to --measured only") }
+        } else if !partial {
+            // Every device comes from the read-back: nothing is programmed, so nothing can stick.
+            if stuckRate != nil { throw ValidationError("--stuck-rate applies to simulated programming; with --measured it needs --partial (devices without a record)") }
+            if rramMode != nil { throw ValidationError("--rram-mode applies to simulated programming; with --measured it needs --partial (devices without a record)") }
+        }
+        if let measuredAt {
+            let at: Double
+            do { at = try TimeParsing.seconds(measuredAt) } catch { throw ValidationError("--measured-at: \(error)") }
+            if let early = timeList.first(where: { $0 < at }) {
+                throw ValidationError("--times: \(TimeParsing.label(early)) is earlier than the measurement (--measured-at \(TimeParsing.label(at))); a simulation starts from what was measured")
+            }
+        }
         if PeripheryPreset(rawValue: periphery) == nil, !periphery.lowercased().hasSuffix(".json"),
            !FileManager.default.fileExists(atPath: periphery) {
             throw ValidationError("--periphery takes ideal, default or a .json file (got '\(periphery)')")
@@ -112,8 +148,9 @@ struct Verify: ParsableCommand {
     func run() throws {
         try InputFiles.requireReadable(plan)
         if PeripheryPreset(rawValue: periphery) == nil { try InputFiles.requireReadable(periphery) }
+        if let measured { try InputFiles.requireReadable(measured) }
         // Classified before anything is read or run: a bad path or an output that is an input fails now.
-        let inputs = [plan, periphery] + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? [])
+        let inputs = [plan, periphery] + (measured.map { [$0] } ?? []) + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? [])
         let outputDestination = try output.map { try OutputDestination($0, inputs: inputs) }
         let reportDestination = try report.map { try OutputDestination($0, inputs: inputs) }
         let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
@@ -121,7 +158,8 @@ struct Verify: ParsableCommand {
         if rramMode != nil, planValue.device.technology != .rram {
             throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
         }
-        let options = try verifierOptions()
+        var options = try verifierOptions()
+        if let measured { options.measured = try readBack(measured, plan: planValue, planSHA256: planSHA256, times: options.times_s) }
         let set = try dataOptions.load()
         if set.labels == nil { throw ValidationError("\(dataOptions.data) has no labels, and verify needs them to measure accuracy; give --labels") }
         let verifier = try Verifier(plan: planValue, options: options)
@@ -173,6 +211,25 @@ struct Verify: ParsableCommand {
         o.pixelScale = dataOptions.pixelScale
         o.periphery = try Periphery.named(periphery)
         return o
+    }
+
+    /// `--measured`, joined to the plan; `--times` must not precede a `time_s` of the file.
+    func readBack(_ file: String, plan: Plan, planSHA256: String, times: [Double]) throws -> Measured {
+        let at = try measuredAt.map { try TimeParsing.seconds($0) } ?? 0
+        let m: Measured
+        do {
+            m = try ReadBack.read(URL(fileURLWithPath: file), plan: plan, planSHA256: planSHA256, measuredAt_s: at, partial: partial)
+        } catch .missingDevices(let file, let count, let first) {
+            throw CLIFailure(.dataError, ReadBackError.missingDevices(file: file, count: count, first: first).description
+                             + "; give --partial to simulate them as in a plain verify")
+        } catch {
+            throw error
+        }
+        let latest = m.latestTime_s
+        if let early = times.first(where: { $0 < latest }) {
+            throw CLIFailure.usage("--times: \(TimeParsing.label(early)) is earlier than the measurement (\(TimeParsing.label(latest)) after programming, from the time_s column of \(file)); a simulation starts from what was measured")
+        }
+        return m
     }
 
     /// `--calibration`, or the training split of a named data set, limited to `--calibration-limit`.

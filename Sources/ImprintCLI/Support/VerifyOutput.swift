@@ -15,6 +15,7 @@ extension Verify {
         if let calibration { print("Calibration (adabs): \(calibration.source), \(grouped(calibration.count)) samples") }
         print(String(format: "Baseline (plan's network as compiled): %.2f %%", r.baselineAccuracy * 100))
         print("")
+        if let m = r.measured { printMeasured(m) }
         var rows = [["time", "compensation", "accuracy (mean ± std)", "min", "drop (pp)"]]
         for row in r.results {
             rows.append([TimeParsing.label(row.time_s), row.compensation.rawValue,
@@ -62,6 +63,41 @@ extension Verify {
             .init(seconds: t.seconds, pulses: t.pulses, verifyReads: t.reads)
         }
         return .init(scheduleEstimate: time(schedule), simulatedPulses: simulated.map(time))
+    }
+
+    /// The measured-vs-target section of `--measured`: the read-back against the plan's targets, per
+    /// layer and for the tiles furthest off.
+    func printMeasured(_ m: MeasuredComparison, topTiles: Int = 5) {
+        let c = m.chip
+        let times = m.earliestMeasurement_s == m.latestMeasurement_s ? TimeParsing.label(m.latestMeasurement_s)
+            : "\(TimeParsing.label(m.earliestMeasurement_s))–\(TimeParsing.label(m.latestMeasurement_s))"
+        print("Read-back: \(m.source), \(counted(c.devices, "device")) measured at \(times) after programming"
+              + (m.missingDevices > 0 ? "; \(counted(m.missingDevices, "device")) without a record, simulated as in a plain verify" : ""))
+        print(String(format: "Measured vs target: %.2f %% of measured devices inside their window; RMS %.3g µS, worst %.3g µS; weight error RMS %.3g (%.2f %% of w_max), worst %.3g",
+                     c.devices > 0 ? Double(c.inWindow) / Double(c.devices) * 100 : 0, c.rms_uS, c.worst_uS,
+                     c.rmsWeightError, c.relativeRMSWeightError * 100, c.worstWeightError))
+        var rails = "At a rail: \(grouped(m.atLowRail)) low, \(grouped(m.atHighRail)) high (\(grouped(m.unexpectedAtRail)) with a target away from that rail)"
+        if let failures = m.testerFailures { rails += "; the tester reported \(counted(failures, "failed device"))" }
+        print(rails)
+        print(String(format: "Accuracy: %.2f %% with the targets (baseline), %.2f %% with the measured conductances (no read noise)",
+                     m.targetAccuracy * 100, m.measuredAccuracy * 100))
+        func row(_ name: String, _ d: MeasuredComparison.Deviation) -> [String] {
+            [name, grouped(d.devices), d.devices > 0 ? String(format: "%.2f %%", Double(d.inWindow) / Double(d.devices) * 100) : "-",
+             String(format: "%.3g", d.rms_uS), String(format: "%.3g", d.worst_uS),
+             String(format: "%.3g", d.rmsWeightError), String(format: "%.2f %%", d.relativeRMSWeightError * 100), String(format: "%.3g", d.worstWeightError)]
+        }
+        let header = ["", "devices", "in window", "RMS µS", "worst µS", "RMS weight", "of w_max", "worst weight"]
+        var rows = [["layer"] + header.dropFirst()]
+        for l in m.layers { rows.append(row(l.node, l.deviation)) }
+        TextTable.render(rows, rightAligned: Set(1...7), indent: "  ").forEach { print($0) }
+        let worst = m.tiles.filter { $0.deviation.weights > 0 }.sorted { $0.deviation.rmsWeightError > $1.deviation.rmsWeightError }.prefix(topTiles)
+        if !worst.isEmpty {
+            print("Tiles with the largest RMS weight error:")
+            var tileRows = [["tile (layer, array)"] + header.dropFirst()]
+            for t in worst { tileRows.append(row("\(t.tile) (\(t.layer), array \(t.array))", t.deviation)) }
+            TextTable.render(tileRows, rightAligned: Set(1...7), indent: "  ").forEach { print($0) }
+        }
+        print("")
     }
 
     /// The layers with the largest relative output error at the last time, largest first.

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `verify PLAN --measured FILE` as a user runs it: read-backs written from the emitted CSV (the
+/// tester's own file with a measured_uS column appended), the measured-vs-target section, and every
+/// bad-input rule as one line, its exit status, and nothing written.
+@Suite(.serialized) struct MeasuredCommandTests {
+    /// A PCM plan of the bundled PyTorch CNN and its emitted CSV.
+    static let files: Result<(plan: URL, csv: URL), Error> = Result {
+        let dir = try Fixtures.temporaryDirectory()
+        let plan = dir.appendingPathComponent("cnn.plan"), csv = dir.appendingPathComponent("cnn.csv")
+        for args in [["compile", "examples/models/fmnist_cnn_torch.onnx", "--device", "pcm", "--output", plan.path],
+                     ["emit", plan.path, "--format", "csv", "--output", csv.path]] {
+            let r = try CommandRunner.run(args)
+            guard r.status == 0 else { throw CommandFailure(output: r) }
+        }
+        return (plan, csv)
+    }
+
+    /// The emitted CSV as a virtual tester returns it: its comments (`# plan_sha256:` among them) and
+    /// columns, plus `measured_uS` = the target scaled and shifted per device, and `extra` columns.
+    /// `edit` may drop (nil) or rewrite a row's fields; `comments` rewrites the comment lines.
+    static func readBack(name: String, comments: (String) -> String = { $0 }, extra: [String] = [],
+                         edit: (Int, [String]) -> [[String]]? = { _, f in [f] }) throws -> URL {
+        let (_, csv) = try files.get()
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map(String.init)
+        var out = lines.prefix { $0.hasPrefix("#") }.map(comments)
+        let body = lines.dropFirst(out.count)
+        let header = body.first!.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let target = header.firstIndex(of: "target_uS")!
+        out.append((header + ["measured_uS"] + extra).joined(separator: ","))
+        for (i, line) in body.dropFirst().enumerated() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let measured = max(0, Double(f[target])! * (1 + 0.05 * sin(Double(i))) + 0.2 * cos(Double(i) * 0.37))
+            for fields in edit(i, f + [String(Float(measured))]) ?? [] { out.append(fields.joined(separator: ",")) }
+        }
+        let url = csv.deletingLastPathComponent().appendingPathComponent(name)
+        try Data((out.joined(separator: "\n") + "\n").utf8).write(to: url)
+        return url
+    }
+
+    func verify(_ extra: [String], output: URL? = nil) throws -> CommandRunner.Output {
+        let plan = try Self.files.get().plan
+        return try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "100", "--threads", "2"]
+                                     + (output.map { ["--output", $0.path] } ?? []) + extra)
+    }
+
+    @Test func jsonHasTheMeasuredSectionAndMatchesTheSchema() throws {
+        let rb = try Self.readBack(name: "rb.csv")
+        let out = rb.deletingLastPathComponent().appendingPathComponent("m.json")
+        let r = try verify(["--measured", rb.path, "--measured-at", "1h", "--times", "1h,1y", "--trials", "2", "--json"], output: out)
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let m = try #require(doc["measured"] as? [String: Any])
+        for key in ["source", "missing_devices", "earliest_measurement_s", "latest_measurement_s", "at_low_rail", "at_high_rail",
+                    "unexpected_at_rail", "tester_failures", "chip", "layers", "tiles", "target_accuracy", "measured_accuracy"] {
+            #expect(m[key] != nil, "missing measured.\(key)")
+        }
+        #expect(m["missing_devices"] as? Int == 0 && m["latest_measurement_s"] as? Double == 3600 && m["tester_failures"] is NSNull)
+        #expect(m["target_accuracy"] as? Double == doc["baseline_accuracy"] as? Double)
+        let chip = try #require(m["chip"] as? [String: Any])
+        #expect(chip["devices"] as? Int == summaryDevices(try Self.files.get().plan))
+        #expect((chip["rms_uS"] as? Double ?? 0) > 0 && (m["layers"] as? [Any])?.count == 4)
+        #expect(try String(contentsOf: out, encoding: .utf8) == r.stdout)
+        if ConventionTests.hasJSONSchema {
+            let check = try CommandRunner.run(executable: URL(fileURLWithPath: "/usr/bin/python3"), [
+                "-c", "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
+                Fixtures.root.appendingPathComponent("formats/verify.schema.json").path, out.path])
+            #expect(check.status == 0, "\(check.stderr.suffix(600))")
+        }
+        // A plain verify has the key, null.
+        let plain = try verify(["--times", "1s", "--trials", "1", "--json"])
+        let plainDoc = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])
+        #expect(plainDoc["measured"] is NSNull)
+    }
+
+    @Test func textReportsPartialReadBacksAndTesterColumns() throws {
+        let rb = try Self.readBack(name: "partial.csv", extra: ["time_s", "success"]) { i, f in
+            i % 1000 == 17 ? nil : [f + ["\(60 + i % 2)", i % 50 == 0 ? "0" : "1"]]
+        }
+        let r = try verify(["--measured", rb.path, "--partial", "--times", "1d", "--trials", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let devices = try #require(summaryDevices(try Self.files.get().plan))
+        let missing = (devices - 17 + 999) / 1000
+        #expect(r.stdout.contains("Read-back: \(rb.path), \(grouped(devices - missing)) devices measured at "), "\(r.stdout)")
+        #expect(r.stdout.contains("after programming; \(grouped(missing)) devices without a record, simulated as in a plain verify"), "\(r.stdout)")
+        #expect(r.stdout.contains("Measured vs target: "))
+        // Rows i ≡ 0 (mod 50) report failure; none of them is among the dropped rows (i ≡ 17 mod 1000).
+        #expect(r.stdout.contains("the tester reported \(grouped((devices + 49) / 50)) failed devices"), "\(r.stdout)")
+        #expect(r.stdout.contains("with the measured conductances (no read noise)"))
+    }
+
+    func grouped(_ n: Int) -> String {
+        let f = NumberFormatter()
+        f.numberStyle = .decimal; f.groupingSeparator = ","; f.usesGroupingSeparator = true
+        return f.string(from: NSNumber(value: n))!
+    }
+
+    /// Every rule: one line naming the problem, its exit status, and no --output written.
+    @Test func badInputIsOneLineAndWritesNothing() throws {
+        let dir = try Self.files.get().plan.deletingLastPathComponent()
+        let otherHash = String(repeating: "0", count: 64)
+        let cases: [(String, [String], Int32, String)] = [
+            ("missing file", ["--measured", dir.appendingPathComponent("nope.csv").path], 66, "nope.csv"),
+            ("other plan", ["--measured", try Self.readBack(name: "other.csv", comments: { $0.hasPrefix("# plan_sha256:") ? "# plan_sha256: \(otherHash)" : $0 }).path],
+             65, "other.csv:6: plan_sha256 \(otherHash) is not the plan's SHA-256"),
+            ("duplicate", ["--measured", try Self.readBack(name: "dup.csv", edit: { i, f in i == 3 ? [f, f] : [f] }).path],
+             65, "dup.csv:16: array 0 row 0 col 3: a second record for this address"),
+            ("unknown address", ["--measured", try Self.readBack(name: "far.csv", edit: { i, f in i == 0 ? [["7", "0", "0"] + f.dropFirst(3)] : [f] }).path],
+             65, "far.csv:12: array 7 row 0 col 0: not a device of the plan"),
+            ("negative", ["--measured", try Self.readBack(name: "neg.csv", edit: { i, f in i == 4 ? [f.dropLast() + ["-1.5"]] : [f] }).path],
+             65, "neg.csv:16: array 0 row 0 col 4: measured_uS must be a finite conductance ≥ 0 (got -1.5)"),
+            ("not a number", ["--measured", try Self.readBack(name: "nan.csv", edit: { i, f in i == 4 ? [f.dropLast() + ["n/a"]] : [f] }).path],
+             65, "nan.csv:16: measured_uS is not a number ('n/a')"),
+            ("incomplete", ["--measured", try Self.readBack(name: "short.csv", edit: { i, f in i == 2 ? nil : [f] }).path],
+             65, "short.csv: 1 device of the plan has no record (the first: array 0 row 0 col 2); give --partial"),
+            ("no measured column", ["--measured", dir.appendingPathComponent("cnn.csv").path], 65, "cnn.csv:11: the header has no column measured_uS"),
+            ("before --measured-at", ["--measured", try Self.readBack(name: "ok.csv").path, "--measured-at", "1h", "--times", "1s,1d"],
+             64, "--times: 1s is earlier than the measurement (--measured-at 1h)"),
+            ("before time_s", ["--measured", try Self.readBack(name: "late.csv", extra: ["time_s"], edit: { _, f in [f + ["7200"]] }).path, "--times", "1h"],
+             64, "--times: 1h is earlier than the measurement (2h after programming, from the time_s column of"),
+            ("--partial alone", ["--partial"], 64, "--partial applies to --measured only"),
+            ("--measured-at alone", ["--measured-at", "1h"], 64, "--measured-at applies to --measured only"),
+            ("--stuck-rate", ["--measured", try Self.readBack(name: "ok.csv").path, "--stuck-rate", "0.1"], 64, "--stuck-rate applies to simulated programming"),
+        ]
+        for (name, args, status, fragment) in cases {
+            let out = dir.appendingPathComponent("never.json")
+            let r = try verify(args + ["--times", "1d"].filter { _ in !args.contains("--times") }, output: out)
+            #expect(r.status == status, "\(name): \(r.stderr)")
+            let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage: ") && !$0.hasPrefix("  See '") }
+            #expect(lines.count == 1 && r.stderr.hasPrefix("imprint: error: "), "\(name): \(r.stderr)")
+            #expect(r.stderr.contains(fragment), "\(name): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(name) wrote its output")
+            #expect(r.stdout.isEmpty, "\(name): \(r.stdout)")
+        }
+    }
+
+    func summaryDevices(_ plan: URL) -> Int? { VerifyCommandTests().summaryDevices(plan) }
+}

@@ -42,7 +42,8 @@ public struct TouchupPlanner: Sendable {
     func defectKind(_ measured: Double) -> DefectKind {
         if measured <= rules.gMin_uS + weights.railTolerance(at: rules.gMin_uS) { return .stuckLow }
         if measured >= rules.gMax_uS - weights.railTolerance(at: rules.gMax_uS) { return .stuckHigh }
-        return .stuckAt(value_uS: measured)
+        // The read-back's float32 value as it was written ("7.26", not 7.260000228881836).
+        return .stuckAt(value_uS: Double(Float(measured).description) ?? measured)
     }
 
     /// The touch-up of `tile` given its read-back; adds to `tally`.

@@ -154,16 +154,21 @@ enum LoopFixtures {
         #expect(hp + hn < f * overshoot)
     }
 
-    @Test func pcmOvershootRaisesThePartnerInstead() throws {
-        let plan = try LoopFixtures.plan(LoopFixtures.cases[0])
-        let rules = plan.targetRules
-        let (r, c) = Self.positiveWeight(plan, least: 3)
+    /// Tile 0 of a plan whose first weight with a pos device ≥ 3 µS above g_min reads that device
+    /// three window half-widths high, every other device exactly; the touch-up of that tile.
+    static func overshoot(_ c: LoopFixtures.Case) throws -> (tile: Tile, idx: [Int], readback: TileReadback, out: TileTouchup) {
+        let plan = try LoopFixtures.plan(c)
+        let (r, col) = positiveWeight(plan, least: 3)
         let t = plan.tiles[0]
-        let idx = Self.deviceIndices(plan, t, r: r, c: c)
+        let idx = deviceIndices(plan, t, r: r, c: col)
         var rb = LoopFixtures.exact(t)
-        rb.measured_uS[idx[0]] += Float(3 * rules.window.halfWidth_uS(target_uS: Double(t.targets_uS[idx[0]])))
+        rb.measured_uS[idx[0]] += Float(3 * plan.targetRules.window.halfWidth_uS(target_uS: Double(t.targets_uS[idx[0]])))
         let (_, results) = LoopFixtures.touchup(plan) { i, tile in i == 0 ? rb : LoopFixtures.exact(tile) }
-        let out = results[0]
+        return (t, idx, rb, results[0])
+    }
+
+    @Test func pcmOvershootRaisesThePartnerInstead() throws {
+        let (t, idx, rb, out) = try Self.overshoot(LoopFixtures.cases[0])
         let d = Double(t.targets_uS[idx[0]]) - Double(t.targets_uS[idx[1]])
         let partner = Double(rb.measured_uS[idx[0]]) - d  // G⁻ that restores G⁺ − G⁻ with G⁺ as measured
         #expect(out.marks.reasons[idx[0]] == 0, "lowering PCM costs a RESET; the partner moves up instead")
@@ -174,17 +179,10 @@ enum LoopFixtures {
     }
 
     @Test func rramOvershootIsReprogrammed() throws {
-        let plan = try LoopFixtures.plan(LoopFixtures.cases[2])
-        let rules = plan.targetRules
-        let (r, c) = Self.positiveWeight(plan, least: 3)
-        let t = plan.tiles[0]
-        let idx = Self.deviceIndices(plan, t, r: r, c: c)
-        var rb = LoopFixtures.exact(t)
-        rb.measured_uS[idx[0]] += Float(3 * rules.window.halfWidth_uS(target_uS: Double(t.targets_uS[idx[0]])))
-        let (_, results) = LoopFixtures.touchup(plan) { i, tile in i == 0 ? rb : LoopFixtures.exact(tile) }
-        #expect(results[0].marks.reasons[idx[0]] == UInt8(TouchupReason.reprogram.code))
-        #expect(results[0].tile.targets_uS[idx[0]] == t.targets_uS[idx[0]])
-        #expect(results[0].marks.reasons[idx[1]] == 0)
+        let (t, idx, _, out) = try Self.overshoot(LoopFixtures.cases[2])
+        #expect(out.marks.reasons[idx[0]] == UInt8(TouchupReason.reprogram.code))
+        #expect(out.tile.targets_uS[idx[0]] == t.targets_uS[idx[0]])
+        #expect(out.marks.reasons[idx[1]] == 0)
     }
 
     @Test(arguments: [LoopFixtures.cases[0], LoopFixtures.cases[2]])
@@ -200,7 +198,7 @@ enum LoopFixtures {
         rb.success[idx[0]] = 0
         let (planner, results) = LoopFixtures.touchup(plan) { i, tile in i == 0 ? rb : LoopFixtures.exact(tile) }
         let out = results[0]
-        #expect(out.defects == [Defect(array: t.array, row: t.rowOffset + r, column: t.columnOffset + col * 2, kind: .stuckAt(value_uS: Double(Float(stuck))))])
+        #expect(out.defects == [Defect(array: t.array, row: t.rowOffset + r, column: t.columnOffset + col * 2, kind: .stuckAt(value_uS: Double(Float(stuck).description)!))])
         #expect(out.marks.reasons[idx[0]] == 0, "a failed device is not retried")
         let partner = Double(Float(stuck)) - (Double(t.targets_uS[idx[0]]) - Double(t.targets_uS[idx[1]]))
         #expect(out.marks.reasons[idx[1]] == UInt8(TouchupReason.retargetPartner.code))

@@ -21,7 +21,7 @@ public enum DeviceFitter {
             result = try RRAMFit(data: data, options: options, base: m, tRead_s: tRead).run()
         }
         if let step = data.readStep_uS {
-            result.notes.append("reads are quantised in steps of \(formatNumber(step)) µS; repeated-read variances corrected by step²/12 (Sheppard)")
+            result.notes.append("reads are quantised in steps of \(String(format: "%.6g", step)) µS; repeated-read variances corrected by step²/12 (Sheppard)")
         }
         result.spec.name = options.base.name + "-fit"
         result.spec.source = "imprint fit of \(data.file) (sha256 \(data.sha256.prefix(12))…), base \(options.base.name): \(options.base.source)"

@@ -25,7 +25,10 @@ struct StuckDetection: Sendable {
         var centre = [(median: Double, mad: Double)?](repeating: nil, count: bins.count)
         for (b, members) in bins.members(Array(0..<n)).enumerated() {
             let d = members.compactMap { i in first[i].map { $0 - targets[i] } }
-            guard d.count >= 10 else { continue }
+            // A bin piled up at the low rail (PCM's RESET targets: half the devices read 0) is not
+            // a distribution whose tails say anything; nothing there is judged stuck.
+            let atRail = members.filter { i in first[i].map { $0 <= rails.low } ?? false }.count
+            guard d.count >= 10, Double(atRail) <= 0.01 * Double(d.count) else { continue }
             let sorted = d.sorted(), median = Quantiles.sortedQuantile(sorted, 0.5)
             let mad = 1.4826 * Quantiles.quantile(sorted.map { abs($0 - median) }, 0.5)
             guard mad > 0 else { continue }

@@ -13,8 +13,8 @@ import Verifier
 /// Data sampled from a preset's own parameters, fitted, give a spec whose verified accuracy on the
 /// bundled MLP is the preset's within the statistical error of the trials.
 @Suite struct RoundTripTests {
-    static let samples = 500
-    static let trials = 4
+    static let samples = 300
+    static let trials = 3
 
     static func accuracy(_ spec: DeviceSpec, rramMode: RRAMMode? = nil) throws -> [(mean: Double, std: Double)] {
         let network = try ModelLoader.load(Fixtures.models.appendingPathComponent("fmnist_mlp_k2.h5"))

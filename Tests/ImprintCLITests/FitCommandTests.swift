@@ -88,3 +88,28 @@ import TestSupport
         #expect(a.stdout.replacingOccurrences(of: "a.json", with: "b.json") == b.stdout)
     }
 }
+
+extension FitCommandTests {
+    /// The same reads as JSON Lines, devices named by address instead of number, fit to the same
+    /// constants (the reader is the one shared `RecordReader`; the format comes from the extension).
+    @Test func jsonLinesWithAddressesFitTheSame() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let csv = try String(contentsOf: Fixtures.examples.appendingPathComponent("characterisation/pcm.csv"), encoding: .utf8)
+        var jsonl = "# converted from pcm.csv\n"
+        for line in csv.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix("device") {
+            let f = line.split(separator: ",")
+            let d = Int(f[0])!
+            jsonl += "{\"array\": \(d / 512), \"row\": \(d % 512 / 32), \"col\": \(d % 32), \"target_uS\": \(f[1]), \"time_s\": \(f[2]), \"read\": \(f[3]), \"measured_uS\": \(f[4])}\n"
+        }
+        try Data(jsonl.utf8).write(to: dir.appendingPathComponent("pcm.jsonl"))
+        func constants(_ file: String) throws -> [[String: AnyHashable]] {
+            let out = try CommandRunner.run(["fit", file, "--technology", "pcm", "--output", "\(file).json", "--bootstrap", "4", "--json"], in: dir)
+            #expect(out.status == 0, "\(out.stderr)")
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+            return try #require(doc["constants"] as? [[String: AnyHashable]])
+        }
+        let fromJSONL = try constants("pcm.jsonl")
+        let fromCSV = try constants(Fixtures.examples.appendingPathComponent("characterisation/pcm.csv").path)
+        #expect(!fromCSV.isEmpty && fromJSONL == fromCSV)
+    }
+}

@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imprint", targets: ["imprint"]),
-        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "TesterLoop", "DeviceSimulation", "Verifier", "VerifyReport", "FileSupport"]),
+        .library(name: "ImprintKit", targets: ["NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "Devices", "Compiler", "Plan", "TesterFiles", "TesterLoop", "DeviceSimulation", "DeviceFit", "Verifier", "VerifyReport", "FileSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,14 +45,16 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["HDF5Support", "CZlibSystem", "FileSupport"]),
         .target(name: "Devices", dependencies: ["FileSupport"]),
         .target(name: "DeviceSimulation", dependencies: ["Devices", "Parallel"]),
+        // Characterisation data → a fitted device spec with standard errors and goodness of fit (`imprint fit`).
+        .target(name: "DeviceFit", dependencies: ["Devices", "DeviceSimulation", "TesterFiles", "Parallel", "FileSupport"]),
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan", "Parallel", "FileSupport"]),
         // The one evaluation harness: a data set through the engine in batches, top-1 counted once.
         .target(name: "Evaluation", dependencies: ["NetworkModel", "Engine", "Datasets"]),
         .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Evaluation", "Plan", "Devices", "DeviceSimulation", "Datasets", "Parallel", "FileSupport", "CBLAS"]),
         // The HTML report of `imprint verify --report`: inline SVG charts drawn from the verification result.
-        .target(name: "VerifyReport", dependencies: ["Verifier", "FileSupport"]),
+        .target(name: "VerifyReport", dependencies: ["Verifier", "DeviceFit", "Devices", "FileSupport"]),
         .target(name: "ImprintCLI", dependencies: [
-            "NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "TesterLoop", "Compiler", "Verifier", "VerifyReport",
+            "NetworkModel", "ModelImport", "Engine", "Evaluation", "Datasets", "FileSupport", "Devices", "Plan", "TesterFiles", "TesterLoop", "Compiler", "Verifier", "VerifyReport", "DeviceFit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "imprint", dependencies: ["ImprintCLI", "Engine", "FileSupport"]),
@@ -65,6 +67,8 @@ let package = Package(
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "FileSupport", "TestSupport"]),
+        .testTarget(name: "DeviceFitTests", dependencies: ["DeviceFit", "Devices", "DeviceSimulation", "TesterFiles", "FileSupport", "TestSupport",
+                                                           "Compiler", "ModelImport", "Verifier", "Datasets", "Plan"]),
         .testTarget(name: "DeviceSimulationTests", dependencies: ["DeviceSimulation", "Devices", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FileSupport", "HDF5Support", "TestSupport"]),
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintCLI", "Datasets", "FileSupport", "TestSupport"]),

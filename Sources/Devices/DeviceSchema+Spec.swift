@@ -46,6 +46,17 @@ public enum DeviceSchema {
             req("at_g_max_probability", probability("Probability a device is stuck at g_max (stuck-ON).")),
             opt("at_random_probability", probability("Probability a device is stuck at a random conductance, uniform in [g_min, g_max].")),
         ])),
+        opt("provenance", obj("Written by imprint fit: the characterisation data the numbers were fitted to.", [
+            req("data_file", str("Name of the data file as given.")),
+            req("data_sha256", str("SHA-256 of the data file, lowercase hex.")),
+            req("devices", int("Devices in the data.", min: 1)),
+            req("reads", int("Reads in the data.", min: 1)),
+            req("time_min_s", num("Earliest read time in s.", min: 0)),
+            req("time_max_s", num("Latest read time in s.", min: 0)),
+            req("tool_version", str("Version of imprint that fitted the spec.")),
+            req("seed", int("Seed of the bootstrap over devices.", min: 0)),
+            req("bootstrap_replicates", int("Bootstrap replicates behind the standard errors.", min: 0)),
+        ])),
     ])
 
     static func ramp(_ what: String) -> SchemaNode {

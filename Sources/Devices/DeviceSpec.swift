@@ -28,10 +28,12 @@ public struct DeviceSpec: Sendable, Hashable, Codable {
     public var model: DeviceModel
     /// Fractions of devices that do not respond to programming.
     public var stuck: StuckRates
+    /// Set by `imprint fit`: the data the numbers were fitted to; nil for presets and hand-written specs.
+    public var provenance: FitProvenance?
 
     public init(name: String, technology: Technology, source: String, gMin_uS: Double, gMax_uS: Double,
                 devicesPerConductance: Int, acceptance: AcceptanceWindow, programVerify: ProgramVerify,
-                levels_uS: [Double]? = nil, model: DeviceModel, stuck: StuckRates) {
+                levels_uS: [Double]? = nil, model: DeviceModel, stuck: StuckRates, provenance: FitProvenance? = nil) {
         self.name = name
         self.technology = technology
         self.source = source
@@ -43,6 +45,7 @@ public struct DeviceSpec: Sendable, Hashable, Codable {
         self.levels_uS = levels_uS
         self.model = model
         self.stuck = stuck
+        self.provenance = provenance
     }
 
     enum CodingKeys: String, CodingKey {
@@ -53,7 +56,7 @@ public struct DeviceSpec: Sendable, Hashable, Codable {
         case acceptance
         case programVerify = "program_verify"
         case levels_uS = "levels_uS"
-        case model, stuck
+        case model, stuck, provenance
     }
 }
 

@@ -46,7 +46,7 @@ indirect enum OrderedJSON {
 }
 
 /// Integral values without a trailing ".0" (as people write them in JSON), others in Swift's shortest form.
-func formatNumber(_ d: Double) -> String {
+public func formatNumber(_ d: Double) -> String {
     if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
     return String(d)
 }

@@ -21,7 +21,7 @@ public struct ImprintCommand: ParsableCommand {
             that cannot be created. Errors are one line on stderr: "imprint: error: ...".
             """,
         version: ImprintVersion.string,
-        subcommands: [Inspect.self, Infer.self, Devices.self, Compile.self, Emit.self, Verify.self, Touchup.self]
+        subcommands: [Inspect.self, Infer.self, Devices.self, Compile.self, Emit.self, Verify.self, Touchup.self, Fit.self]
     )
     public init() {}
 

@@ -60,27 +60,41 @@ public struct VerifyReport: Sendable {
             body.append(TileErrorMap(tiles: device.tiles, layerNames: layerNames, gMax_uS: device.gMax_uS, lastTimeLabel: lastLabel).svg())
             body.append(note("One cell per tile, one row per layer; hover a cell for its rows, columns and error."))
         }
-        let page = Element("html", [("lang", "en")], children: [
-            Element("head", children: [
-                Element("meta", [("charset", "utf-8")]),
-                Element("title", text: title),
-                Element("style", text: Self.css),
-            ]),
-            Element("body", children: body),
-        ])
-        return "<!DOCTYPE html>\n" + page.render() + "\n"
+        return VerifyReportPage.page(title: title, body: body)
     }
 
     func pct(_ v: Double) -> String { String(format: "%.2f %%", v * 100) }
 
-    func note(_ s: String) -> Element { Element("p", [("class", "note")], text: s) }
+    func note(_ s: String) -> Element { VerifyReportPage.note(s) }
 
     func table(header: [String]?, rows: [[String]], leftColumns: Int) -> Element {
+        VerifyReportPage.table(header: header, rows: rows, leftColumns: leftColumns)
+    }
+}
+
+/// The page frame, notes and tables every report page shares (verify's and fit's).
+enum VerifyReportPage {
+    static func note(_ s: String) -> Element { Element("p", [("class", "note")], text: s) }
+
+    static func table(header: [String]?, rows: [[String]], leftColumns: Int) -> Element {
         func cells(_ values: [String], _ tag: String) -> Element {
             Element("tr", children: values.enumerated().map { i, v in
                 Element(tag, i < leftColumns ? [("class", "l")] : [], text: v)
             })
         }
         return Element("table", children: (header.map { [cells($0, "th")] } ?? []) + rows.map { cells($0, "td") })
+    }
+
+    /// A whole HTML document: inline CSS, the body, nothing fetched.
+    static func page(title: String, body: [Element]) -> String {
+        let page = Element("html", [("lang", "en")], children: [
+            Element("head", children: [
+                Element("meta", [("charset", "utf-8")]),
+                Element("title", text: title),
+                Element("style", text: VerifyReport.css),
+            ]),
+            Element("body", children: body),
+        ])
+        return "<!DOCTYPE html>\n" + page.render() + "\n"
     }
 }

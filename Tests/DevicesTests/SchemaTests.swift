@@ -34,6 +34,8 @@ import TestSupport
         s.programVerify.algorithm = .igvva
         s.programVerify.gate = GateVoltages(set_V: 1.0, setStep_V: 0.05, setStop_V: 2.0, reset_V: 5.0)
         s.stuck.atRandom_probability = 0.01
+        s.provenance = FitProvenance(dataFile: "data.csv", dataSHA256: String(repeating: "0", count: 64), devices: 10, reads: 100,
+                                     timeMin_s: 1, timeMax_s: 1000, toolVersion: "0", seed: 0, bootstrapReplicates: 40)
         return s
     }()
 

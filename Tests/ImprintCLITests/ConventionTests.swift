@@ -21,7 +21,7 @@ import TestSupport
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
     }
 
-    @Test(arguments: ["inspect-model", "inspect-plan", "infer", "devices", "compile", "emit", "verify"])
+    @Test(arguments: ["inspect-model", "inspect-plan", "infer", "devices", "compile", "emit", "verify", "fit"])
     func jsonIsOneDocumentOnStdout(verb: String) throws {
         let plan = try Self.plan.get().path
         let dir = try Fixtures.temporaryDirectory()
@@ -32,6 +32,8 @@ import TestSupport
         case "devices": ["devices"]
         case "compile": ["compile", Self.model, "--device", "rram", "--output", dir.appendingPathComponent("x.plan").path]
         case "emit": ["emit", plan, "--format", "jsonl", "--output", dir.appendingPathComponent("x.jsonl").path]
+        case "fit": ["fit", "examples/characterisation/pcm.csv", "--technology", "pcm", "--bootstrap", "4",
+                     "--output", dir.appendingPathComponent("x.json").path]
         default: ["verify", plan, "--data", "fashion-mnist", "--limit", "20", "--trials", "1", "--times", "1s"]
         }
         let r = try CommandRunner.run(args + ["--json"])
@@ -39,7 +41,7 @@ import TestSupport
         let doc = try #require(Self.jsonObject(r.stdout), "stdout is not one JSON object: \(r.stdout.prefix(200))")
         #expect(!doc.isEmpty)
         // Every verb that writes a file says where, in the document.
-        if ["compile", "emit"].contains(verb) {
+        if ["compile", "emit", "fit"].contains(verb) {
             #expect((doc["output"] as? String)?.hasPrefix(dir.path) == true, "\(doc["output"] ?? "none")")
         }
     }

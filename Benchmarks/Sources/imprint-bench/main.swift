@@ -2,6 +2,7 @@
 // Run with `make bench` (release build). Not a test: nothing here passes or fails on time.
 import Compiler
 import Datasets
+import DeviceFit
 import Devices
 import Engine
 import Foundation
@@ -242,3 +243,43 @@ _ = streamedWeights.blocks.count
 //    its touch-up, against `cat`.
 print("")
 try touchupBenchmark(plan: bigPlan, folder: folder, planMiB: planMiB)
+
+// `imprint fit` (issue 13): 1 M reads, 100 k PCM devices × 10 times, from a CSV file: read, reduce,
+// fit with 40 bootstrap replicates and the goodness-of-fit table. Target: under 10 s on 2 cores.
+do {
+    let fitFile = folder.appendingPathComponent("characterisation.csv")
+    var text = "device,target_uS,time_s,measured_uS\n"
+    text.reserveCapacity(40_000_000)
+    let fitTimes = [20.0, 60, 200, 600, 2000, 6000, 20_000, 60_000, 200_000, 600_000]
+    var rng = SystemRandomNumberGenerator()
+    let fitDevices = 100_000
+    func gaussian() -> Double {
+        (-2 * log(Double.random(in: Double.ulpOfOne..<1, using: &rng))).squareRoot() * cos(2 * .pi * Double.random(in: 0..<1, using: &rng))
+    }
+    // Devices.md §1 formulas, sampled directly (any realistic data will do for timing).
+    let model = PCMModel.nandakumar
+    var programmed = [Double](), nu = [Double](), target = [Double]()
+    for d in 0..<fitDevices {
+        let x = Double(d % 20 + 1) / 20
+        target.append(x * 25)
+        programmed.append(max(x * 25 + model.programSigma_uS(x: x, gMax_uS: 25) * gaussian(), 0))
+        nu.append(abs(model.driftExponentMean(x: x) + model.driftExponentStd(x: x) * gaussian()))
+    }
+    for t in fitTimes {
+        for d in 0..<fitDevices {
+            let g = programmed[d] * pow(t / 20, -nu[d])
+            let read = max(g + model.readNoiseSigma_uS(g_uS: g, x: programmed[d] / 25, t_s: t - 20) * gaussian(), 0)
+            text += "\(d),\(target[d]),\(t),\(String(format: "%.4f", read))\n"
+        }
+    }
+    try text.write(to: fitFile, atomically: false, encoding: .utf8)
+    let cpuFitStart = cpuSeconds()
+    var fitted: FitResult!
+    let tFit = try seconds {
+        let data = try CharacterisationData.load(url: fitFile, name: "characterisation.csv")
+        fitted = try DeviceFitter.fit(data, options: FitOptions(technology: .pcm, base: .pcm, threads: threads, toolVersion: "bench"))
+    }
+    print(String(format: "fit 1 M reads (100 k PCM devices × 10 times, CSV, 40 bootstrap replicates, %d threads): %.2f s = %.2f × the 10 s target (CPU %.2f s); %d goodness-of-fit cells",
+                 threads, tFit, tFit / 10, cpuSeconds() - cpuFitStart, fitted.goodness.count))
+    try? FileManager.default.removeItem(at: fitFile)
+}

@@ -12,6 +12,7 @@ extension ScaleMode: ExpressibleByArgument {}
 extension EmitFormat: ExpressibleByArgument {}
 extension ReadNoiseMode: ExpressibleByArgument {}
 extension RRAMMode: ExpressibleByArgument {}
+extension Technology: ExpressibleByArgument {}
 
 /// `--pairs`: a `PairMode` without its factor, which `--significance` gives.
 enum PairsArgument: String, CaseIterable, ExpressibleByArgument {

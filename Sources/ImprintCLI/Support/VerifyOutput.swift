@@ -39,7 +39,8 @@ extension Verify {
         var line = "Programming (per chip, mean of \(grouped(p.chips)) chip\(p.chips == 1 ? "" : "s") of \(grouped(p.devicesPerChip)) devices): "
             + String(format: "%.2f %% of devices in their acceptance window (\(state) vs the plan's window)", p.inWindowFraction * 100)
         if let success = p.verifySuccessFraction {
-            line += String(format: "; verify loop reported success for %.2f %%", success * 100)
+            line += measured ? String(format: "; success (the read-back's flag, else inside the window) for %.2f %%", success * 100)
+                             : String(format: "; verify loop reported success for %.2f %%", success * 100)
         }
         if let mean = p.meanPulses { line += String(format: "; %.1f pulses per device on average, at most %d", mean, p.maxPulses) }
         else { line += "; the device model gives no pulse counts" }

@@ -8,8 +8,10 @@ package enum DeviceField: Int, CaseIterable, Sendable {
     case array, row, col, layer, matrixRow, matrixCol, role, significance
     case target, targetOhm, windowLo, windowHi, force, weightPerMicrosiemens, order, group, replica
     case windowLoOhm, windowHiOhm, targetRead, windowLoRead, windowHiRead
-    /// Offset mode only, always last.
+    /// Offset mode only, after every other field but `stuck`.
     case zero
+    /// Plans compiled against a defect map only, always last: the device is known stuck, not to be programmed.
+    case stuck
 
     /// The name in CSV headers, JSON keys and HDF5 datasets; units as suffixes (`_uS`, `_ohm`, `_uA`).
     package var name: String {
@@ -37,6 +39,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .windowLoRead: "window_lo_read_uA"
         case .windowHiRead: "window_hi_read_uA"
         case .zero: "zero_uS"
+        case .stuck: "stuck"
         }
     }
 
@@ -51,16 +54,25 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .array, .row, .col, .layer, .matrixRow, .matrixCol, .order, .group, .replica: .index
         case .significance: .double
         case .role: .role
-        case .force: .flag
+        case .force, .stuck: .flag
         case .target, .targetOhm, .windowLo, .windowHi, .weightPerMicrosiemens, .windowLoOhm, .windowHiOhm,
              .targetRead, .windowLoRead, .windowHiRead, .zero: .float
         }
     }
 
-    /// The columns of a plan's records, in order: `zero_uS` only in offset mode.
-    package static func columns(offset: Bool) -> [DeviceField] {
-        allCases.filter { offset || $0 != .zero }
+    /// The columns of a plan's records, in order: `zero_uS` only in offset mode, `stuck` only for a
+    /// plan compiled against a defect map (so every other plan's files stay as they were).
+    package static func columns(offset: Bool, stuck: Bool = false) -> [DeviceField] {
+        allCases.filter { (offset || $0 != .zero) && (stuck || $0 != .stuck) }
     }
+
+    /// The columns of `header`'s records.
+    package static func columns(of header: PlanHeader) -> [DeviceField] {
+        columns(offset: header.isOffsetMode, stuck: header.hasDefectMap)
+    }
+
+    /// A flag field's value in `d`.
+    @inline(__always) package func flag(_ d: DeviceRecord) -> Bool { self == .stuck ? d.stuck : d.force }
 
     /// The field's value in `d` as an integer (index fields, role code, flag), for the binary formats.
     @inline(__always) package func integer(_ d: DeviceRecord) -> Int {
@@ -75,7 +87,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .group: d.group
         case .replica: d.slot.replica
         case .role: PlanEncoding.polarityCode(d.slot.polarity)
-        case .force: d.force ? 1 : 0
+        case .force, .stuck: flag(d) ? 1 : 0
         default: 0
         }
     }
@@ -110,7 +122,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
             if json { out.append(34) }
             out.append(contentsOf: d.slot.polarity.rawValue.utf8)
             if json { out.append(34) }
-        case .flag: out.append(contentsOf: (json ? (d.force ? "true" : "false") : (d.force ? "1" : "0")).utf8)
+        case .flag: out.append(contentsOf: (json ? (flag(d) ? "true" : "false") : (flag(d) ? "1" : "0")).utf8)
         case .float:
             let x = float(d)
             if json && !x.isFinite { out.append(contentsOf: "null".utf8) } else { RecordText.append(x, to: &out) }

@@ -21,6 +21,8 @@ package struct DeviceRecord {
     var zero_uS: Float
     /// The spec's verify-read voltage, for the read currents.
     var readBias_V: Float
+    /// Known stuck (a plan compiled against a defect map): not to be programmed.
+    var stuck: Bool = false
 
     /// 1e6 / target; +inf for a zero target (an open circuit).
     var target_ohm: Float { Self.ohms(target_uS) }
@@ -55,27 +57,39 @@ struct EmitContext {
     var arrays: [Int] { (0..<header.arrays.count).filter(includes(array:)) }
 
     /// The devices of a tile in programming order: array row by row, along a row weight by weight,
-    /// the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s).
+    /// the slots of a weight together (order = orderStart + ρ(r)·(columns·slots) + γ(c)·slots + s).
+    /// A fault-aware plan's permutations decide which weight sits at each position; `matrix_row`
+    /// and `matrix_col` name it.
     func forEachDevice<E: Error>(in tile: Tile, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
         guard includes(array: tile.array) else { return }
         let slots = header.roles.count
         let rows = tile.rows.count, cols = tile.columns.count
         let layerColumns = header.layers[tile.layer].matrix.columns
         let readBias_V = Float(header.device.programVerify.readBias_V)
-        for r in 0..<rows {
-            for c in 0..<cols {
+        let (rowAt, columnAt) = tile.inversePermutations()
+        var stuck = [Bool]()
+        if !tile.stuckDevices.isEmpty {
+            stuck = [Bool](repeating: false, count: tile.targets_uS.count)
+            for d in tile.stuckDevices { stuck[d] = true }
+        }
+        for p in 0..<rows {
+            let r = rowAt[p]
+            for q in 0..<cols {
+                let c = columnAt[q]
                 for s in 0..<slots {
-                    let target = tile.targets_uS[(s * rows + r) * cols + c]
-                    let force = rules.isForced(target_uS: Double(target))
+                    let index = (s * rows + r) * cols + c
+                    let target = tile.targets_uS[index]
+                    let isStuck = !stuck.isEmpty && stuck[index]
+                    let force = !isStuck && rules.isForced(target_uS: Double(target))
                     let bounds = rules.acceptanceBounds_uS(target_uS: Double(target))
                     let (lo, hi) = (Float(bounds.lowerBound), Float(bounds.upperBound))
                     try body(DeviceRecord(
-                        array: tile.array, row: tile.rowOffset + r, col: tile.columnOffset + c * slots + s,
+                        array: tile.array, row: tile.rowOffset + p, col: tile.columnOffset + q * slots + s,
                         layer: tile.layer, matrixRow: tile.rows.lowerBound + r,
                         matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
                         slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
-                        weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (r * cols + c) * slots + s,
-                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V))
+                        weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (p * cols + q) * slots + s,
+                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V, stuck: isStuck))
                 }
             }
         }

@@ -18,7 +18,7 @@ final class TextSink: DeviceSink {
 
     /// CSV: `#` comment lines (units, provenance, the weight formula), one header row, one row per device.
     static func csv(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) -> TextSink {
-        let columns = DeviceField.columns(offset: context.header.isOffsetMode)
+        let columns = DeviceField.columns(of: context.header)
         let schedule = RecordText.schedule(context)
         let sink = try TextSink(output: destination, json: false, columns: columns,
                                 prefixes: columns.indices.map { $0 == 0 ? [] : Array(",".utf8) },
@@ -33,7 +33,7 @@ final class TextSink: DeviceSink {
     /// line, so `jq`, pandas' `read_json(lines=True)` and line counting treat every line alike; the
     /// provenance lives in the plan (and in the CSV's comments).
     static func jsonLines(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) -> TextSink {
-        let columns = DeviceField.columns(offset: context.header.isOffsetMode)
+        let columns = DeviceField.columns(of: context.header)
         let schedule = RecordText.schedule(context).map { (key, value) -> String in
             let numeric = key != "algorithm" && key != "below_g_min"
             return JSONString.quote(key) + ":" + (value.map { numeric ? $0 : JSONString.quote($0) } ?? "null")
@@ -67,8 +67,8 @@ final class TextSink: DeviceSink {
             # tool version: imprint \(oneLine(h.toolVersion)); plan format version \(h.formatVersion)
             # \(formula)
             # force=1: target at or below g_min; do not verify into the window, apply below_g_min (\(h.device.programVerify.belowGMin.rawValue))
-            # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s
-            # arrays: \(selection)
+            # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s\(h.hasDefectMap ? " (r and c permuted per tile by the fault-aware mapping; matrix_row and matrix_col name the weight)" : "")
+            # arrays: \(selection)\(h.options.defectMap.map { "\n# defect map: \(oneLine($0.fileName)) sha256 \($0.sha256); stuck=1: the device is stuck at target_uS, do not program it" } ?? "")
 
             """
     }

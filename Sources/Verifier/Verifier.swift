@@ -29,6 +29,10 @@ public struct VerifierOptions: Sendable {
     public var ideal = false
     /// Converters, output noise and IR drop around each tile.
     public var periphery = Periphery.ideal
+    /// Devices known stuck, per tile (`TileFaults.of(plan:defects:file:)`, a defect map); empty = the
+    /// plan's recorded stuck devices only. Applied on top of the random stuck rates, whose draws they
+    /// override (set the rates to zero for exactly the map's faults).
+    public var knownFaults: [TileFaults] = []
     public init() {}
 
     /// The compensation whose run measures per-layer errors: the first one asked other than `none`,
@@ -76,6 +80,8 @@ public struct Verifier: Sendable {
     public let options: VerifierOptions
     let nodes: [Int]
     let simulator: DeviceSimulator?
+    /// Per tile, the devices simulated as known stuck (empty when none anywhere).
+    let faults: [TileFaults]
 
     /// Most trials a run accepts: far beyond any useful Monte-Carlo run, far below where the
     /// evaluation count (trials × times × samples) could overflow.
@@ -125,8 +131,13 @@ public struct Verifier: Sendable {
                 throw VerifierError("tile \(t) of the plan is inconsistent with its layers and device roles")
             }
         }
+        guard options.knownFaults.isEmpty || options.knownFaults.count == plan.tiles.count else {
+            throw VerifierError("known faults are given for \(options.knownFaults.count) tiles, but the plan has \(plan.tiles.count)")
+        }
         self.plan = plan
         self.options = options
+        let faults = options.knownFaults.isEmpty ? TileFaults.recorded(in: plan) : options.knownFaults
+        self.faults = faults.allSatisfy(\.isEmpty) ? [] : faults
         nodes = try LayerMatrices.nodeIndices(of: plan)
         simulator = options.ideal ? nil : DeviceSimulator(spec: plan.device, devicesPerConductance: plan.devicesPerConductance,
                                                           rramMode: options.rramMode, stuckRates: options.stuckRates)
@@ -260,7 +271,7 @@ public struct Verifier: Sendable {
         let wire = o.periphery.wireResistancePerCell_ohm
         let results = HardwareInstance.streamTiles(
             plan: plan, simulator: simulator, seed: o.seed, trial: trial, t_s: t_s,
-            readNoise: o.readNoise, threads: o.threads
+            readNoise: o.readNoise, threads: o.threads, faults: faults
         ) { t, programmed, g, sigma -> TileResult in
             let tile = plan.tiles[t]
             var result = TileResult(weights: [], programming: ProgrammingStatistics())

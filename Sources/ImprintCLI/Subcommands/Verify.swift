@@ -5,6 +5,7 @@ import Devices
 import FileSupport
 import Foundation
 import Plan
+import TesterFiles
 import Verifier
 import VerifyReport
 
@@ -75,6 +76,11 @@ struct Verify: ParsableCommand {
                                valueName: "p"))
     var stuckRate: Double?
 
+    @Option(help: ArgumentHelp("Simulate exactly these known stuck devices, a defect map (CSV array,row,col,kind[,value_uS]; formats/tester-plan.md), in every trial, on top of the spec's random stuck rates (--stuck-rate 0 for the map's faults alone).",
+                               valueName: "file.csv"),
+            completion: .file(extensions: ["csv", "jsonl"]))
+    var defects: String?
+
     @Flag(help: "Print the result as one JSON document on stdout instead of the table (formats/verify.schema.json).")
     var json = false
 
@@ -113,7 +119,7 @@ struct Verify: ParsableCommand {
         try InputFiles.requireReadable(plan)
         if PeripheryPreset(rawValue: periphery) == nil { try InputFiles.requireReadable(periphery) }
         // Classified before anything is read or run: a bad path or an output that is an input fails now.
-        let inputs = [plan, periphery] + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? [])
+        let inputs = [plan, periphery] + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? []) + (defects.map { [$0] } ?? [])
         let outputDestination = try output.map { try OutputDestination($0, inputs: inputs) }
         let reportDestination = try report.map { try OutputDestination($0, inputs: inputs) }
         let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
@@ -121,7 +127,11 @@ struct Verify: ParsableCommand {
         if rramMode != nil, planValue.device.technology != .rram {
             throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
         }
-        let options = try verifierOptions()
+        var options = try verifierOptions()
+        if let defects {
+            let map = try DefectMap.read(defects)
+            options.knownFaults = try TileFaults.of(plan: planValue, defects: map.defects, file: defects)
+        }
         let set = try dataOptions.load()
         if set.labels == nil { throw ValidationError("\(dataOptions.data) has no labels, and verify needs them to measure accuracy; give --labels") }
         let verifier = try Verifier(plan: planValue, options: options)

@@ -128,9 +128,13 @@ struct Verify: ParsableCommand {
             throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
         }
         var options = try verifierOptions()
+        var known: VerificationDocument.KnownFaults? = nil
         if let defects {
             let map = try DefectMap.read(defects)
             options.knownFaults = try TileFaults.of(plan: planValue, defects: map.defects, file: defects)
+            known = .init(defectMap: defects, defectMapSHA256: map.sha256, devices: options.knownFaults.reduce(0) { $0 + $1.count })
+        } else if planValue.tiles.contains(where: { !$0.stuckDevices.isEmpty }) {
+            known = .init(defectMap: nil, defectMapSHA256: nil, devices: planValue.tiles.reduce(0) { $0 + $1.stuckDevices.count })
         }
         let set = try dataOptions.load()
         if set.labels == nil { throw ValidationError("\(dataOptions.data) has no labels, and verify needs them to measure accuracy; give --labels") }
@@ -150,7 +154,7 @@ struct Verify: ParsableCommand {
         let document = VerificationDocument(result, options: options, plan: plan, planSHA256: planSHA256,
                                             toolVersion: ImprintVersion.string, data: set.source, device: planValue.device.name,
                                             calibration: calibrationSet, testerTimes: documentTesterTimes(result.programming, plan: planValue),
-                                            output: output, report: report)
+                                            output: output, report: report, knownFaults: known)
         if let writer {
             try writer.write(try JSONDocument.text(document))
             try writer.commit()
@@ -163,7 +167,8 @@ struct Verify: ParsableCommand {
         if json {
             try printDocument(document)
         } else {
-            printTable(result, plan: planValue, set: set, calibration: calibrationSet, options: options, seconds: Date().timeIntervalSince(start))
+            printTable(result, plan: planValue, set: set, calibration: calibrationSet, options: options, seconds: Date().timeIntervalSince(start),
+                       knownFaults: known)
             if let output { Terminal.wrote(output, "result (JSON)") }
             if let report { Terminal.wrote(report, "report (HTML; open it in a browser)") }
         }

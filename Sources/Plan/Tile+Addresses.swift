@@ -16,11 +16,6 @@ extension Tile {
         columnOffset + bitLineGroup(ofColumn: c) * slots + s
     }
 
-    /// Programming order of device (r, c, s): array row by array row, along a row weight by weight.
-    @inline(__always) public func order(row r: Int, column c: Int, slot s: Int, slots: Int) -> Int {
-        orderStart + (wordLine(ofRow: r) * columns.count + bitLineGroup(ofColumn: c)) * slots + s
-    }
-
     /// Whether the tile keeps its rows and columns in matrix order.
     public var isIdentityPlacement: Bool { rowPermutation.isEmpty && columnPermutation.isEmpty }
 

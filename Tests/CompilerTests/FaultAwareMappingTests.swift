@@ -275,6 +275,19 @@ import TestSupport
         }
     }
 
+    /// Stuck devices are not programmed, so the tester-time estimate leaves them out: a tile whose
+    /// devices are all stuck costs what no tile costs.
+    @Test func testerTimeSkipsStuckDevices() throws {
+        let plan = try Self.compile(try TestNetworks.dense(inputs: 17, outputs: 12), .rram, TestNetworks.options(.single, .layer))
+        var allStuck = plan
+        allStuck.tiles[0].stuckDevices = Array(plan.tiles[0].targets_uS.indices)
+        var without = plan
+        without.tiles.removeFirst()
+        let (a, b, full) = (TesterTimeEstimate(plan: allStuck), TesterTimeEstimate(plan: without), TesterTimeEstimate(plan: plan))
+        #expect(a == b)
+        #expect(full.pulses > a.pulses)
+    }
+
     /// The assignment solver against brute force on small random matrices.
     @Test(arguments: 1...6)
     func assignmentIsOptimal(n: Int) {

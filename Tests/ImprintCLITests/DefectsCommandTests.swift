@@ -113,6 +113,16 @@ import TestSupport
         let check = try CommandRunner.run(executable: URL(fileURLWithPath: "/usr/bin/python3"),
                                           ["examples/read_plan.py", s.awarePlan.path, s.dir.appendingPathComponent("aware.csv").path])
         #expect(check.status == 0 && check.stdout.contains("weights on stuck devices"), "\(check.stdout)\(check.stderr)")
+        // Every tester format carries the same stuck flags (independent readers: json, protobuf, h5dump).
+        var files = [String]()
+        for format in ["jsonl", "proto", "hdf5"] {
+            let out = s.dir.appendingPathComponent("aware.\(format)")
+            _ = try Self.run(["emit", s.awarePlan.path, "--format", format, "--output", out.path])
+            files += ["--\(format)", out.path]
+        }
+        let formats = try CommandRunner.run(executable: URL(fileURLWithPath: "/usr/bin/python3"),
+                                            ["examples/read_tester_files.py", s.dir.appendingPathComponent("aware.csv").path] + files)
+        #expect(formats.status == 0, "\(formats.stdout)\(formats.stderr)")
         // The text summary has the fault table.
         let text = try Self.run(["inspect", s.awarePlan.path])
         #expect(text.stdout.contains("Mapped around the faults of chip.defects.csv"))

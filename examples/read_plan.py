@@ -102,17 +102,25 @@ def main():
     role_name = {pb.POLARITY_POS: "pos", pb.POLARITY_NEG: "neg", pb.POLARITY_SINGLE: "single"}
     nodes = {n.name: n for n in header.network.nodes}
     weights, devices = {}, 0
+    faulty = set()  # weights holding a stuck device (a plan compiled against a defect map)
     for tile in tiles:
         layer = header.layers[tile.layer]
         n_rows, n_cols = tile.row_end - tile.row_start, tile.column_end - tile.column_start
         assert len(tile.targets_us) == len(slots) * n_rows * n_cols
+        # Fault-aware plans permute a tile's rows and columns: weight (r, c) sits on word line rho[r]
+        # and bit-line group gamma[c]; empty lists are the identity.
+        rho = list(tile.row_permutation) or list(range(n_rows))
+        gamma = list(tile.column_permutation) or list(range(n_cols))
+        assert sorted(rho) == list(range(n_rows)) and sorted(gamma) == list(range(n_cols)), "bad permutation"
+        stuck = set(tile.stuck_devices)
         for r in range(n_rows):
             for c in range(n_cols):
                 matrix_row = tile.row_start + r
                 matrix_col = tile.group * layer.matrix_columns + tile.column_start + c
                 for s, slot in enumerate(slots):
-                    target = tile.targets_us[(s * n_rows + r) * n_cols + c]
-                    address = (tile.array, tile.row_offset + r, tile.column_offset + c * len(slots) + s)
+                    index = (s * n_rows + r) * n_cols + c
+                    target = tile.targets_us[index]
+                    address = (tile.array, tile.row_offset + rho[r], tile.column_offset + gamma[c] * len(slots) + s)
                     row = by_address.pop(address, None)
                     assert row is not None, f"device {address} missing from the CSV"
                     assert f32(float(row["target_uS"])) == target, f"{address}: target {row['target_uS']} vs {target}"
@@ -120,7 +128,13 @@ def main():
                     assert float(row["significance"]) == slot.significance, f"{address}: significance"
                     assert row["layer"] == layer.node, f"{address}: layer"
                     assert (int(row["matrix_row"]), int(row["matrix_col"])) == (matrix_row, matrix_col), f"{address}: matrix"
-                    expected_order = tile.order_start + (r * n_cols + c) * len(slots) + s
+                    expected_order = tile.order_start + (rho[r] * n_cols + gamma[c]) * len(slots) + s
+                    if header.options.HasField("defect_map"):
+                        assert (row["stuck"] == "1") == (index in stuck), f"{address}: stuck flag"
+                    else:
+                        assert "stuck" not in row, "a plan without a defect map has no stuck column"
+                    if index in stuck:
+                        faulty.add((layer.node, matrix_row, matrix_col))
                     assert int(row["order"]) == expected_order, f"{address}: order"
                     wpu = tile.weight_per_us[c]
                     assert f32(float(row["weight_per_uS"])) == wpu, f"{address}: weight_per_uS"
@@ -132,15 +146,26 @@ def main():
     assert not by_address, f"{len(by_address)} CSV rows belong to no tile"
 
     worst = 0.0
-    for layer in header.layers:
+    for i, layer in enumerate(header.layers):
         node = nodes[layer.node]
+        squares, count = 0.0, 0
         for row in range(layer.matrix_rows):
             for col in range(layer.matrix_columns * layer.groups):
                 got, want = weights[(layer.node, row, col)], network_weight(node, row, col)
-                worst = max(worst, abs(got - want) / layer.w_max)
+                squares += (got - want) ** 2
+                count += 1
+                if (layer.node, row, col) not in faulty:
+                    worst = max(worst, abs(got - want) / layer.w_max)
+        if header.layer_faults and layer.clipped_fraction == 0 and layer.snap_error == 0:
+            # The weights the stuck devices leave, rebuilt from the CSV alone, against the plan's own
+            # figure (which is against the weights as mapped: the network's when nothing was clipped or snapped).
+            rms, recorded = (squares / count) ** 0.5, header.layer_faults[i].aware_rms_error
+            assert abs(rms - recorded) <= 1e-3 * recorded + 1e-6 * layer.w_max, \
+                f"{layer.node}: rebuilt RMS weight error {rms:.6g}, the plan records {recorded:.6g}"
     assert worst <= 1e-5, f"weights rebuilt to {worst:.2e} of w_max"
+    stuck_note = f"; {len(faulty)} weights on stuck devices, their RMS error as the plan records" if faulty else ""
     print(f"ok: {devices} devices in {len(tiles)} tiles match the CSV; "
-          f"{len(weights)} weights rebuilt within {worst:.1e} of w_max; checksum verified")
+          f"{len(weights)} weights rebuilt within {worst:.1e} of w_max{stuck_note}; checksum verified")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ file is read by an independent reader:
   --hdf5   Debian's h5dump (hdf5-tools): `h5dump -n` lists the groups, `h5dump -b LE -d` writes each
            dataset's raw little-endian values, which numpy reads bit for bit.
 Every file must hold exactly the CSV's devices (count and addresses (array, row, col), each once),
-in the same order (HDF5: grouped by array, the CSV's order within each array), with the same layer, matrix position, role, significance, order, force flag and
+in the same order (HDF5: grouped by array, the CSV's order within each array), with the same layer, matrix position, role, significance, order, force and stuck flags and
 float32-identical target, window and weight-per-µS. The script also checks the CSV against itself:
 target_ohm = 1e6 / target_uS and force ⇔ a window of [0, g_min]. Exits non-zero with the first
 mismatch; prints one summary line per file when all agree. Needs python3, numpy, protobuf, h5dump.
@@ -46,10 +46,12 @@ def fail(message):
     sys.exit(f"read_tester_files.py: {message}")
 
 
-def normalise(array, row, col, layer, matrix_row, matrix_col, role, significance, target, lo, hi, force, wpu, order):
-    """One device as a tuple with float32-rounded reals, so every reader is compared the same way."""
+def normalise(array, row, col, layer, matrix_row, matrix_col, role, significance, target, lo, hi, force, wpu, order,
+              stuck=False):
+    """One device as a tuple with float32-rounded reals, so every reader is compared the same way.
+    `stuck` is the last field of plans compiled against a defect map (absent, i.e. False, otherwise)."""
     return (int(array), int(row), int(col), str(layer), int(matrix_row), int(matrix_col), str(role),
-            float(significance), f32(target), f32(lo), f32(hi), bool(force), f32(wpu), int(order))
+            float(significance), f32(target), f32(lo), f32(hi), bool(force), f32(wpu), int(order), bool(stuck))
 
 
 def csv_comments(path):
@@ -79,7 +81,7 @@ def read_csv(path):
     for r in rows:
         devices.append(normalise(r["array"], r["row"], r["col"], r["layer"], r["matrix_row"], r["matrix_col"],
                                  r["role"], r["significance"], r["target_uS"], r["window_lo_uS"], r["window_hi_uS"],
-                                 r["force"] == "1", r["weight_per_uS"], r["order"]))
+                                 r["force"] == "1", r["weight_per_uS"], r["order"], r.get("stuck") == "1"))
         target, ohm = f32(r["target_uS"]), r["target_ohm"]
         if target == 0:
             if ohm != "inf":
@@ -101,7 +103,7 @@ def compare(name, got, want):
         fail(f"{name}: {len(got) - len(addresses)} addresses repeated")
     for i, (g, w) in enumerate(zip(got, want)):
         if g != w:
-            diff = [f"{k}: {a!r} vs CSV {b!r}" for k, a, b in zip(FIELDS, g, w) if a != b]
+            diff = [f"{k}: {a!r} vs CSV {b!r}" for k, a, b in zip(FIELDS + ["stuck"], g, w) if a != b]
             fail(f"{name}: device {i} at (array, row, col) {w[:3]} differs: " + "; ".join(diff))
     targets = np.array([d[8] for d in got], dtype=np.float64)
     print(f"ok: {name}: {len(got)} devices on {len({d[0] for d in got})} arrays match the CSV "
@@ -117,7 +119,7 @@ def read_jsonl(path):
                 fail(f"{path}:{n}: keys {list(r.keys())[:15]} are not the documented ones in order")
             if (r["target_ohm"] is None) != (r["target_uS"] == 0):
                 fail(f"{path}:{n}: target_ohm {r['target_ohm']} for target {r['target_uS']}")
-            devices.append(normalise(*(r[k] for k in FIELDS)))
+            devices.append(normalise(*(r[k] for k in FIELDS), stuck=r.get("stuck", False)))
     return devices
 
 
@@ -142,7 +144,7 @@ def read_proto(path):
         pos = read_delimited(data, pos, r)
         devices.append(normalise(r.array, r.row, r.col, header.layers[r.layer], r.matrix_row, r.matrix_col,
                                  ROLE_CODES[r.role], r.significance, r.target_us, r.window_lo_us, r.window_hi_us,
-                                 r.force, r.weight_per_us, r.order))
+                                 r.force, r.weight_per_us, r.order, r.stuck))
         if (r.target_us == 0) != (r.target_ohm == float("inf")):
             fail(f"{path}: record {len(devices) - 1}: target_ohm {r.target_ohm} for target {r.target_us}")
     return devices
@@ -175,7 +177,10 @@ def read_hdf5(path):
         layers = [re.sub(r"\\(\d{3}|.)", unescape, q).rstrip("\0") for q in quoted]
         for g in groups:
             array = int(g.split("_")[1])
-            columns = {k: h5_dataset(path, f"/{g}/{k}", t, scratch) for k, t in HDF5_TYPES.items()}
+            types = dict(HDF5_TYPES)
+            if re.search(rf"dataset\s+/{g}/stuck\s*$", listing, re.M):
+                types["stuck"] = "<u1"   # plans compiled against a defect map
+            columns = {k: h5_dataset(path, f"/{g}/{k}", t, scratch) for k, t in types.items()}
             n = len(columns["row"])
             if any(len(v) != n for v in columns.values()):
                 fail(f"{path}: /{g} datasets have different lengths")
@@ -184,7 +189,7 @@ def read_hdf5(path):
                 devices.append(normalise(array, c["row"], c["col"], layers[c["layer"]], c["matrix_row"], c["matrix_col"],
                                          ROLE_CODES[int(c["role"])], c["significance"], c["target_uS"],
                                          c["window_lo_uS"], c["window_hi_uS"], c["force"] == 1, c["weight_per_uS"],
-                                         c["order"]))
+                                         c["order"], c.get("stuck", 0) == 1))
     return devices
 
 

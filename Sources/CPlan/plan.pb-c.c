@@ -97,6 +97,51 @@ void   imprint__plan__header__free_unpacked
   assert(message->base.descriptor == &imprint__plan__header__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   imprint__plan__layer_faults__init
+                     (Imprint__Plan__LayerFaults         *message)
+{
+  static const Imprint__Plan__LayerFaults init_value = IMPRINT__PLAN__LAYER_FAULTS__INIT;
+  *message = init_value;
+}
+size_t imprint__plan__layer_faults__get_packed_size
+                     (const Imprint__Plan__LayerFaults *message)
+{
+  assert(message->base.descriptor == &imprint__plan__layer_faults__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t imprint__plan__layer_faults__pack
+                     (const Imprint__Plan__LayerFaults *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &imprint__plan__layer_faults__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t imprint__plan__layer_faults__pack_to_buffer
+                     (const Imprint__Plan__LayerFaults *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &imprint__plan__layer_faults__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Imprint__Plan__LayerFaults *
+       imprint__plan__layer_faults__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Imprint__Plan__LayerFaults *)
+     protobuf_c_message_unpack (&imprint__plan__layer_faults__descriptor,
+                                allocator, len, data);
+}
+void   imprint__plan__layer_faults__free_unpacked
+                     (Imprint__Plan__LayerFaults *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &imprint__plan__layer_faults__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   imprint__plan__source_model__init
                      (Imprint__Plan__SourceModel         *message)
 {
@@ -836,7 +881,7 @@ const ProtobufCMessageDescriptor imprint__plan__plan_record__descriptor =
   (ProtobufCMessageInit) imprint__plan__plan_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__header__field_descriptors[10] =
+static const ProtobufCFieldDescriptor imprint__plan__header__field_descriptors[11] =
 {
   {
     "format_version",
@@ -958,11 +1003,24 @@ static const ProtobufCFieldDescriptor imprint__plan__header__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "layer_faults",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Imprint__Plan__Header, n_layer_faults),
+    offsetof(Imprint__Plan__Header, layer_faults),
+    &imprint__plan__layer_faults__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__header__field_indices_by_name[] = {
   8,   /* field[8] = arrays */
   3,   /* field[3] = device_spec_json */
   0,   /* field[0] = format_version */
+  10,   /* field[10] = layer_faults */
   7,   /* field[7] = layers */
   5,   /* field[5] = network */
   4,   /* field[4] = options */
@@ -971,10 +1029,11 @@ static const unsigned imprint__plan__header__field_indices_by_name[] = {
   9,   /* field[9] = tile_count */
   1,   /* field[1] = tool_version */
 };
-static const ProtobufCIntRange imprint__plan__header__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__header__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 20, 10 },
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor imprint__plan__header__descriptor =
 {
@@ -984,11 +1043,75 @@ const ProtobufCMessageDescriptor imprint__plan__header__descriptor =
   "Imprint__Plan__Header",
   "imprint.plan",
   sizeof(Imprint__Plan__Header),
-  10,
+  11,
   imprint__plan__header__field_descriptors,
   imprint__plan__header__field_indices_by_name,
-  1,  imprint__plan__header__number_ranges,
+  2,  imprint__plan__header__number_ranges,
   (ProtobufCMessageInit) imprint__plan__header__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor imprint__plan__layer_faults__field_descriptors[3] =
+{
+  {
+    "stuck_devices",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__LayerFaults, stuck_devices),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "naive_rms_error",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__LayerFaults, naive_rms_error),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "aware_rms_error",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__LayerFaults, aware_rms_error),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned imprint__plan__layer_faults__field_indices_by_name[] = {
+  2,   /* field[2] = aware_rms_error */
+  1,   /* field[1] = naive_rms_error */
+  0,   /* field[0] = stuck_devices */
+};
+static const ProtobufCIntRange imprint__plan__layer_faults__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor imprint__plan__layer_faults__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "imprint.plan.LayerFaults",
+  "LayerFaults",
+  "Imprint__Plan__LayerFaults",
+  "imprint.plan",
+  sizeof(Imprint__Plan__LayerFaults),
+  3,
+  imprint__plan__layer_faults__field_descriptors,
+  imprint__plan__layer_faults__field_indices_by_name,
+  1,  imprint__plan__layer_faults__number_ranges,
+  (ProtobufCMessageInit) imprint__plan__layer_faults__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor imprint__plan__source_model__field_descriptors[2] =
@@ -1042,7 +1165,7 @@ const ProtobufCMessageDescriptor imprint__plan__source_model__descriptor =
   (ProtobufCMessageInit) imprint__plan__source_model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_descriptors[13] =
+static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_descriptors[14] =
 {
   {
     "tile_rows",
@@ -1200,12 +1323,25 @@ static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "defect_map",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__CompileOptions, defect_map),
+    &imprint__plan__source_model__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__compile_options__field_indices_by_name[] = {
   3,   /* field[3] = array_columns */
   2,   /* field[2] = array_rows */
   8,   /* field[8] = clip */
   9,   /* field[9] = clip_value */
+  13,   /* field[13] = defect_map */
   6,   /* field[6] = devices_per_conductance */
   10,   /* field[10] = fold_batchnorm */
   11,   /* field[11] = keep_digital */
@@ -1216,10 +1352,11 @@ static const unsigned imprint__plan__compile_options__field_indices_by_name[] = 
   1,   /* field[1] = tile_columns */
   0,   /* field[0] = tile_rows */
 };
-static const ProtobufCIntRange imprint__plan__compile_options__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__compile_options__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 20, 13 },
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor imprint__plan__compile_options__descriptor =
 {
@@ -1229,10 +1366,10 @@ const ProtobufCMessageDescriptor imprint__plan__compile_options__descriptor =
   "Imprint__Plan__CompileOptions",
   "imprint.plan",
   sizeof(Imprint__Plan__CompileOptions),
-  13,
+  14,
   imprint__plan__compile_options__field_descriptors,
   imprint__plan__compile_options__field_indices_by_name,
-  1,  imprint__plan__compile_options__number_ranges,
+  2,  imprint__plan__compile_options__number_ranges,
   (ProtobufCMessageInit) imprint__plan__compile_options__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1942,7 +2079,7 @@ const ProtobufCMessageDescriptor imprint__plan__array_info__descriptor =
   (ProtobufCMessageInit) imprint__plan__array_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[13] =
+static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[16] =
 {
   {
     "layer",
@@ -2100,26 +2237,66 @@ static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[13]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "row_permutation",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Imprint__Plan__Tile, n_row_permutation),
+    offsetof(Imprint__Plan__Tile, row_permutation),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "column_permutation",
+    21,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Imprint__Plan__Tile, n_column_permutation),
+    offsetof(Imprint__Plan__Tile, column_permutation),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stuck_devices",
+    22,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Imprint__Plan__Tile, n_stuck_devices),
+    offsetof(Imprint__Plan__Tile, stuck_devices),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__tile__field_indices_by_name[] = {
   6,   /* field[6] = array */
   5,   /* field[5] = column_end */
   8,   /* field[8] = column_offset */
+  14,   /* field[14] = column_permutation */
   4,   /* field[4] = column_start */
   1,   /* field[1] = group */
   0,   /* field[0] = layer */
   12,   /* field[12] = order_start */
   3,   /* field[3] = row_end */
   7,   /* field[7] = row_offset */
+  13,   /* field[13] = row_permutation */
   2,   /* field[2] = row_start */
+  15,   /* field[15] = stuck_devices */
   9,   /* field[9] = targets_us */
   10,   /* field[10] = weight_per_us */
   11,   /* field[11] = zero_us */
 };
-static const ProtobufCIntRange imprint__plan__tile__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__tile__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 20, 13 },
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor imprint__plan__tile__descriptor =
 {
@@ -2129,10 +2306,10 @@ const ProtobufCMessageDescriptor imprint__plan__tile__descriptor =
   "Imprint__Plan__Tile",
   "imprint.plan",
   sizeof(Imprint__Plan__Tile),
-  13,
+  16,
   imprint__plan__tile__field_descriptors,
   imprint__plan__tile__field_indices_by_name,
-  1,  imprint__plan__tile__number_ranges,
+  2,  imprint__plan__tile__number_ranges,
   (ProtobufCMessageInit) imprint__plan__tile__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -2200,7 +2377,7 @@ const ProtobufCMessageDescriptor imprint__plan__footer__descriptor =
   (ProtobufCMessageInit) imprint__plan__footer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[26] =
+static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[27] =
 {
   {
     "plan_format_version",
@@ -2514,11 +2691,24 @@ static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "defect_map",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceStreamHeader, defect_map),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_stream_header__field_indices_by_name[] = {
   6,   /* field[6] = algorithm */
   5,   /* field[5] = arrays */
   22,   /* field[22] = below_g_min */
+  26,   /* field[26] = defect_map */
   3,   /* field[3] = device_spec_json */
   14,   /* field[14] = gate_reset_v */
   23,   /* field[23] = gate_set_step_v */
@@ -2543,10 +2733,11 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
   2,   /* field[2] = source */
   1,   /* field[1] = tool_version */
 };
-static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 26 }
+  { 30, 26 },
+  { 0, 27 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor =
 {
@@ -2556,14 +2747,14 @@ const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor
   "Imprint__Plan__DeviceStreamHeader",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceStreamHeader),
-  26,
+  27,
   imprint__plan__device_stream_header__field_descriptors,
   imprint__plan__device_stream_header__field_indices_by_name,
-  1,  imprint__plan__device_stream_header__number_ranges,
+  2,  imprint__plan__device_stream_header__number_ranges,
   (ProtobufCMessageInit) imprint__plan__device_stream_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[23] =
+static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[24] =
 {
   {
     "array",
@@ -2841,6 +3032,18 @@ static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "stuck",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, stuck),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   0,   /* field[0] = array */
@@ -2855,6 +3058,7 @@ static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   6,   /* field[6] = role */
   1,   /* field[1] = row */
   7,   /* field[7] = significance */
+  23,   /* field[23] = stuck */
   9,   /* field[9] = target_ohm */
   20,   /* field[20] = target_read_ua */
   8,   /* field[8] = target_us */
@@ -2867,10 +3071,11 @@ static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   10,   /* field[10] = window_lo_us */
   17,   /* field[17] = zero_us */
 };
-static const ProtobufCIntRange imprint__plan__device_record__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__device_record__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 30, 23 },
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
 {
@@ -2880,10 +3085,10 @@ const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
   "Imprint__Plan__DeviceRecord",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceRecord),
-  23,
+  24,
   imprint__plan__device_record__field_descriptors,
   imprint__plan__device_record__field_indices_by_name,
-  1,  imprint__plan__device_record__number_ranges,
+  2,  imprint__plan__device_record__number_ranges,
   (ProtobufCMessageInit) imprint__plan__device_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

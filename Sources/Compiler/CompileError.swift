@@ -1,3 +1,5 @@
+import Plan
+
 /// Why a network cannot be compiled with the given device and options. Each description is one
 /// sentence naming the option or layer at fault, because it is printed as is by `imprint compile`.
 public enum CompileError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -20,6 +22,8 @@ public enum CompileError: Error, Equatable, Sendable, CustomStringConvertible {
     case network(String)
     /// The plan could not fit in this machine's memory (the sentence says how large it would be).
     case tooLarge(String)
+    /// The defect map names a device the plan does not have.
+    case defectMap(DefectMapError)
 
     public var description: String {
         switch self {
@@ -35,6 +39,7 @@ public enum CompileError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sizeOverflow(let d): return "size overflow: \(d)"
         case .network(let d): return "could not rebuild the network: \(d)"
         case .tooLarge(let d): return d
+        case .defectMap(let e): return e.description
         }
     }
 }

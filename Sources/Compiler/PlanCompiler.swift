@@ -12,10 +12,15 @@ import Plan
 /// whole on one thread into its own slot (`Parallelism.forEach(sizes:)`, balanced by weight count),
 /// and placement runs afterwards in layer order.
 public enum PlanCompiler {
-    /// - Parameter threads: worker threads for the layers (at least 1; default: the machine's cores).
+    /// - Parameters:
+    ///   - threads: worker threads for the layers (at least 1; default: the machine's cores).
+    ///   - defects: the known faults of the chip, read from `options.defectMap` (which must then be
+    ///     set): the tiles are mapped around them (`FaultAwareMapping`) and the plan records its
+    ///     permutations, stuck devices and per-layer fault errors. Ignored when `options.defectMap` is nil.
     public static func compile(_ network: Network, device: DeviceSpec, options: CompileOptions,
                                source: SourceModel, toolVersion: String,
-                               threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(CompileError) -> Plan {
+                               threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                               defects: [Defect] = []) throws(CompileError) -> Plan {
         guard threads >= 1 else { throw .invalidOption(option: "threads", detail: "must be at least 1 (got \(threads))") }
         let geometry = try MappingGeometry(device: device, options: options)
 
@@ -55,7 +60,7 @@ public enum PlanCompiler {
         }
 
         let mapper = WeightMapper(geometry: geometry, pairs: options.pairs)
-        let results = ResultSlots(count: matrices.count)
+        let results = ResultSlots<CompiledLayer>(count: matrices.count)
         Parallelism(threads: threads).forEach(sizes: matrices.map(\.matrix.weightCount)) { i in
             results.set(i, LayerCompiler.compile(matrices[i], layerIndex: i, geometry: geometry,
                                                  options: options, mapper: mapper))
@@ -70,16 +75,47 @@ public enum PlanCompiler {
             layers.append(layer.mapping)
         }
         let arrays = try ArrayPacker.place(&tiles, layerNames: matrices.map(\.node), geometry: geometry)
-        return Plan(toolVersion: toolVersion, source: source, device: device, options: options, network: compiled,
-                    roles: geometry.slots, layers: layers, tiles: tiles, arrays: arrays)
+        var plan = Plan(toolVersion: toolVersion, source: source, device: device, options: options, network: compiled,
+                        roles: geometry.slots, layers: layers, tiles: tiles, arrays: arrays)
+        if let map = options.defectMap {
+            try mapAroundFaults(&plan, defects: defects, file: map.fileName, geometry: geometry, mapper: mapper, threads: threads)
+        }
+        return plan
+    }
+
+    /// The fault-aware pass over placed tiles: each tile independently, over the threads (the result
+    /// does not depend on their number).
+    private static func mapAroundFaults(_ plan: inout Plan, defects: [Defect], file: String, geometry: MappingGeometry,
+                                        mapper: WeightMapper, threads: Int) throws(CompileError) {
+        let sites: [[FaultSite]]
+        do {
+            sites = try Defect.sites(defects, file: file, tiles: plan.tiles, arrays: plan.arrays, slots: geometry.slotCount,
+                                     rules: plan.targetRules)
+        } catch { throw .defectMap(error) }
+        let mapping = FaultAwareMapping(geometry: geometry, mapper: mapper)
+        let tiles = plan.tiles
+        let results = ResultSlots<FaultAwareMapping.Outcome>(count: tiles.count)
+        // Work per tile: the cost evaluations of its assignment steps, faulty cells × (rows + columns).
+        Parallelism(threads: threads).forEach(sizes: tiles.indices.map { sites[$0].count * (tiles[$0].rows.count + tiles[$0].columns.count) + 1 }) { t in
+            results.set(t, mapping.map(tiles[t], sites: sites[t]))
+        }
+        let outcomes = results.values()
+        plan.tiles = outcomes.map(\.tile)
+        plan.layerFaults = plan.layers.map { layer in
+            let part = outcomes[layer.tiles]
+            let weights = Double(max(layer.matrix.weightCount, 1))
+            return LayerFaults(stuckDevices: part.reduce(0) { $0 + $1.stuckDevices },
+                               naiveRMSError: (part.reduce(0) { $0 + $1.naiveSSE } / weights).squareRoot(),
+                               awareRMSError: (part.reduce(0) { $0 + $1.awareSSE } / weights).squareRoot())
+        }
     }
 }
 
-/// One result per layer, written from concurrent workers; each index is written exactly once.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [CompiledLayer?]
+/// One result per item (layer or tile), written from concurrent workers; each index is written exactly once.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    private var slots: [Value?]
     private let lock = NSLock()
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: CompiledLayer) { lock.lock(); slots[i] = value; lock.unlock() }
-    func values() -> [CompiledLayer] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
+    func set(_ i: Int, _ value: Value) { lock.lock(); slots[i] = value; lock.unlock() }
+    func values() -> [Value] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
 }

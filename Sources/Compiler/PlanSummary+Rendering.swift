@@ -36,7 +36,21 @@ extension PlanSummary {
                           l.snapError.map { Double($0).formatted6 } ?? "—"])
         }
         out += TextTable.render(table, rightAligned: Set(3...8), indent: "  ")
+        if let defectMap { out += faultTable(defectMap) }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// What the defect map's faults leave, per layer: RMS weight error of the naive placement (no
+    /// permutation, no re-targeting) beside the plan's fault-aware one, and the share removed.
+    private func faultTable(_ file: String) -> [String] {
+        var table = [["layer", "stuck devices", "naive RMS error (weight)", "fault-aware RMS error (weight)", "removed (%)"]]
+        for l in layers {
+            guard let f = l.faults else { continue }
+            let removed = f.naiveRMSError > 0 ? String(format: "%.1f", (1 - f.awareRMSError / f.naiveRMSError) * 100) : "—"
+            table.append([l.name, f.stuckDevices.grouped, f.naiveRMSError.formatted6, f.awareRMSError.formatted6, removed])
+        }
+        return ["", "Mapped around the faults of \(file) (weight error they leave, RMS over each layer's weights):"]
+            + TextTable.render(table, rightAligned: Set(1...4), indent: "  ")
     }
 
     /// "1 device", "2 devices".

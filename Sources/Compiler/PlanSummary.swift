@@ -22,11 +22,14 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         public var clippedFraction: Double
         /// Largest weight change from snapping to the device's levels; nil when targets were not snapped.
         public var snapError: Float?
+        /// What the defect map's faults do to the layer (naive vs fault-aware RMS weight error); nil
+        /// for a plan compiled without a defect map.
+        public var faults: LayerFaults?
 
         enum CodingKeys: String, CodingKey {
             case name, kind, rows, columns, groups, weights, tiles, devices
             case wMax = "w_max", weightPerMicrosiemensMin = "weight_per_uS_min", weightPerMicrosiemensMax = "weight_per_uS_max"
-            case clippedFraction = "clipped_fraction", snapError = "snap_error"
+            case clippedFraction = "clipped_fraction", snapError = "snap_error", faults
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -38,6 +41,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
             try c.encode(weightPerMicrosiemensMin, forKey: .weightPerMicrosiemensMin)
             try c.encode(weightPerMicrosiemensMax, forKey: .weightPerMicrosiemensMax)
             try c.encode(clippedFraction, forKey: .clippedFraction); try c.encode(snapError, forKey: .snapError)
+            try c.encode(faults, forKey: .faults)
         }
     }
 
@@ -67,12 +71,14 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
     public var snappedToLevels: Bool
     /// Where the plan was written, when the summary reports a compile.
     public var output: String?
+    /// The defect map the plan was mapped around (file name), nil without one.
+    public var defectMap: String?
 
     enum CodingKeys: String, CodingKey {
         case network, sourceFile = "source_file", device, pairs, significance, devicesPerWeight = "devices_per_weight"
         case layersMapped = "layers_mapped", layersDigital = "layers_digital", weights, devices, tiles, arrays
         case arrayRows = "array_rows", arrayColumns = "array_columns", utilisation, tester, layers, placement
-        case snappedToLevels = "snapped_to_levels", output
+        case snappedToLevels = "snapped_to_levels", output, defectMap = "defect_map"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -86,6 +92,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         try c.encode(utilisation, forKey: .utilisation); try c.encode(tester, forKey: .tester); try c.encode(layers, forKey: .layers)
         try c.encode(placement, forKey: .placement)
         try c.encode(snappedToLevels, forKey: .snappedToLevels); try c.encode(output, forKey: .output)
+        try c.encode(defectMap, forKey: .defectMap)
     }
 
     public init(plan: Plan) {
@@ -102,7 +109,10 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         let kinds = Dictionary(plan.network.nodes.map { ($0.name, $0.operation.kindName) }, uniquingKeysWith: { a, _ in a })
         let snapped = plan.device.levels_uS != nil && plan.options.snapToLevels
         snappedToLevels = snapped
-        layers = plan.layers.map { l in
+        defectMap = plan.options.defectMap?.fileName
+        let faults = plan.layerFaults.count == plan.layers.count ? plan.layerFaults.map(Optional.some)
+            : [LayerFaults?](repeating: nil, count: plan.layers.count)
+        layers = zip(plan.layers, faults).map { l, faults in
             let tiles = plan.tiles[l.tiles]
             var kLo = Float.infinity, kHi: Float = 0
             for t in tiles { for k in t.weightPerMicrosiemens { kLo = min(kLo, k); kHi = max(kHi, k) } }
@@ -110,7 +120,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
                          groups: l.matrix.groups, weights: l.matrix.weightCount, tiles: l.tiles.count,
                          devices: l.matrix.weightCount * slots, wMax: l.wMax,
                          weightPerMicrosiemensMin: kLo.isFinite ? kLo : 0, weightPerMicrosiemensMax: kHi,
-                         clippedFraction: l.clippedFraction, snapError: snapped ? l.snapError : nil)
+                         clippedFraction: l.clippedFraction, snapError: snapped ? l.snapError : nil, faults: faults)
         }
         layersMapped = layers.count
         let mapped = Set(plan.layers.map(\.node))

@@ -20,7 +20,8 @@ import Plan
 ///   steps) down;
 /// - a forced device (`TargetRules.isForced`): `full-reset` is one unverified pulse; `reset-until-below`
 ///   is the opening RESET (one verify), or for bipolar the way down from unknown content, (RESET steps)/2;
-/// - at most `maxIterations` loop pulses.
+/// - at most `maxIterations` loop pulses;
+/// - devices a defect map declares stuck (`Tile.stuckDevices`) are not programmed and cost nothing.
 /// It ignores the pulse response of the device (pulses below the SET threshold, steps that grow along
 /// the ramp), overshoot restarts and device spread, which the simulation has. On the bundled CNN the
 /// simulated pulses are 1.6 × the estimate for `rram` (bipolar; tested within 2 ×) and 4 × for
@@ -74,8 +75,14 @@ public struct TesterTimeEstimate: Sendable, Equatable, Codable {
         var loopPulses = 0.0  // Σ verified-loop pulses of the other devices
         var programmed = 0
         for tile in plan.tiles {
+            let stuck = tile.stuckDevices
+            var nextStuck = 0
             tile.targets_uS.withUnsafeBufferPointer { targets in
-                for t in targets {
+                for (i, t) in targets.enumerated() {
+                    if nextStuck < stuck.count, stuck[nextStuck] == i {
+                        nextStuck += 1
+                        continue
+                    }
                     if forcing && t <= forceThreshold {
                         forcedCount &+= 1
                     } else {

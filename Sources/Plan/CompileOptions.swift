@@ -19,6 +19,8 @@ public struct CompileOptions: Sendable, Hashable, Codable {
     public var keepDigital: [String] = []
     /// Snap targets to the device's discrete levels when it has them.
     public var snapToLevels = true
+    /// The defect map the plan was mapped around (its file name and SHA-256); nil without one.
+    public var defectMap: SourceModel?
 
     public init() {}
 
@@ -27,6 +29,7 @@ public struct CompileOptions: Sendable, Hashable, Codable {
         case arrayRows = "array_rows", arrayColumns = "array_columns"
         case pairs, devicesPerConductance = "devices_per_conductance", scale, clip
         case foldBatchNorm = "fold_batchnorm", keepDigital = "keep_digital", snapToLevels = "snap_to_levels"
+        case defectMap = "defect_map"
     }
 }
 

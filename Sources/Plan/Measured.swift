@@ -20,6 +20,9 @@ public struct DeviceLocation: Sendable, Hashable {
 public struct PlanAddressing: Sendable {
     private struct Rect: Sendable {
         var tile: Int, array: Int, rows: Range<Int>, cols: Range<Int>, weightRows: Int, weightCols: Int
+        /// A fault-aware tile's ρ⁻¹ and γ⁻¹ (tile row on each word line, tile column on each bit-line
+        /// group); empty for a tile in matrix order.
+        var rowAt: [Int] = [], columnAt: [Int] = []
     }
     private let byArray: [[Rect]]
     private let slots: Int
@@ -29,9 +32,11 @@ public struct PlanAddressing: Sendable {
         slots = plan.roles.count
         var byArray = [[Rect]](repeating: [], count: plan.arrays.count)
         for (t, tile) in plan.tiles.enumerated() where tile.array >= 0 && tile.array < byArray.count {
-            byArray[tile.array].append(Rect(tile: t, array: tile.array, rows: tile.rowOffset..<(tile.rowOffset + tile.rows.count),
-                                            cols: tile.columnOffset..<(tile.columnOffset + tile.columns.count * plan.roles.count),
-                                            weightRows: tile.rows.count, weightCols: tile.columns.count))
+            var rect = Rect(tile: t, array: tile.array, rows: tile.rowOffset..<(tile.rowOffset + tile.rows.count),
+                            cols: tile.columnOffset..<(tile.columnOffset + tile.columns.count * plan.roles.count),
+                            weightRows: tile.rows.count, weightCols: tile.columns.count)
+            if !tile.isIdentityPlacement { (rect.rowAt, rect.columnAt) = tile.inversePermutations() }
+            byArray[tile.array].append(rect)
         }
         self.byArray = byArray
     }
@@ -47,8 +52,9 @@ public struct PlanAddressing: Sendable {
             rect = r
             last = r
         }
-        let r = a.row - rect.rows.lowerBound, j = a.col - rect.cols.lowerBound
-        let (c, s) = (j / slots, j % slots)
+        let p = a.row - rect.rows.lowerBound, j = a.col - rect.cols.lowerBound
+        let (q, s) = (j / slots, j % slots)
+        let (r, c) = rect.rowAt.isEmpty ? (p, q) : (rect.rowAt[p], rect.columnAt[q])
         return DeviceLocation(tile: rect.tile, device: (s * rect.weightRows + r) * rect.weightCols + c)
     }
 
@@ -57,7 +63,7 @@ public struct PlanAddressing: Sendable {
         let tile = plan.tiles[l.tile]
         let (rows, cols) = (tile.rows.count, tile.columns.count)
         let s = l.device / (rows * cols), r = (l.device % (rows * cols)) / cols, c = l.device % cols
-        return DeviceAddress(array: tile.array, row: tile.rowOffset + r, col: tile.columnOffset + c * plan.roles.count + s)
+        return DeviceAddress(array: tile.array, row: tile.arrayRow(ofRow: r), col: tile.arrayColumn(ofColumn: c, slot: s, slots: plan.roles.count))
     }
 }
 

@@ -107,8 +107,10 @@ public struct LayerMapping: Sendable, Equatable {
 
 /// A rectangle of one layer's matrix (one group of it) on one physical array.
 ///
-/// Device address rule: weight (r, c) of the tile, slot s, sits at array row `rowOffset + r` and
-/// array column `columnOffset + c · roles.count + s` (the slots of a weight on adjacent bit lines).
+/// Device address rule: weight (r, c) of the tile, slot s, sits at array row `rowOffset + ρ(r)` and
+/// array column `columnOffset + γ(c) · roles.count + s` (the slots of a weight on adjacent bit lines),
+/// ρ and γ the tile's row and column permutations (the identity unless the plan was mapped around a
+/// defect map). Targets stay indexed by the logical (r, c): a weight's devices move, its index does not.
 public struct Tile: Sendable, Equatable {
     public var layer: Int
     /// Block of a grouped convolution (0 otherwise).
@@ -132,12 +134,21 @@ public struct Tile: Sendable, Equatable {
     /// array row by array row, and along a row in array-column order (the slots of a weight next to
     /// each other): order = orderStart + r · (columns.count · roles.count) + c · roles.count + s.
     public var orderStart: Int
+    /// ρ: the word line (relative to `rowOffset`) of each tile row; empty = identity.
+    public var rowPermutation: [Int]
+    /// γ: the bit-line group (relative to `columnOffset`, in weights) of each tile column; empty = identity.
+    public var columnPermutation: [Int]
+    /// Devices (indices into `targets_uS`, ascending) a defect map declares stuck: not programmed,
+    /// their target the conductance they are stuck at.
+    public var stuckDevices: [Int]
 
     public init(layer: Int, group: Int, rows: Range<Int>, columns: Range<Int>, array: Int, rowOffset: Int,
-                columnOffset: Int, targets_uS: [Float], weightPerMicrosiemens: [Float], zero_uS: Float, orderStart: Int) {
+                columnOffset: Int, targets_uS: [Float], weightPerMicrosiemens: [Float], zero_uS: Float, orderStart: Int,
+                rowPermutation: [Int] = [], columnPermutation: [Int] = [], stuckDevices: [Int] = []) {
         self.layer = layer; self.group = group; self.rows = rows; self.columns = columns; self.array = array
         self.rowOffset = rowOffset; self.columnOffset = columnOffset; self.targets_uS = targets_uS
         self.weightPerMicrosiemens = weightPerMicrosiemens; self.zero_uS = zero_uS; self.orderStart = orderStart
+        self.rowPermutation = rowPermutation; self.columnPermutation = columnPermutation; self.stuckDevices = stuckDevices
     }
 
     public var weightCount: Int { rows.count * columns.count }

@@ -97,9 +97,14 @@ enum PlanDecoding {
                 ArrayInfo(rows: try index(a.rows, "array rows"), columns: try index(a.columns, "array columns"),
                           usedDevices: try index(a.used_devices, "array used_devices"))
             }
-            return .success(PlanHeader(formatVersion: Int(h.format_version), toolVersion: cString(h.tool_version), source: source,
-                                       device: device, options: try decodeOptions(o), network: network, roles: roles,
-                                       layers: layers, arrays: arrays, tileCount: try index(h.tile_count, "tile_count")))
+            var header = PlanHeader(formatVersion: Int(h.format_version), toolVersion: cString(h.tool_version), source: source,
+                                    device: device, options: try decodeOptions(o), network: network, roles: roles,
+                                    layers: layers, arrays: arrays, tileCount: try index(h.tile_count, "tile_count"))
+            header.layerFaults = try cMessages(h.layer_faults, h.n_layer_faults).map { (m) throws(DecodeFailure) -> LayerFaults in
+                LayerFaults(stuckDevices: try index(m.stuck_devices, "layer stuck_devices"), naiveRMSError: m.naive_rms_error,
+                            awareRMSError: m.aware_rms_error)
+            }
+            return .success(header)
         } catch {
             return .failure(error)
         }
@@ -133,6 +138,7 @@ enum PlanDecoding {
         options.foldBatchNorm = o.fold_batchnorm != 0
         options.keepDigital = cStrings(o.keep_digital, o.n_keep_digital)
         options.snapToLevels = o.snap_to_levels != 0
+        options.defectMap = o.defect_map.map { SourceModel(fileName: cString($0.pointee.file_name), sha256: cString($0.pointee.sha256)) }
         return options
     }
 
@@ -184,7 +190,10 @@ enum PlanDecoding {
                     rows: rowStart..<rowEnd, columns: colStart..<colEnd, array: try index(t.array, "tile array"),
                     rowOffset: try index(t.row_offset, "tile row_offset"), columnOffset: try index(t.column_offset, "tile column_offset"),
                     targets_uS: cBuffer(t.targets_us, t.n_targets_us), weightPerMicrosiemens: cBuffer(t.weight_per_us, t.n_weight_per_us),
-                    zero_uS: t.zero_us, orderStart: try index(t.order_start, "tile order_start"))
+                    zero_uS: t.zero_us, orderStart: try index(t.order_start, "tile order_start"),
+                    rowPermutation: cBuffer(t.row_permutation, t.n_row_permutation).map { Int($0) },
+                    columnPermutation: cBuffer(t.column_permutation, t.n_column_permutation).map { Int($0) },
+                    stuckDevices: try cBuffer(t.stuck_devices, t.n_stuck_devices).map { (v) throws(DecodeFailure) in try index(v, "tile stuck device") })
     }
 }
 

@@ -40,6 +40,14 @@ package enum PlanEncoding {
                 }
             }
             w.uint(hf.tileCount, h.tileCount)
+            let lf = f.layerFaults
+            for faults in h.layerFaults {
+                w.message(hf.layerFaults) { m in
+                    m.uint(lf.stuckDevices, faults.stuckDevices)
+                    m.double(lf.naiveRMSError, faults.naiveRMSError)
+                    m.double(lf.awareRMSError, faults.awareRMSError)
+                }
+            }
         }
         return record.bytes
     }
@@ -55,6 +63,9 @@ package enum PlanEncoding {
         tile.packedFloats(tf.weightPerMicrosiemens, t.weightPerMicrosiemens)
         tile.float(tf.zero, t.zero_uS)
         tile.uint(tf.orderStart, t.orderStart)
+        tile.packedInts(tf.rowPermutation, t.rowPermutation)
+        tile.packedInts(tf.columnPermutation, t.columnPermutation)
+        tile.packedInts(tf.stuckDevices, t.stuckDevices)
         var record = ProtoWriter(capacity: tile.bytes.count + 8)
         record.lengthDelimited(f.record.tile, tile.bytes)
         return record.bytes
@@ -107,6 +118,7 @@ package enum PlanEncoding {
         w.bool(of.foldBatchNorm, o.foldBatchNorm)
         for name in o.keepDigital { w.string(alwaysAt: of.keepDigital, name) }
         w.bool(of.snapToLevels, o.snapToLevels)
+        if let map = o.defectMap { w.message(of.defectMap) { sourceModel(&$0, map) } }
     }
 
     private static func graph(_ w: inout ProtoWriter, _ n: Network) {

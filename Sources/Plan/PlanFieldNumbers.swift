@@ -11,13 +11,14 @@ package struct PlanFieldNumbers: Sendable {
     struct Record: Sendable { var header = 0, tile = 0, footer = 0 }
     struct Header: Sendable {
         var formatVersion = 0, toolVersion = 0, source = 0, deviceSpecJSON = 0, options = 0, network = 0
-        var slots = 0, layers = 0, arrays = 0, tileCount = 0
+        var slots = 0, layers = 0, arrays = 0, tileCount = 0, layerFaults = 0
     }
+    struct LayerFaults: Sendable { var stuckDevices = 0, naiveRMSError = 0, awareRMSError = 0 }
     struct SourceModel: Sendable { var fileName = 0, sha256 = 0 }
     struct Options: Sendable {
         var tileRows = 0, tileColumns = 0, arrayRows = 0, arrayColumns = 0, pairs = 0, significance = 0
         var devicesPerConductance = 0, scale = 0, clip = 0, clipValue = 0, foldBatchNorm = 0, keepDigital = 0
-        var snapToLevels = 0
+        var snapToLevels = 0, defectMap = 0
     }
     struct Graph: Sendable { var name = 0, inputs = 0, outputs = 0, nodes = 0, constants = 0 }
     struct GraphInput: Sendable { var name = 0, shape = 0, sourceLayout = 0 }
@@ -36,6 +37,7 @@ package struct PlanFieldNumbers: Sendable {
     struct Tile: Sendable {
         var layer = 0, group = 0, rowStart = 0, rowEnd = 0, columnStart = 0, columnEnd = 0, array = 0
         var rowOffset = 0, columnOffset = 0, targets = 0, weightPerMicrosiemens = 0, zero = 0, orderStart = 0
+        var rowPermutation = 0, columnPermutation = 0, stuckDevices = 0
     }
     struct Footer: Sendable { var tileCount = 0, deviceCount = 0, sha256 = 0 }
     package struct DeviceStreamHeader: Sendable {
@@ -43,7 +45,7 @@ package struct PlanFieldNumbers: Sendable {
         package var algorithm = 0, setStart = 0, setStep = 0, setStop = 0, resetStart = 0, resetStep = 0, resetStop = 0
         package var gateSet = 0, gateReset = 0, pulseWidth = 0, readBias = 0, readsAveraged = 0, readsDiscarded = 0
         package var maxIterations = 0, maxPulsesAtCeiling = 0, offsetMode = 0, belowGMin = 0, gateSetStep = 0, gateSetStop = 0
-        package var readTime = 0
+        package var readTime = 0, defectMap = 0
     }
     /// Enum values: PairMode, ScaleMode, ClipMode, Polarity.
     struct Enums: Sendable {
@@ -56,7 +58,7 @@ package struct PlanFieldNumbers: Sendable {
     var record = Record(), header = Header(), source = SourceModel(), options = Options(), graph = Graph()
     var graphInput = GraphInput(), node = Node(), intAttribute = Attribute(), floatAttribute = Attribute()
     var tensor = NamedTensor(), slot = DeviceSlot(), layer = LayerMapping(), array = ArrayInfo(), tile = Tile()
-    var footer = Footer(), enums = Enums()
+    var footer = Footer(), enums = Enums(), layerFaults = LayerFaults()
     package var streamHeader = DeviceStreamHeader()
 
     /// The numbers of the compiled-in descriptors; checked once by `load()`'s test.
@@ -86,7 +88,11 @@ package struct PlanFieldNumbers: Sendable {
         let h = imprint__plan__header__descriptor
         p.header = Header(formatVersion: f(h, "format_version"), toolVersion: f(h, "tool_version"), source: f(h, "source"),
                           deviceSpecJSON: f(h, "device_spec_json"), options: f(h, "options"), network: f(h, "network"),
-                          slots: f(h, "slots"), layers: f(h, "layers"), arrays: f(h, "arrays"), tileCount: f(h, "tile_count"))
+                          slots: f(h, "slots"), layers: f(h, "layers"), arrays: f(h, "arrays"), tileCount: f(h, "tile_count"),
+                          layerFaults: f(h, "layer_faults"))
+        let lf = imprint__plan__layer_faults__descriptor
+        p.layerFaults = LayerFaults(stuckDevices: f(lf, "stuck_devices"), naiveRMSError: f(lf, "naive_rms_error"),
+                                    awareRMSError: f(lf, "aware_rms_error"))
         let s = imprint__plan__source_model__descriptor
         p.source = SourceModel(fileName: f(s, "file_name"), sha256: f(s, "sha256"))
         let o = imprint__plan__compile_options__descriptor
@@ -94,7 +100,7 @@ package struct PlanFieldNumbers: Sendable {
                             arrayColumns: f(o, "array_columns"), pairs: f(o, "pairs"), significance: f(o, "significance"),
                             devicesPerConductance: f(o, "devices_per_conductance"), scale: f(o, "scale"), clip: f(o, "clip"),
                             clipValue: f(o, "clip_value"), foldBatchNorm: f(o, "fold_batchnorm"),
-                            keepDigital: f(o, "keep_digital"), snapToLevels: f(o, "snap_to_levels"))
+                            keepDigital: f(o, "keep_digital"), snapToLevels: f(o, "snap_to_levels"), defectMap: f(o, "defect_map"))
         let g = imprint__plan__graph__descriptor
         p.graph = Graph(name: f(g, "name"), inputs: f(g, "inputs"), outputs: f(g, "outputs"), nodes: f(g, "nodes"),
                         constants: f(g, "constants"))
@@ -120,7 +126,9 @@ package struct PlanFieldNumbers: Sendable {
         p.tile = Tile(layer: f(ti, "layer"), group: f(ti, "group"), rowStart: f(ti, "row_start"), rowEnd: f(ti, "row_end"),
                       columnStart: f(ti, "column_start"), columnEnd: f(ti, "column_end"), array: f(ti, "array"),
                       rowOffset: f(ti, "row_offset"), columnOffset: f(ti, "column_offset"), targets: f(ti, "targets_us"),
-                      weightPerMicrosiemens: f(ti, "weight_per_us"), zero: f(ti, "zero_us"), orderStart: f(ti, "order_start"))
+                      weightPerMicrosiemens: f(ti, "weight_per_us"), zero: f(ti, "zero_us"), orderStart: f(ti, "order_start"),
+                      rowPermutation: f(ti, "row_permutation"), columnPermutation: f(ti, "column_permutation"),
+                      stuckDevices: f(ti, "stuck_devices"))
         let fo = imprint__plan__footer__descriptor
         p.footer = Footer(tileCount: f(fo, "tile_count"), deviceCount: f(fo, "device_count"), sha256: f(fo, "sha256"))
         let sh = imprint__plan__device_stream_header__descriptor
@@ -134,7 +142,7 @@ package struct PlanFieldNumbers: Sendable {
             readsDiscarded: f(sh, "reads_discarded"), maxIterations: f(sh, "max_iterations"),
             maxPulsesAtCeiling: f(sh, "max_pulses_at_ceiling"), offsetMode: f(sh, "offset_mode"),
             belowGMin: f(sh, "below_g_min"), gateSetStep: f(sh, "gate_set_step_v"), gateSetStop: f(sh, "gate_set_stop_v"),
-            readTime: f(sh, "read_time_s"))
+            readTime: f(sh, "read_time_s"), defectMap: f(sh, "defect_map"))
         let pm = imprint__plan__pair_mode__descriptor, sm = imprint__plan__scale_mode__descriptor
         let cm = imprint__plan__clip_mode__descriptor, po = imprint__plan__polarity__descriptor
         p.enums = Enums(pairSingle: e(pm, "PAIR_MODE_SINGLE"), pairOffset: e(pm, "PAIR_MODE_OFFSET"), pairDual: e(pm, "PAIR_MODE_DUAL"),

@@ -29,6 +29,9 @@ struct PlanValidator {
             }
             previousEnd = layer.tiles.upperBound
         }
+        guard header.layerFaults.isEmpty || header.layerFaults.count == header.layers.count else {
+            throw DecodeFailure("\(header.layerFaults.count) layer fault summaries for \(header.layers.count) layers")
+        }
         for (i, array) in header.arrays.enumerated() {
             guard array.rows > 0, array.columns > 0 else { throw DecodeFailure("array \(i) is \(array.rows)×\(array.columns)") }
             let (devices, overflow) = array.rows.multipliedReportingOverflow(by: array.columns)
@@ -72,6 +75,19 @@ struct PlanValidator {
         }
         guard tile.targets_uS.allSatisfy(\.isFinite), tile.weightPerMicrosiemens.allSatisfy(\.isFinite), tile.zero_uS.isFinite else {
             throw DecodeFailure("it holds a non-finite target or scale")
+        }
+        guard Tile.isPermutation(tile.rowPermutation, count: tile.rows.count) else {
+            throw DecodeFailure("its row permutation is not a permutation of its \(tile.rows.count) rows")
+        }
+        guard Tile.isPermutation(tile.columnPermutation, count: tile.columns.count) else {
+            throw DecodeFailure("its column permutation is not a permutation of its \(tile.columns.count) columns")
+        }
+        var previous = -1
+        for d in tile.stuckDevices {
+            guard d > previous, d < tile.targets_uS.count else {
+                throw DecodeFailure("its stuck devices are not ascending indices of its \(tile.targets_uS.count) devices")
+            }
+            previous = d
         }
     }
 }

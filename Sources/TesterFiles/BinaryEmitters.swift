@@ -27,7 +27,7 @@ final class ProtoSink: DeviceSink {
     init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
         output = try OutputFile(destination)
         let h = context.header
-        columns = DeviceField.columns(offset: h.isOffsetMode)  // never the touch-up-only fields
+        columns = DeviceField.columns(of: h)  // never the touch-up-only fields
         let pv = h.device.programVerify
         let f = PlanFieldNumbers.shared.streamHeader
         var w = ProtoWriter()
@@ -49,6 +49,7 @@ final class ProtoSink: DeviceSink {
         w.bool(f.offsetMode, h.isOffsetMode)
         w.string(f.belowGMin, pv.belowGMin.rawValue)
         w.double(f.gateSetStep, pv.gate.setStep_V ?? 0); w.double(f.gateSetStop, pv.gate.setStop_V ?? 0)
+        w.bool(f.defectMap, h.hasDefectMap)
         try output.write(Self.magic + ProtoWriter.lengthPrefix(w.bytes.count) + w.bytes)
     }
 
@@ -61,7 +62,7 @@ final class ProtoSink: DeviceSink {
                 switch field.storage {
                 case .index: r.uint(n, field.integer(d))
                 case .role: r.enumValue(n, field.integer(d))
-                case .flag: r.bool(n, d.force)
+                case .flag: r.bool(n, field.flag(d))
                 case .double: r.double(n, d.slot.significance)
                 case .float: r.float(n, field.float(d))
                 case .reason: break
@@ -94,7 +95,8 @@ final class HDF5Sink: DeviceSink {
     private struct Columns {
         var integers = [[Int64]](repeating: [], count: DeviceField.allCases.count)
         var floats = [[Float]](repeating: [], count: DeviceField.allCases.count)
-        var roles = [Int8](), flags = [UInt8](), reasons = [Int8]()
+        var roles = [Int8](), reasons = [Int8]()
+        var flags = [[UInt8]](repeating: [], count: DeviceField.allCases.count)
     }
 
     /// Opened before the records arrive, so a bad destination fails before the work.
@@ -116,7 +118,7 @@ final class HDF5Sink: DeviceSink {
                 switch field.storage {
                 case .index: c.integers[field.rawValue].append(Int64(field.integer(d)))
                 case .role: c.roles.append(Int8(field.integer(d)))
-                case .flag: c.flags.append(d.force ? 1 : 0)
+                case .flag: c.flags[field.rawValue].append(field.flag(d) ? 1 : 0)
                 case .reason: c.reasons.append(Int8(field.integer(d)))
                 case .double, .float: c.floats[field.rawValue].append(field.float(d))
                 }
@@ -143,6 +145,7 @@ final class HDF5Sink: DeviceSink {
                                               : "weight = weight_per_uS * sum over devices of significance * sign(role) * target_uS"),
             ("role_codes", "1 = pos, 2 = neg, 3 = single (offset mode)"),
             ("force_meaning", "1: target at or below g_min; apply below_g_min instead of verifying"),
+            ("stuck_meaning", "1 (plans compiled against a defect map): the device is known stuck at target_uS; do not program it"),
             ("below_g_min", h.device.programVerify.belowGMin.rawValue),
             ("source_model", h.source.fileName), ("source_sha256", h.source.sha256),
             ("tool_version", h.toolVersion), ("device_spec_json", h.device.jsonText),
@@ -166,7 +169,7 @@ final class HDF5Sink: DeviceSink {
                 switch field.storage {
                 case .index: try w.write(c.integers[field.rawValue], dataset: path)
                 case .role: try w.write(c.roles, dataset: path)
-                case .flag: try w.write(c.flags, dataset: path)
+                case .flag: try w.write(c.flags[field.rawValue], dataset: path)
                 case .reason: try w.write(c.reasons, dataset: path)
                 case .double, .float: try w.write(c.floats[field.rawValue], dataset: path)
                 }

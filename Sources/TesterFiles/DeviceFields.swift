@@ -10,8 +10,10 @@ package enum DeviceField: Int, CaseIterable, Sendable {
     case windowLoOhm, windowHiOhm, targetRead, windowLoRead, windowHiRead
     /// Touch-up files only (`imprint touchup`): what the read-back measured, and why the device is listed.
     case measured, reason
-    /// Offset mode only, always last.
+    /// Offset mode only, after every other field but `stuck`.
     case zero
+    /// Plans compiled against a defect map only, always last: the device is known stuck, not to be programmed.
+    case stuck
 
     /// The name in CSV headers, JSON keys and HDF5 datasets; units as suffixes (`_uS`, `_ohm`, `_uA`).
     package var name: String {
@@ -41,6 +43,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .measured: "measured_uS"
         case .reason: "reason"
         case .zero: "zero_uS"
+        case .stuck: "stuck"
         }
     }
 
@@ -55,23 +58,31 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .array, .row, .col, .layer, .matrixRow, .matrixCol, .order, .group, .replica: .index
         case .significance: .double
         case .role: .role
-        case .force: .flag
+        case .force, .stuck: .flag
         case .reason: .reason
         case .target, .targetOhm, .windowLo, .windowHi, .weightPerMicrosiemens, .windowLoOhm, .windowHiOhm,
              .targetRead, .windowLoRead, .windowHiRead, .measured, .zero: .float
         }
     }
 
-    /// Fields only a touch-up file has. formats/plan.proto's `DeviceRecord` has no field for them (this
-    /// wave adds no proto fields outside the numbers given to other branches), so `--format proto`
-    /// touch-up files carry the programming fields only.
+    /// Fields only a touch-up file has. formats/plan.proto's `DeviceRecord` has no field for them, so
+    /// `--format proto` touch-up files carry the programming fields only.
     package var isTouchupOnly: Bool { self == .measured || self == .reason }
 
     /// The columns of a plan's records, in order: `zero_uS` only in offset mode, `measured_uS` and
-    /// `reason` only in touch-up files.
-    package static func columns(offset: Bool, touchup: Bool = false) -> [DeviceField] {
-        allCases.filter { (offset || $0 != .zero) && (touchup || !$0.isTouchupOnly) }
+    /// `reason` only in touch-up files, `stuck` only for a plan compiled against a defect map (so every
+    /// other plan's files stay as they were).
+    package static func columns(offset: Bool, stuck: Bool = false, touchup: Bool = false) -> [DeviceField] {
+        allCases.filter { (offset || $0 != .zero) && (stuck || $0 != .stuck) && (touchup || !$0.isTouchupOnly) }
     }
+
+    /// The columns of `header`'s records.
+    package static func columns(of header: PlanHeader) -> [DeviceField] {
+        columns(offset: header.isOffsetMode, stuck: header.hasDefectMap)
+    }
+
+    /// A flag field's value in `d`.
+    @inline(__always) package func flag(_ d: DeviceRecord) -> Bool { self == .stuck ? d.stuck : d.force }
 
     /// The field's value in `d` as an integer (index fields, role code, flag), for the binary formats.
     @inline(__always) package func integer(_ d: DeviceRecord) -> Int {
@@ -86,7 +97,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .group: d.group
         case .replica: d.slot.replica
         case .role: PlanEncoding.polarityCode(d.slot.polarity)
-        case .force: d.force ? 1 : 0
+        case .force, .stuck: flag(d) ? 1 : 0
         case .reason: d.reason?.code ?? 0
         default: 0
         }
@@ -123,7 +134,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
             if json { out.append(34) }
             out.append(contentsOf: d.slot.polarity.rawValue.utf8)
             if json { out.append(34) }
-        case .flag: out.append(contentsOf: (json ? (d.force ? "true" : "false") : (d.force ? "1" : "0")).utf8)
+        case .flag: out.append(contentsOf: (json ? (flag(d) ? "true" : "false") : (flag(d) ? "1" : "0")).utf8)
         case .reason:
             if json { out.append(34) }
             out.append(contentsOf: (d.reason?.rawValue ?? "").utf8)

@@ -21,6 +21,8 @@ package struct DeviceRecord {
     var zero_uS: Float
     /// The spec's verify-read voltage, for the read currents.
     var readBias_V: Float
+    /// Known stuck (a plan compiled against a defect map): not to be programmed.
+    var stuck: Bool = false
     /// Touch-up files: the read-back's conductance of this device and why it is listed.
     var measured_uS: Float = .nan
     var reason: TouchupReason? = nil
@@ -60,7 +62,7 @@ struct EmitContext {
     }
 
     /// The device columns of this file.
-    var columns: [DeviceField] { DeviceField.columns(offset: header.isOffsetMode, touchup: touchup) }
+    var columns: [DeviceField] { DeviceField.columns(offset: header.isOffsetMode, stuck: header.hasDefectMap, touchup: touchup) }
 
     func includes(array: Int) -> Bool { selection?.contains(array) ?? true }
 
@@ -68,31 +70,42 @@ struct EmitContext {
     var arrays: [Int] { (0..<header.arrays.count).filter(includes(array:)) }
 
     /// The devices of a tile in programming order: array row by row, along a row weight by weight,
-    /// the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s). With
-    /// `marks` (a touch-up file), only the devices it lists, each with its measured value and reason.
+    /// the slots of a weight together (order = orderStart + ρ(r)·(columns·slots) + γ(c)·slots + s).
+    /// A fault-aware plan's permutations decide which weight sits at each position; `matrix_row`
+    /// and `matrix_col` name it. With `marks` (a touch-up file), only the devices it lists, each with
+    /// its measured value and reason.
     func forEachDevice<E: Error>(in tile: Tile, marks: TouchupMarks? = nil, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
         guard includes(array: tile.array) else { return }
         let slots = header.roles.count
         let rows = tile.rows.count, cols = tile.columns.count
         let layerColumns = header.layers[tile.layer].matrix.columns
         let readBias_V = Float(header.device.programVerify.readBias_V)
-        for r in 0..<rows {
-            for c in 0..<cols {
+        let (rowAt, columnAt) = tile.inversePermutations()
+        var stuck = [Bool]()
+        if !tile.stuckDevices.isEmpty {
+            stuck = [Bool](repeating: false, count: tile.targets_uS.count)
+            for d in tile.stuckDevices { stuck[d] = true }
+        }
+        for p in 0..<rows {
+            let r = rowAt[p]
+            for q in 0..<cols {
+                let c = columnAt[q]
                 for s in 0..<slots {
                     let index = (s * rows + r) * cols + c
                     let reason = marks.flatMap { TouchupReason(code: Int($0.reasons[index])) }
                     if marks != nil && reason == nil { continue }
                     let target = tile.targets_uS[index]
-                    let force = rules.isForced(target_uS: Double(target))
+                    let isStuck = !stuck.isEmpty && stuck[index]
+                    let force = !isStuck && rules.isForced(target_uS: Double(target))
                     let bounds = rules.acceptanceBounds_uS(target_uS: Double(target))
                     let (lo, hi) = (Float(bounds.lowerBound), Float(bounds.upperBound))
                     try body(DeviceRecord(
-                        array: tile.array, row: tile.rowOffset + r, col: tile.columnOffset + c * slots + s,
+                        array: tile.array, row: tile.rowOffset + p, col: tile.columnOffset + q * slots + s,
                         layer: tile.layer, matrixRow: tile.rows.lowerBound + r,
                         matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
                         slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
-                        weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (r * cols + c) * slots + s,
-                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V,
+                        weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (p * cols + q) * slots + s,
+                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V, stuck: isStuck,
                         measured_uS: marks?.measured_uS[index] ?? .nan, reason: reason))
                 }
             }

@@ -67,8 +67,8 @@ final class TextSink: DeviceSink {
             # tool version: imprint \(oneLine(h.toolVersion)); plan format version \(h.formatVersion)
             \(context.planSHA256.map { "# plan_sha256: \($0)\n" } ?? "")# \(formula)
             # force=1: target at or below g_min; do not verify into the window, apply below_g_min (\(h.device.programVerify.belowGMin.rawValue))
-            # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s
-            # arrays: \(selection)
+            # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s\(h.hasDefectMap ? " (r and c permuted per tile by the fault-aware mapping; matrix_row and matrix_col name the weight)" : "")
+            # arrays: \(selection)\(h.options.defectMap.map { "\n# defect map: \(oneLine($0.fileName)) sha256 \($0.sha256); stuck=1: the device is stuck at target_uS, do not program it" } ?? "")
 
             """ + (context.touchup ? "# touch-up: the devices to program again (targets may be new); measured_uS = the read-back, reason = why listed\n" : "")
     }

@@ -56,13 +56,19 @@ public struct TouchupPlanner: Sendable {
         var defects = [Defect]()
         var devices = [DeviceReading]()
         devices.reserveCapacity(slots)
+        // A fault-aware plan's known stuck devices are failed whatever they read: never programmed.
+        var knownStuck = [Bool]()
+        if !tile.stuckDevices.isEmpty {
+            knownStuck = [Bool](repeating: false, count: tile.targets_uS.count)
+            for d in tile.stuckDevices { knownStuck[d] = true }
+        }
         for r in 0..<rows {
             for c in 0..<cols {
                 devices.removeAll(keepingCapacity: true)
                 for s in 0..<slots {
                     let i = s * plane + r * cols + c
                     let t = Double(tile.targets_uS[i]), m = Double(readback.measured_uS[i])
-                    devices.append(DeviceReading(target_uS: t, measured_uS: m, failed: isFailed(target: t, measured: m, success: readback.success[i])))
+                    devices.append(DeviceReading(target_uS: t, measured_uS: m, failed: (!knownStuck.isEmpty && knownStuck[i]) || isFailed(target: t, measured: m, success: readback.success[i])))
                 }
                 let decision = weights.decide(devices)
                 let k = Double(tile.weightPerMicrosiemens[c])
@@ -75,7 +81,7 @@ public struct TouchupPlanner: Sendable {
                     if weights.inWindow(d.measured_uS, of: d.target_uS) { counts.inWindow += 1 }
                     if d.failed {
                         counts.defective += 1
-                        defects.append(Defect(array: tile.array, row: tile.rowOffset + r, column: tile.columnOffset + c * slots + s,
+                        defects.append(Defect(array: tile.array, row: tile.arrayRow(ofRow: r), column: tile.arrayColumn(ofColumn: c, slot: s, slots: slots),
                                               kind: defectKind(d.measured_uS)))
                     }
                     guard decision.programmed[s] else { continue }

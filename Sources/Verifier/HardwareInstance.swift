@@ -11,12 +11,14 @@ public struct HardwareInstance: Sendable {
 
     /// Programs all tiles over `threads` threads (`TileSchedule`); `simulator` nil means ideal
     /// devices (no programming error, drift or noise). Bitwise the same for any thread count.
-    public init(plan: Plan, simulator: DeviceSimulator?, seed: UInt64, trial: Int, threads: Int) {
+    /// `faults`: per tile, devices known stuck (`KnownFaults`); empty = none.
+    public init(plan: Plan, simulator: DeviceSimulator?, seed: UInt64, trial: Int, threads: Int, faults: [TileFaults] = []) {
         self.seed = seed
         self.trial = trial
         guard let simulator else { tiles = nil; return }
         tiles = TileSchedule(sizes: plan.tiles.map(\.targets_uS.count), threads: threads).map(tileCount: plan.tiles.count) { t, inner in
-            simulator.program(targets_uS: plan.tiles[t].targets_uS, key: TileKey(seed: seed, trial: trial, tile: t), threads: inner)
+            simulator.program(targets_uS: plan.tiles[t].targets_uS, key: TileKey(seed: seed, trial: trial, tile: t), threads: inner,
+                              faults: faults.isEmpty ? TileFaults() : faults[t])
         }
     }
 
@@ -64,14 +66,15 @@ public struct HardwareInstance: Sendable {
     /// Re-programming costs about as much as a read (`make bench`), far less than an evaluation.
     public static func streamTiles<T: Sendable>(
         plan: Plan, simulator: DeviceSimulator?, seed: UInt64, trial: Int, t_s: Double,
-        readNoise: ReadNoiseMode, threads: Int,
+        readNoise: ReadNoiseMode, threads: Int, faults: [TileFaults] = [],
         _ body: @Sendable (_ tile: Int, _ programmed: ProgrammedTile?, _ g_uS: [Float], _ sigma_uS: [Float]) -> T
     ) -> [T] {
         TileSchedule(sizes: plan.tiles.map(\.targets_uS.count), threads: threads).map(tileCount: plan.tiles.count) { t, inner in
             let targets = plan.tiles[t].targets_uS
             guard let simulator else { return body(t, nil, targets, [Float](repeating: 0, count: targets.count)) }
             let key = TileKey(seed: seed, trial: trial, tile: t)
-            let programmed = simulator.program(targets_uS: targets, key: key, threads: inner)
+            let programmed = simulator.program(targets_uS: targets, key: key, threads: inner,
+                                               faults: faults.isEmpty ? TileFaults() : faults[t])
             var g = [Float](), sigma = [Float]()
             simulator.evaluate(programmed, targets_uS: targets, key: key, t_s: t_s,
                                readNoise: readNoise, threads: inner, g_uS: &g, readSigma_uS: &sigma)

@@ -17,9 +17,9 @@ public enum IRDrop {
         g.withUnsafeMutableBufferPointer { g in
             for s in 0..<slots {
                 for i in 0..<rows {
-                    let wireRows = Double(arrayRows - (tile.rowOffset + i))
+                    let wireRows = Double(arrayRows - tile.arrayRow(ofRow: i))
                     for j in 0..<cols {
-                        let column = Double(tile.columnOffset + j * slots + s)
+                        let column = Double(tile.arrayColumn(ofColumn: j, slot: s, slots: slots))
                         let rs_ohm = r * (column + 1 + wireRows)
                         let k = (s * rows + i) * cols + j
                         let gs = Double(g[k]) * 1e-6   // µS → S

@@ -35,7 +35,10 @@ struct MeasuredChip: Sendable {
     /// The state of tile `t` at its measurement, in programmed-tile form: measured devices hold their
     /// measured conductance, the trial's drift exponent, not stuck, the tester's success flag (else
     /// whether the read is inside the window) and pulses (else 0); the others as programmed.
-    func state(tile t: Int, plan: Plan, simulator: DeviceSimulator, key: TileKey, threads: Int) -> ProgrammedTile {
+    /// `faults`: the tile's known stuck devices (a defect map), applied like the random ones to the
+    /// devices without a record; a measured device's fault is in its measurement.
+    func state(tile t: Int, plan: Plan, simulator: DeviceSimulator, key: TileKey, threads: Int,
+               faults: TileFaults = TileFaults()) -> ProgrammedTile {
         let targets = plan.tiles[t].targets_uS
         let g = measured.conductance_uS[t]
         var state: ProgrammedTile
@@ -52,6 +55,11 @@ struct MeasuredChip: Sendable {
             }
         }
         let rules = plan.targetRules
+        if !complete[t] && !faults.isEmpty {
+            targets.withUnsafeBufferPointer { tp in
+                state.withBuffers { faults.apply(targets_uS: tp.baseAddress!, rules: rules, into: $0) }
+            }
+        }
         let success = measured.success?[t], pulses = measured.pulses?[t]
         for d in targets.indices where !g[d].isNaN {
             state.programmed_uS[d] = g[d]
@@ -76,7 +84,7 @@ struct MeasuredChip: Sendable {
     /// measured conductances as they are, the targets for devices without a record.
     func streamTiles<T: Sendable>(
         plan: Plan, simulator: DeviceSimulator?, seed: UInt64, trial: Int, t_s: Double,
-        readNoise: ReadNoiseMode, threads: Int,
+        readNoise: ReadNoiseMode, threads: Int, faults: [TileFaults] = [],
         _ body: @Sendable (_ tile: Int, _ state: ProgrammedTile?, _ g_uS: [Float], _ sigma_uS: [Float]) -> T
     ) -> [T] {
         TileSchedule(sizes: plan.tiles.map(\.targets_uS.count), threads: threads).map(tileCount: plan.tiles.count) { t, inner in
@@ -85,7 +93,8 @@ struct MeasuredChip: Sendable {
                 return body(t, nil, measured.conductances_uS(tile: t, targets_uS: targets), [Float](repeating: 0, count: targets.count))
             }
             let key = TileKey(seed: seed, trial: trial, tile: t)
-            let state = state(tile: t, plan: plan, simulator: simulator, key: key, threads: inner)
+            let state = state(tile: t, plan: plan, simulator: simulator, key: key, threads: inner,
+                              faults: faults.isEmpty ? TileFaults() : faults[t])
             var g = [Float](), sigma = [Float]()
             simulator.evaluate(state, targets_uS: targets, measuredAt_s: measuredAt(tile: t), key: key, t_s: t_s,
                                readNoise: readNoise, threads: inner, g_uS: &g, readSigma_uS: &sigma)

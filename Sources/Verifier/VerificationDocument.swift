@@ -114,6 +114,23 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
         enum CodingKeys: String, CodingKey { case node, rows, columns, groups, tiles, relativeError = "relative_error" }
     }
 
+    /// Devices simulated as known stuck in every chip (a defect map, and the plan's recorded ones).
+    public struct KnownFaults: Sendable, Equatable, Encodable {
+        /// The defect map given to verify, nil when only the plan's recorded stuck devices are simulated.
+        public var defectMap: String?
+        public var defectMapSHA256: String?
+        public var devices: Int
+        enum CodingKeys: String, CodingKey { case defectMap = "defect_map", defectMapSHA256 = "defect_map_sha256", devices }
+        public init(defectMap: String?, defectMapSHA256: String?, devices: Int) {
+            self.defectMap = defectMap; self.defectMapSHA256 = defectMapSHA256; self.devices = devices
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(defectMap, forKey: .defectMap); try c.encode(defectMapSHA256, forKey: .defectMapSHA256)
+            try c.encode(devices, forKey: .devices)
+        }
+    }
+
     public struct LayerErrorSetting: Sendable, Equatable, Encodable {
         public var compensation: String
         public var samples: Int
@@ -136,6 +153,8 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
     public var readNoise: String
     public var periphery: Periphery
     public var calibration: Calibration?
+    /// Known stuck devices simulated in every chip; nil when there are none.
+    public var knownFaults: KnownFaults?
     public var results: [Result]
     public var programming: Programming
     public var layers: [Layer]
@@ -150,12 +169,14 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
         case plan, planSHA256 = "plan_sha256", toolVersion = "tool_version", date
         case data, device, baselineAccuracy = "baseline_accuracy", samples, trials, seed, times_s
         case readNoise = "read_noise", periphery, calibration, results, programming, layers
-        case layerError = "layer_error", output, report, measured
+        case layerError = "layer_error", output, report, measured, knownFaults = "known_faults"
     }
 
     public init(_ r: VerificationResult, options: VerifierOptions, plan: String, planSHA256: String, toolVersion: String,
                 date: Date = Date(), data: String, device: String,
-                calibration: Dataset?, testerTimes: TesterTimes, output: String? = nil, report: String? = nil) {
+                calibration: Dataset?, testerTimes: TesterTimes, output: String? = nil, report: String? = nil,
+                knownFaults: KnownFaults? = nil) {
+        self.knownFaults = knownFaults
         self.plan = plan
         self.planSHA256 = planSHA256
         self.toolVersion = toolVersion
@@ -208,5 +229,6 @@ public struct VerificationDocument: Sendable, Equatable, Encodable {
         try c.encode(programming, forKey: .programming); try c.encode(layers, forKey: .layers)
         try c.encode(layerError, forKey: .layerError); try c.encode(output, forKey: .output); try c.encode(report, forKey: .report)
         try c.encode(measured, forKey: .measured)
+        try c.encode(knownFaults, forKey: .knownFaults)
     }
 }

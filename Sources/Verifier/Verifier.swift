@@ -32,6 +32,10 @@ public struct VerifierOptions: Sendable {
     /// A chip read back by a tester: every trial starts from these conductances instead of sampled
     /// programming (`MeasuredChip`); `times_s` must not be earlier than the latest measurement.
     public var measured: Measured? = nil
+    /// Devices known stuck, per tile (`TileFaults.of(plan:defects:file:)`, a defect map); empty = the
+    /// plan's recorded stuck devices only. Applied on top of the random stuck rates, whose draws they
+    /// override (set the rates to zero for exactly the map's faults).
+    public var knownFaults: [TileFaults] = []
     public init() {}
 
     /// The compensation whose run measures per-layer errors: the first one asked other than `none`,
@@ -82,6 +86,8 @@ public struct Verifier: Sendable {
     let nodes: [Int]
     let simulator: DeviceSimulator?
     let measuredChip: MeasuredChip?
+    /// Per tile, the devices simulated as known stuck (empty when none anywhere).
+    let faults: [TileFaults]
 
     /// Most trials a run accepts: far beyond any useful Monte-Carlo run, far below where the
     /// evaluation count (trials × times × samples) could overflow.
@@ -131,8 +137,13 @@ public struct Verifier: Sendable {
                 throw VerifierError("tile \(t) of the plan is inconsistent with its layers and device roles")
             }
         }
+        guard options.knownFaults.isEmpty || options.knownFaults.count == plan.tiles.count else {
+            throw VerifierError("known faults are given for \(options.knownFaults.count) tiles, but the plan has \(plan.tiles.count)")
+        }
         self.plan = plan
         self.options = options
+        let faults = options.knownFaults.isEmpty ? TileFaults.recorded(in: plan) : options.knownFaults
+        self.faults = faults.allSatisfy(\.isEmpty) ? [] : faults
         nodes = try LayerMatrices.nodeIndices(of: plan)
         simulator = options.ideal ? nil : DeviceSimulator(spec: plan.device, devicesPerConductance: plan.devicesPerConductance,
                                                           rramMode: options.rramMode, stuckRates: options.stuckRates)
@@ -306,9 +317,9 @@ public struct Verifier: Sendable {
         }
         let results = measuredChip.map {
             $0.streamTiles(plan: plan, simulator: simulator, seed: o.seed, trial: trial, t_s: t_s, readNoise: o.readNoise,
-                           threads: o.threads, tileResult)
+                           threads: o.threads, faults: faults, tileResult)
         } ?? HardwareInstance.streamTiles(plan: plan, simulator: simulator, seed: o.seed, trial: trial, t_s: t_s,
-                                          readNoise: o.readNoise, threads: o.threads, tileResult)
+                                          readNoise: o.readNoise, threads: o.threads, faults: faults, tileResult)
         var chip = ChipRead(weights: LayerMatrices.planes(plan: plan, nodes: nodes, tilePlanes: results.map(\.weights)),
                             variances: perRead ? LayerMatrices.planes(plan: plan, nodes: nodes, tilePlanes: results.map { $0.variances ?? [] }) : nil)
         for r in results {

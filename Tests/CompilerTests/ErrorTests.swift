@@ -16,6 +16,7 @@ func caseName(_ e: CompileError) -> String {
     case .sizeOverflow: return "overflow"
     case .network: return "network"
     case .tooLarge: return "too large"
+    case .defectMap(let e): return "defect map line \(e.line)"
     }
 }
 

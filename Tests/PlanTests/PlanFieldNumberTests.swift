@@ -17,6 +17,8 @@ import TestSupport
         #expect(numbers.streamHeader.gateSetStop == 25)
         #expect(numbers.streamHeader.readTime == 26)
         #expect(numbers.enums.polaritySingle == 3)
+        #expect(numbers.tile.rowPermutation == 20 && numbers.tile.columnPermutation == 21 && numbers.tile.stuckDevices == 22)
+        #expect(numbers.options.defectMap == 20 && numbers.header.layerFaults == 20 && numbers.streamHeader.defectMap == 30)
     }
 
     /// Every field and enum value of the .proto has the same number in the generated descriptors, so
@@ -35,6 +37,7 @@ import TestSupport
             "Tile": imprint__plan__tile__descriptor, "Footer": imprint__plan__footer__descriptor,
             "DeviceStreamHeader": imprint__plan__device_stream_header__descriptor,
             "DeviceRecord": imprint__plan__device_record__descriptor,
+            "LayerFaults": imprint__plan__layer_faults__descriptor,
         ]
         let enums: [String: ProtobufCEnumDescriptor] = [
             "PairMode": imprint__plan__pair_mode__descriptor, "ScaleMode": imprint__plan__scale_mode__descriptor,

@@ -17,6 +17,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Imprint__Plan__PlanRecord Imprint__Plan__PlanRecord;
 typedef struct Imprint__Plan__Header Imprint__Plan__Header;
+typedef struct Imprint__Plan__LayerFaults Imprint__Plan__LayerFaults;
 typedef struct Imprint__Plan__SourceModel Imprint__Plan__SourceModel;
 typedef struct Imprint__Plan__CompileOptions Imprint__Plan__CompileOptions;
 typedef struct Imprint__Plan__Graph Imprint__Plan__Graph;
@@ -157,10 +158,41 @@ struct  Imprint__Plan__Header
    * Number of Tile records that follow.
    */
   uint64_t tile_count;
+  /*
+   * Compiled against a defect map (CompileOptions.defect_map): per entry of `layers`, in that
+   * order, the weight error the known faults leave. Empty without a defect map.
+   */
+  size_t n_layer_faults;
+  Imprint__Plan__LayerFaults **layer_faults;
 };
 #define IMPRINT__PLAN__HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__header__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0 }
+    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0,NULL }
+
+
+/*
+ * What the known faults of a defect map do to one layer's weights (weight units, root mean square
+ * over the layer's weights of |weight the devices hold − weight as mapped without faults|).
+ */
+struct  Imprint__Plan__LayerFaults
+{
+  ProtobufCMessage base;
+  /*
+   * Devices of the layer that the defect map declares stuck.
+   */
+  uint64_t stuck_devices;
+  /*
+   * With the identity placement and no re-targeting (the plan compiled without the defect map).
+   */
+  double naive_rms_error;
+  /*
+   * With the plan's permutations and re-targeted partners.
+   */
+  double aware_rms_error;
+};
+#define IMPRINT__PLAN__LAYER_FAULTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__layer_faults__descriptor) \
+    , 0, 0, 0 }
 
 
 struct  Imprint__Plan__SourceModel
@@ -224,10 +256,14 @@ struct  Imprint__Plan__CompileOptions
    * Targets snapped to the device's discrete levels.
    */
   protobuf_c_boolean snap_to_levels;
+  /*
+   * The defect map the plan was mapped around (file name and SHA-256); unset without one.
+   */
+  Imprint__Plan__SourceModel *defect_map;
 };
 #define IMPRINT__PLAN__COMPILE_OPTIONS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__compile_options__descriptor) \
-    , 0, 0, 0, 0, IMPRINT__PLAN__PAIR_MODE__PAIR_MODE_UNSPECIFIED, 0, 0, IMPRINT__PLAN__SCALE_MODE__SCALE_MODE_UNSPECIFIED, IMPRINT__PLAN__CLIP_MODE__CLIP_MODE_UNSPECIFIED, 0, 0, 0,NULL, 0 }
+    , 0, 0, 0, 0, IMPRINT__PLAN__PAIR_MODE__PAIR_MODE_UNSPECIFIED, 0, 0, IMPRINT__PLAN__SCALE_MODE__SCALE_MODE_UNSPECIFIED, IMPRINT__PLAN__CLIP_MODE__CLIP_MODE_UNSPECIFIED, 0, 0, 0,NULL, 0, NULL }
 
 
 /*
@@ -449,8 +485,10 @@ struct  Imprint__Plan__ArrayInfo
 
 /*
  * A rectangle of one layer's matrix (one group of it) on one physical array.
- * Device address rule: weight (r, c) of the tile, slot s, sits at array row row_offset + r and
- * array column column_offset + c × len(Header.slots) + s.
+ * Device address rule: weight (r, c) of the tile, slot s, sits at array row row_offset + ρ(r) and
+ * array column column_offset + γ(c) × len(Header.slots) + s, where ρ = row_permutation and
+ * γ = column_permutation (the identity when empty; fault-aware compiles permute a tile's rows and
+ * columns so that faults meet weights they hurt least). Targets stay indexed by the logical (r, c).
  */
 struct  Imprint__Plan__Tile
 {
@@ -492,13 +530,29 @@ struct  Imprint__Plan__Tile
   float zero_us;
   /*
    * First programming-order index of the tile's devices; inside the tile:
-   * order = order_start + r × (columns × slots) + c × slots + s.
+   * order = order_start + ρ(r) × (columns × slots) + γ(c) × slots + s.
    */
   uint64_t order_start;
+  /*
+   * Word line (relative to row_offset) of each tile row r: a permutation of 0 … rows−1; empty = identity.
+   */
+  size_t n_row_permutation;
+  uint32_t *row_permutation;
+  /*
+   * Bit-line group (relative to column_offset, in weights) of each tile column c; empty = identity.
+   */
+  size_t n_column_permutation;
+  uint32_t *column_permutation;
+  /*
+   * Devices known stuck (indices into targets_us, ascending): not programmed; their target is the
+   * conductance they are stuck at, so weights rebuild as the faulty chip holds them.
+   */
+  size_t n_stuck_devices;
+  uint64_t *stuck_devices;
 };
 #define IMPRINT__PLAN__TILE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__tile__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL, 0, 0, 0,NULL, 0,NULL, 0,NULL }
 
 
 struct  Imprint__Plan__Footer
@@ -571,10 +625,14 @@ struct  Imprint__Plan__DeviceStreamHeader
    * Duration of one verify read including settling (the spec's program_verify.read_time_s).
    */
   double read_time_s;
+  /*
+   * The plan was compiled against a defect map: DeviceRecord.stuck is meaningful.
+   */
+  protobuf_c_boolean defect_map;
 };
 #define IMPRINT__PLAN__DEVICE_STREAM_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__device_stream_header__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
@@ -621,10 +679,14 @@ struct  Imprint__Plan__DeviceRecord
   float target_read_ua;
   float window_lo_read_ua;
   float window_hi_read_ua;
+  /*
+   * A device the defect map declares stuck: not to be programmed (its target is its stuck conductance).
+   */
+  protobuf_c_boolean stuck;
 };
 #define IMPRINT__PLAN__DEVICE_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__device_record__descriptor) \
-    , 0, 0, 0, 0, 0, 0, IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Imprint__Plan__PlanRecord methods */
@@ -664,6 +726,25 @@ Imprint__Plan__Header *
                       const uint8_t       *data);
 void   imprint__plan__header__free_unpacked
                      (Imprint__Plan__Header *message,
+                      ProtobufCAllocator *allocator);
+/* Imprint__Plan__LayerFaults methods */
+void   imprint__plan__layer_faults__init
+                     (Imprint__Plan__LayerFaults         *message);
+size_t imprint__plan__layer_faults__get_packed_size
+                     (const Imprint__Plan__LayerFaults   *message);
+size_t imprint__plan__layer_faults__pack
+                     (const Imprint__Plan__LayerFaults   *message,
+                      uint8_t             *out);
+size_t imprint__plan__layer_faults__pack_to_buffer
+                     (const Imprint__Plan__LayerFaults   *message,
+                      ProtobufCBuffer     *buffer);
+Imprint__Plan__LayerFaults *
+       imprint__plan__layer_faults__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   imprint__plan__layer_faults__free_unpacked
+                     (Imprint__Plan__LayerFaults *message,
                       ProtobufCAllocator *allocator);
 /* Imprint__Plan__SourceModel methods */
 void   imprint__plan__source_model__init
@@ -958,6 +1039,9 @@ typedef void (*Imprint__Plan__PlanRecord_Closure)
 typedef void (*Imprint__Plan__Header_Closure)
                  (const Imprint__Plan__Header *message,
                   void *closure_data);
+typedef void (*Imprint__Plan__LayerFaults_Closure)
+                 (const Imprint__Plan__LayerFaults *message,
+                  void *closure_data);
 typedef void (*Imprint__Plan__SourceModel_Closure)
                  (const Imprint__Plan__SourceModel *message,
                   void *closure_data);
@@ -1015,6 +1099,7 @@ extern const ProtobufCEnumDescriptor    imprint__plan__clip_mode__descriptor;
 extern const ProtobufCEnumDescriptor    imprint__plan__polarity__descriptor;
 extern const ProtobufCMessageDescriptor imprint__plan__plan_record__descriptor;
 extern const ProtobufCMessageDescriptor imprint__plan__header__descriptor;
+extern const ProtobufCMessageDescriptor imprint__plan__layer_faults__descriptor;
 extern const ProtobufCMessageDescriptor imprint__plan__source_model__descriptor;
 extern const ProtobufCMessageDescriptor imprint__plan__compile_options__descriptor;
 extern const ProtobufCMessageDescriptor imprint__plan__graph__descriptor;

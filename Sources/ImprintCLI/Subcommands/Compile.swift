@@ -4,6 +4,7 @@ import Devices
 import FileSupport
 import Foundation
 import Plan
+import TesterFiles
 
 /// `imprint compile MODEL --device D --output PLAN`: the programming plan of a trained network.
 struct Compile: ParsableCommand {
@@ -23,6 +24,8 @@ struct Compile: ParsableCommand {
               imprint compile model.onnx --device rram --pairs dual \\
                   --significance 3 --clip percentile:99.5 --scale column \\
                   --keep-digital conv1,fc_out --output model.plan
+              imprint compile examples/models/fmnist_cnn_k2.h5 --device rram \\
+                  --defects chip7.defects.csv --output chip7.plan
             """
     )
 
@@ -75,6 +78,11 @@ struct Compile: ParsableCommand {
     @Flag(help: "Do not snap targets to the device's discrete levels.")
     var noSnap = false
 
+    @Option(help: ArgumentHelp("The chip's known stuck devices, a defect map (CSV array,row,col,kind[,value_uS]; formats/tester-plan.md): each tile's rows and columns are permuted so that faults meet the weights they hurt least, and the partners of stuck devices re-targeted.",
+                               valueName: "file.csv"),
+            completion: .file(extensions: ["csv", "jsonl"]))
+    var defects: String?
+
     @OptionGroup var threading: ThreadOptions
 
     @Flag(help: "Print the summary as one JSON document on stdout (with the plan's path as \"output\").")
@@ -104,7 +112,7 @@ struct Compile: ParsableCommand {
     func run() throws {
         let options = try options()
         // Classified before the long run: a bad path or an output that is an input fails now.
-        let destination = try OutputDestination(output, inputs: model.inputFiles + [device])
+        let destination = try OutputDestination(output, inputs: model.inputFiles + [device] + (defects.map { [$0] } ?? []))
         let network = try model.load()
         if foldBatchnorm, !network.nodes.contains(where: { $0.operation.kindName == "BatchNorm" }) {
             Terminal.warning("--fold-batchnorm ignored: \(model.model) has no batch norm")
@@ -113,9 +121,17 @@ struct Compile: ParsableCommand {
         let modelURL = URL(fileURLWithPath: model.model)
         let source = SourceModel(fileName: modelURL.lastPathComponent,
                                  sha256: SHA256Digest.hex(try SHA256Digest.hash(fileAt: modelURL)))
-        let plan = try PlanCompiler.compile(network, device: spec, options: options, source: source,
+        var mapped = options
+        var known = [Defect]()
+        if let defects {
+            let map = try DefectMap.read(defects)
+            known = map.defects
+            mapped.defectMap = SourceModel(fileName: URL(fileURLWithPath: defects).lastPathComponent, sha256: map.sha256 ?? "")
+        }
+        let plan = try PlanCompiler.compile(network, device: spec, options: mapped, source: source,
                                             toolVersion: ImprintVersion.string,
-                                            threads: threading.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                            threads: threading.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                            defects: known)
         try PlanFile.write(plan, to: destination)
         var summary = PlanSummary(plan: plan)
         summary.output = output

@@ -96,6 +96,11 @@ struct Verify: ParsableCommand {
     @Flag(help: "With --measured: accept a read-back without a record for every device; those devices are simulated as in a plain verify.")
     var partial = false
 
+    @Option(help: ArgumentHelp("Simulate exactly these known stuck devices, a defect map (CSV array,row,col,kind[,value_uS]; formats/tester-plan.md), in every trial, on top of the spec's random stuck rates (--stuck-rate 0 for the map's faults alone).",
+                               valueName: "file.csv"),
+            completion: .file(extensions: ["csv", "jsonl"]))
+    var defects: String?
+
     @Flag(help: "Print the result as one JSON document on stdout instead of the table (formats/verify.schema.json).")
     var json = false
 
@@ -150,7 +155,7 @@ struct Verify: ParsableCommand {
         if PeripheryPreset(rawValue: periphery) == nil { try InputFiles.requireReadable(periphery) }
         if let measured { try InputFiles.requireReadable(measured) }
         // Classified before anything is read or run: a bad path or an output that is an input fails now.
-        let inputs = [plan, periphery] + (measured.map { [$0] } ?? []) + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? [])
+        let inputs = [plan, periphery] + (measured.map { [$0] } ?? []) + dataOptions.inputFiles + (calibration.map(DatasetLoader.files(of:)) ?? []) + (defects.map { [$0] } ?? [])
         let outputDestination = try output.map { try OutputDestination($0, inputs: inputs) }
         let reportDestination = try report.map { try OutputDestination($0, inputs: inputs) }
         let planValue = try PlanFile.read(URL(fileURLWithPath: plan))
@@ -160,6 +165,14 @@ struct Verify: ParsableCommand {
         }
         var options = try verifierOptions()
         if let measured { options.measured = try readBack(measured, plan: planValue, planSHA256: planSHA256, times: options.times_s) }
+        var known: VerificationDocument.KnownFaults? = nil
+        if let defects {
+            let map = try DefectMap.read(defects)
+            options.knownFaults = try TileFaults.of(plan: planValue, defects: map.defects, file: defects)
+            known = .init(defectMap: defects, defectMapSHA256: map.sha256, devices: options.knownFaults.reduce(0) { $0 + $1.count })
+        } else if planValue.tiles.contains(where: { !$0.stuckDevices.isEmpty }) {
+            known = .init(defectMap: nil, defectMapSHA256: nil, devices: planValue.tiles.reduce(0) { $0 + $1.stuckDevices.count })
+        }
         let set = try dataOptions.load()
         if set.labels == nil { throw ValidationError("\(dataOptions.data) has no labels, and verify needs them to measure accuracy; give --labels") }
         let verifier = try Verifier(plan: planValue, options: options)
@@ -178,7 +191,7 @@ struct Verify: ParsableCommand {
         let document = VerificationDocument(result, options: options, plan: plan, planSHA256: planSHA256,
                                             toolVersion: ImprintVersion.string, data: set.source, device: planValue.device.name,
                                             calibration: calibrationSet, testerTimes: documentTesterTimes(result.programming, plan: planValue),
-                                            output: output, report: report)
+                                            output: output, report: report, knownFaults: known)
         if let writer {
             try writer.write(try JSONDocument.text(document))
             try writer.commit()
@@ -191,7 +204,8 @@ struct Verify: ParsableCommand {
         if json {
             try printDocument(document)
         } else {
-            printTable(result, plan: planValue, set: set, calibration: calibrationSet, options: options, seconds: Date().timeIntervalSince(start))
+            printTable(result, plan: planValue, set: set, calibration: calibrationSet, options: options, seconds: Date().timeIntervalSince(start),
+                       knownFaults: known)
             if let output { Terminal.wrote(output, "result (JSON)") }
             if let report { Terminal.wrote(report, "report (HTML; open it in a browser)") }
         }

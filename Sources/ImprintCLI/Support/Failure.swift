@@ -80,7 +80,7 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     private static func status(of e: CompileError) -> ExitStatus {
         switch e {
-        case .invalidDevice, .network: .dataError
+        case .invalidDevice, .network, .defectMap: .dataError
         case .invalidOption, .unknownLayer, .notACrossbarLayer, .tileLargerThanArray, .nothingToMap, .sizeOverflow, .tooLarge: .usage
         }
     }

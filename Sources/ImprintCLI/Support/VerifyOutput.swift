@@ -8,11 +8,16 @@ import VerifyReport
 
 extension Verify {
     /// Baseline, the time × compensation table, and programming statistics.
-    func printTable(_ r: VerificationResult, plan: Plan, set: Dataset, calibration: Dataset?, options: VerifierOptions, seconds: Double) {
+    func printTable(_ r: VerificationResult, plan: Plan, set: Dataset, calibration: Dataset?, options: VerifierOptions, seconds: Double,
+                    knownFaults: VerificationDocument.KnownFaults? = nil) {
         print("Plan: \(self.plan) (\(plan.device.name), \(counted(plan.deviceCount, "device")) on \(counted(plan.tiles.count, "tile")))")
         print("Data: \(set.source), \(grouped(r.samples)) samples; \(counted(options.trials, "trial")), seed \(options.seed), read noise \(options.readNoise.rawValue)")
         print("Periphery: \(options.periphery.summary)")
         if let calibration { print("Calibration (adabs): \(calibration.source), \(grouped(calibration.count)) samples") }
+        if let known = knownFaults {
+            let from = known.defectMap.map { "defect map \($0)" } ?? "the plan's recorded stuck devices"
+            print("Known faults: \(counted(known.devices, "stuck device")) in every chip (\(from)), besides the spec's random stuck rates")
+        }
         print(String(format: "Baseline (plan's network as compiled): %.2f %%", r.baselineAccuracy * 100))
         print("")
         if let m = r.measured { printMeasured(m) }

@@ -64,7 +64,7 @@ func touchupBenchmark(plan: Plan, folder: URL, planMiB: Double) throws {
 
 /// The read-back file, written in 1 MiB pieces.
 private func writeReadback(_ plan: Plan, to url: URL) throws {
-    FileManager.default.createFile(atPath: url.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
     var out = [UInt8]()

@@ -16,35 +16,20 @@ import Foundation
 /// measured conductances bit for bit. Devices whose time is NaN were not measured and follow
 /// `evaluatePCM`/`evaluateRRAM` unchanged.
 extension TileReading {
+    /// Runs of devices measured at the same T (a read-back usually has one T) go through
+    /// `evaluatePCM` with the log-time ratio ln((t + t0)/t0) − ln((T + t0)/t0), which is the formula
+    /// above with σ's x from the measured value; runs without a measurement with the tile's ratio.
     func evaluateMeasuredPCM(_ range: Range<Int>, _ io: TileReadingBuffers, _ m: PCMModel, logTimeRatio: Float, timeFactor: Float) {
         let measuredAt = io.measuredAt_s!
-        let noisy = readNoise != .off
-        let inverseGMax = Float(1 / gMax_uS)
-        let q = m.readNoise
-        let qCoefficient = Float(q.qCoefficient), qExponent = Float(q.qExponent)
-        let qFloor = Float(q.qPowerFloor), qMax = Float(q.qMax)
-        var lastT = Double.nan, logMeasuredRatio: Float = 0
-        for d in range {
+        var d = range.lowerBound
+        while d < range.upperBound {
             let T = measuredAt[d]
-            if T.isNaN {
-                evaluatePCM(d..<(d + 1), io, m, logTimeRatio: logTimeRatio, timeFactor: timeFactor)
-                continue
-            }
-            if T != lastT {
-                // The same expression as the tile's ln((t + t0)/t0), so T = t gives a difference of exactly 0.
-                logMeasuredRatio = Float(Foundation.log((T + m.t0_s) / m.t0_s))
-                lastT = T
-            }
-            let gm = io.programmed_uS[d]
-            let g = gm * Foundation.exp(-io.driftExponent[d] * (logTimeRatio - logMeasuredRatio))
-            io.g_uS[d] = g
-            if noisy {
-                let x = max(gm * inverseGMax, 0)
-                let qs = min(qCoefficient / max(Foundation.pow(x, qExponent), qFloor), qMax)
-                io.readSigma_uS[d] = g * qs * timeFactor
-            } else {
-                io.readSigma_uS[d] = 0
-            }
+            var end = d + 1
+            while end < range.upperBound, measuredAt[end] == T || (T.isNaN && measuredAt[end].isNaN) { end += 1 }
+            // The same expression as the tile's ratio, so T = t gives a difference of exactly 0.
+            let ratio = T.isNaN ? logTimeRatio : logTimeRatio - Float(Foundation.log((T + m.t0_s) / m.t0_s))
+            evaluatePCM(d..<end, io, m, logTimeRatio: ratio, timeFactor: timeFactor)
+            d = end
         }
     }
 

@@ -72,9 +72,9 @@ public struct Measured: Sendable, Equatable {
     public var time_s: [[Float]]?
     /// The read time of every device when `time_s` is nil.
     public var uniformTime_s: Double
-    /// The tester's success flag per device: 1, 0, or `unknown`; nil when the file has no such column.
+    /// The tester's success flag per device: 1, 0, or `unknown`; nil when no record gives one.
     public var success: [[UInt8]]?
-    /// Programming pulses per device, or `unknownPulses`; nil when the file has no such column.
+    /// Programming pulses per device, or `unknownPulses`; nil when no record gives them.
     public var pulses: [[UInt32]]?
     /// Devices of the plan with a record, and without one.
     public var recordedDevices: Int

@@ -62,8 +62,10 @@ public enum ReadBack {
         var addressing = PlanAddressing(plan)
         var g = plan.tiles.map { [Float](repeating: .nan, count: $0.targets_uS.count) }
         var times: [[Float]]? = nil
-        var success: [[UInt8]]? = reader.hasColumn(6) ? plan.tiles.map { [UInt8](repeating: Measured.unknown, count: $0.targets_uS.count) } : nil
-        var pulses: [[UInt32]]? = reader.hasColumn(5) ? plan.tiles.map { [UInt32](repeating: Measured.unknownPulses, count: $0.targets_uS.count) } : nil
+        // Allocated at the first value, so a file without the column (or a JSON Lines file whose
+        // records never have the key) costs nothing for it.
+        var success: [[UInt8]]? = nil
+        var pulses: [[UInt32]]? = nil
         var uniform: Double? = nil
         var recorded = 0
         while let r = try reader.next() {
@@ -87,9 +89,13 @@ public enum ReadBack {
             } else {
                 uniform = t
             }
-            if let s = try r.optionalBool(6) { success![l.tile][l.device] = s ? 1 : 0 }
+            if let s = try r.optionalBool(6) {
+                if success == nil { success = plan.tiles.map { [UInt8](repeating: Measured.unknown, count: $0.targets_uS.count) } }
+                success![l.tile][l.device] = s ? 1 : 0
+            }
             if let p = try r.optionalInt(5) {
                 guard p >= 0, p < Int(Measured.unknownPulses) else { throw bad("pulses must be a count ≥ 0 (got \(p))") }
+                if pulses == nil { pulses = plan.tiles.map { [UInt32](repeating: Measured.unknownPulses, count: $0.targets_uS.count) } }
                 pulses![l.tile][l.device] = UInt32(p)
             }
         }

@@ -40,6 +40,7 @@ public struct VerifyReport: Sendable {
         }, leftColumns: 2))
         body.append(AccuracyChart(results: r.results, baseline: r.baselineAccuracy).svg())
         body.append(note("Lines: mean over trials; bars: ± one standard deviation over trials; triangles: the worst trial; dashed: the digital baseline of the plan's network as compiled."))
+        if let m = r.measured { body += measuredSection(m) }
         if !r.layers.isEmpty {
             body.append(Element("h2", text: "Relative output error per layer"))
             body.append(note(layerErrorNote))
@@ -69,6 +70,34 @@ public struct VerifyReport: Sendable {
             Element("body", children: body),
         ])
         return "<!DOCTYPE html>\n" + page.render() + "\n"
+    }
+
+    /// `verify --measured`: the read-back against the plan's targets, per layer and per tile.
+    func measuredSection(_ m: MeasuredComparison) -> [Element] {
+        func row(_ name: [String], _ d: MeasuredComparison.Deviation) -> [String] {
+            name + [String(d.devices), d.devices > 0 ? pct(Double(d.inWindow) / Double(d.devices)) : "–",
+                    String(format: "%.3g", d.rms_uS), String(format: "%.3g", d.worst_uS), String(format: "%.3g", d.rmsWeightError),
+                    pct(d.relativeRMSWeightError), String(format: "%.3g", d.worstWeightError)]
+        }
+        let figures = ["devices", "in window", "RMS µS", "worst µS", "RMS weight", "of w_max", "worst weight"]
+        let when = m.earliestMeasurement_s == m.latestMeasurement_s ? TimeTicks.label(m.latestMeasurement_s)
+            : "\(TimeTicks.label(m.earliestMeasurement_s))–\(TimeTicks.label(m.latestMeasurement_s))"
+        var summary: [[String]] = [
+            ["read-back", m.source], ["measured at", when + " after programming"],
+            ["accuracy with the targets (baseline)", pct(m.targetAccuracy)],
+            ["accuracy with the measured conductances (no read noise)", pct(m.measuredAccuracy)],
+            ["devices at the low / high rail", "\(m.atLowRail) / \(m.atHighRail) (\(m.unexpectedAtRail) with a target away from that rail)"],
+        ]
+        if m.missingDevices > 0 { summary.append(["devices without a record (simulated)", String(m.missingDevices)]) }
+        if let f = m.testerFailures { summary.append(["devices the tester reported failed", String(f)]) }
+        return [
+            Element("h2", text: "Measured vs target"),
+            table(header: nil, rows: summary, leftColumns: 2),
+            table(header: ["layer"] + figures, rows: [row(["whole chip"], m.chip)] + m.layers.map { row([$0.node], $0.deviation) }, leftColumns: 1),
+            table(header: ["tile", "layer", "array"] + figures,
+                  rows: m.tiles.map { row([String($0.tile), $0.layer, String($0.array)], $0.deviation) }, leftColumns: 2),
+            note("Deviation of the read-back from the plan's targets: devices inside their acceptance window, |measured − target| in µS, and the weights rebuilt from the measured conductances against the compiled weights (weight units, and relative to the layer's w_max); a rail is 1 % of the device range from g_min or g_max."),
+        ]
     }
 
     func pct(_ v: Double) -> String { String(format: "%.2f %%", v * 100) }

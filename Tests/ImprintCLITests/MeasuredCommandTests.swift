@@ -79,7 +79,8 @@ import TestSupport
         let rb = try Self.readBack(name: "partial.csv", extra: ["time_s", "success"]) { i, f in
             i % 1000 == 17 ? nil : [f + ["\(60 + i % 2)", i % 50 == 0 ? "0" : "1"]]
         }
-        let r = try verify(["--measured", rb.path, "--partial", "--times", "1d", "--trials", "1"])
+        let report = rb.deletingLastPathComponent().appendingPathComponent("partial.html")
+        let r = try verify(["--measured", rb.path, "--partial", "--times", "1d", "--trials", "1", "--report", report.path])
         #expect(r.status == 0, "\(r.stderr)")
         let devices = try #require(summaryDevices(try Self.files.get().plan))
         let missing = (devices - 17 + 999) / 1000
@@ -89,6 +90,13 @@ import TestSupport
         // Rows i ≡ 0 (mod 50) report failure; none of them is among the dropped rows (i ≡ 17 mod 1000).
         #expect(r.stdout.contains("the tester reported \(grouped((devices + 49) / 50)) failed devices"), "\(r.stdout)")
         #expect(r.stdout.contains("with the measured conductances (no read noise)"))
+        // The HTML report has the section: the summary, one row per layer plus the chip, one per tile.
+        let html = try String(contentsOf: report, encoding: .utf8)
+        #expect(html.contains("<h2>Measured vs target</h2>"))
+        #expect(html.contains("<td class=\"l\">devices without a record (simulated)</td><td class=\"l\">\(missing)</td>"), "\(html.prefix(3000))")
+        #expect(html.contains("<td class=\"l\">devices the tester reported failed</td><td class=\"l\">\((devices + 49) / 50)</td>"))
+        #expect(html.contains("<td class=\"l\">whole chip</td><td>\(devices - missing)</td>"))
+        #expect(html.contains("/classifier/classifier.3/Gemm"))
     }
 
     func grouped(_ n: Int) -> String {

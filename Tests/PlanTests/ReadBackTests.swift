@@ -104,6 +104,11 @@ struct ReadBackWriter {
         let m = try ReadBack.read(file, plan: Self.plan, planSHA256: nil, partial: true)
         #expect(m.missingDevices == devices.count - kept.count && m.recordedDevices == kept.count)
         #expect(m.success == nil && m.pulses == nil)
+        // JSON Lines without those keys: no arrays either.
+        let json = try Self.url("rb.jsonl")
+        try ReadBackWriter.write(devices, to: json, json: true)
+        let j = try ReadBack.read(json, plan: Self.plan, planSHA256: nil)
+        #expect(j.success == nil && j.pulses == nil && j.missingDevices == 0)
         for d in kept { #expect(m.time_s?[d.tile][d.index] == Float(60 + d.index % 3) && m.isMeasured(tile: d.tile, device: d.index)) }
         #expect(m.latestTime_s == 62)
         for (k, d) in devices.enumerated() where k % 4 == 1 { #expect(!m.isMeasured(tile: d.tile, device: d.index)) }

@@ -25,18 +25,22 @@ extension Verify {
         TextTable.render(rows, rightAligned: [2, 3, 4]).forEach { print($0) }
         print("")
         printLayerErrors(r, options: options)
-        for line in programmingLines(r.programming, plan: plan) { print(line) }
+        for line in programmingLines(r.programming, plan: plan, measured: r.measured != nil) { print(line) }
         print(String(format: "Time: %.1f s", seconds))
     }
 
     /// Two lines, "Programming …" and "Tester time …", per chip; none when nothing was programmed
     /// (ideal devices).
-    func programmingLines(_ p: ProgrammingStatistics, plan: Plan) -> [String] {
+    /// With a read-back (`measured`) the chip's state is the measured one (programmed where a device
+    /// has no record), and pulses and success come from the tester's columns where it gave them.
+    func programmingLines(_ p: ProgrammingStatistics, plan: Plan, measured: Bool = false) -> [String] {
         guard p.devices > 0 else { return [] }
+        let state = measured ? "measured conductance, or simulated where the read-back has no record," : "programmed conductance"
         var line = "Programming (per chip, mean of \(grouped(p.chips)) chip\(p.chips == 1 ? "" : "s") of \(grouped(p.devicesPerChip)) devices): "
-            + String(format: "%.2f %% of devices in their acceptance window (programmed conductance vs the plan's window)", p.inWindowFraction * 100)
+            + String(format: "%.2f %% of devices in their acceptance window (\(state) vs the plan's window)", p.inWindowFraction * 100)
         if let success = p.verifySuccessFraction {
-            line += String(format: "; verify loop reported success for %.2f %%", success * 100)
+            line += measured ? String(format: "; success (the read-back's flag, else inside the window) for %.2f %%", success * 100)
+                             : String(format: "; verify loop reported success for %.2f %%", success * 100)
         }
         if let mean = p.meanPulses { line += String(format: "; %.1f pulses per device on average, at most %d", mean, p.maxPulses) }
         else { line += "; the device model gives no pulse counts" }

@@ -16,20 +16,21 @@ def load(path):
 
 def main():
     v1, t1, v2, t2 = (load(p) for p in sys.argv[1:5])
-    r1, r2 = v1["results"][0], v2["results"][0]
-    later = f"accuracy at {r1['time_s']:g} s ({r1['compensation']}, mean)"
-    rows = [
-        ("accuracy as read back", f"{100 * v1['measured']['measured_accuracy']:.2f} %", f"{100 * v2['measured']['measured_accuracy']:.2f} %"),
-        (later, f"{100 * r1['accuracy_mean']:.2f} %", f"{100 * r2['accuracy_mean']:.2f} %"),
+    rows = [("accuracy as read back", f"{100 * v1['measured']['measured_accuracy']:.2f} %", f"{100 * v2['measured']['measured_accuracy']:.2f} %")]
+    for r1, r2 in zip(v1["results"], v2["results"]):
+        rows.append((f"accuracy at {r1['time_s']:g} s ({r1['compensation']})",
+                     f"{100 * r1['accuracy_mean']:.2f} ± {100 * r1['accuracy_std']:.2f} %",
+                     f"{100 * r2['accuracy_mean']:.2f} ± {100 * r2['accuracy_std']:.2f} %"))
+    rows += [
         ("in their compiled window", f"{100 * t1['in_window_fraction']:.2f} %", f"{100 * t2['in_window_fraction']:.2f} %"),
         ("settled (need nothing)", f"{100 * t1['settled_fraction']:.2f} %", f"{100 * t2['settled_fraction']:.2f} %"),
         ("devices to program again", f"{t1['listed']:,}", f"{t2['listed']:,}"),
         ("declared defective", f"{t1['defective']:,}", f"{t2['defective']:,}"),
     ]
     width = max(len(r[0]) for r in rows) + 2
-    print(f"{'':{width}}{'first read-back':>17}{'after touch-up':>17}")
+    print(f"{'':{width}}{'first read-back':>19}{'after touch-up':>19}")
     for name, a, b in rows:
-        print(f"{name:{width}}{a:>17}{b:>17}")
+        print(f"{name:{width}}{a:>19}{b:>19}")
     print(f"accuracy of the compiled targets (digital baseline): {100 * v1['baseline_accuracy']:.2f} %")
 
 

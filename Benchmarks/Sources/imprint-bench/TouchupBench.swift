@@ -38,28 +38,33 @@ func touchupBenchmark(plan: Plan, folder: URL, planMiB: Double) throws {
     resetPeakMemory()
     let before = peakMemoryMiB()
     var measured: Measured!
+    let cpu0 = cpuSeconds()
     let tJoin = try seconds { measured = try ReadBack.read(readback, plan: plan, planSHA256: nil) }
+    let cpuJoin = cpuSeconds() - cpu0
     let joinedPeak = peakMemoryMiB()
     var summary: TouchupSummary!
+    let cpu1 = cpuSeconds()
     let tPlan = try seconds {
         let writer = try TouchupWriter(header: plan.header, format: .csv, to: try OutputDestination(output.path))
         summary = try TouchupPlanner.touchup(plan, measured: measured, writer: writer).0
         try writer.finish()
     }
+    let cpuPlan = cpuSeconds() - cpu1
     let outMiB = Double((try FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int) ?? 0) / 1_048_576
     print(String(format: "touchup, a read-back of every device of the ResNet-50-sized plan (%d M devices, %.0f MiB CSV, made in %.1f s):",
                  plan.deviceCount / 1_000_000, mib, tGenerate))
     print(String(format: "  cat: %.2f s (%.0f MiB/s), again %.2f s (%.0f MiB/s)", tCat[0], mib / tCat[0], tCat[1], mib / tCat[1]))
-    print(String(format: "  read + join by address: %.2f s = %.0f MiB/s = %.2f × cat's time (page cache)", tJoin, mib / tJoin, tJoin / tCat[1]))
-    print(String(format: "  plan + write the touch-up (%@ devices listed, %@ defective, %.0f MiB CSV): %.2f s; whole touch-up %.0f MiB/s of read-back",
-                 summary.listed.grouped, summary.defective.grouped, outMiB, tPlan, mib / (tJoin + tPlan)))
+    print(String(format: "  read + join by address: %.2f s (CPU %.2f s) = %.0f MiB/s = %.2f × cat's time (page cache)",
+                 tJoin, cpuJoin, mib / tJoin, tJoin / tCat[1]))
+    print(String(format: "  plan + write the touch-up (%@ devices listed, %@ defective, %.0f MiB CSV): %.2f s (CPU %.2f s); whole touch-up %.0f MiB/s of read-back",
+                 summary.listed.grouped, summary.defective.grouped, outMiB, tPlan, cpuPlan, mib / (tJoin + tPlan)))
     print(String(format: "  peak memory %.0f MiB after the join, %.0f MiB in all (%.0f MiB before; plan in memory %.0f MiB): growth %.2f × the plan",
                  joinedPeak, peakMemoryMiB(), before, planMiB, (peakMemoryMiB() - before) / planMiB))
 }
 
 /// The read-back file, written in 1 MiB pieces.
 private func writeReadback(_ plan: Plan, to url: URL) throws {
-    FileManager.default.createFile(atPath: url.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
     var out = [UInt8]()

@@ -7,7 +7,7 @@ onnxruntime's is the loop of session.run over the batches (session built and war
 imprint's the "seconds" of `imprint infer --json` (model and data loading excluded). Ratios are
 imprint / onnxruntime, so 1.0 is parity and larger is slower.
 
-Also printed: imprint's peak resident memory (ru_maxrss of the child, from os.wait4) against
+Also printed: imprint's peak resident memory (/usr/bin/time's maximum resident set size) against
 model + one batch of activations, and the cost of one verify evaluation (ideal periphery) with
 frozen and per-read noise, (wall(3 trials) - wall(1 trial)) / 2, which includes simulating one
 chip's programming.
@@ -16,6 +16,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -33,23 +34,26 @@ def fashion_mnist():
 
 
 def run_child(args):
-    """Runs a command; returns (stdout, wall seconds, peak RSS MiB)."""
-    start = time.perf_counter()
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = p.communicate()
-    wall = time.perf_counter() - start
+    """Runs a command; returns (stdout, wall seconds, CPU seconds): the CPU is the rise of
+    RUSAGE_CHILDREN's user + system time, which counts this child once it is reaped."""
+    def children_cpu():
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+    start, start_cpu = time.perf_counter(), children_cpu()
+    p = subprocess.run(args, capture_output=True)
+    wall, cpu = time.perf_counter() - start, children_cpu() - start_cpu
     if p.returncode != 0:
-        sys.exit(f"side_by_side: {' '.join(args)} failed ({p.returncode}): {err.decode().strip()}")
-    return out.decode(), wall
+        sys.exit(f"side_by_side: {' '.join(args)} failed ({p.returncode}): {p.stderr.decode().strip()}")
+    return p.stdout.decode(), wall, cpu
 
 
 def peak_rss_mib(args):
-    """Peak resident memory of one run, MiB: wait4 gives this child's own ru_maxrss (KiB on Linux)."""
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    if status != 0:
-        sys.exit(f"side_by_side: {' '.join(args)} failed (status {status})")
-    return usage.ru_maxrss / 1024
+    """Peak resident memory of one run, MiB, by /usr/bin/time (GNU time's %M, KiB). Not this
+    process's wait4: a child forked from Python keeps the Python image's high-water mark across exec."""
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.exit(f"side_by_side: {' '.join(args)} failed ({p.returncode}): {p.stderr.decode().strip()}")
+    return int(p.stderr.decode().split()[-1]) / 1024
 
 
 def ort_seconds(model, x, batch, threads, repeats):
@@ -60,36 +64,40 @@ def ort_seconds(model, x, batch, threads, repeats):
     session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     session.run(None, {name: x[:batch]})
-    best, outputs = float("inf"), None
+    best, best_cpu, outputs = float("inf"), float("inf"), None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         outputs = [session.run(None, {name: x[s:s + batch]})[0] for s in range(0, len(x), batch)]
         best = min(best, time.perf_counter() - start)
-    return best, np.concatenate(outputs)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
+    return best, best_cpu, np.concatenate(outputs)
 
 
-def imprint_seconds(imprint, model, data, batch, threads, repeats, limit=None):
+def imprint_seconds(imprint, model, data, batch, threads, repeats):
+    """Best wall seconds (imprint's own inference time) and best CPU seconds of inference: the
+    whole process's CPU minus that of the same command on one sample (loading the model and data)."""
     args = [imprint, "infer", model, "--data", data, "--batch", str(batch), "--threads", str(threads), "--json"]
-    if limit is not None:
-        args += ["--limit", str(limit)]
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(repeats):
-        out, _ = run_child(args)
+        out, _, cpu = run_child(args)
         best = min(best, json.loads(out)["seconds"])
-    return best, args
+        best_cpu = min(best_cpu, cpu)
+    load_cpu = min(run_child(args + ["--limit", "1"])[2] for _ in range(2))
+    return best, max(best_cpu - load_cpu, 0), args
 
 
 def verify_evaluation_seconds(imprint, model, workdir, threads, noise):
     plan = os.path.join(workdir, os.path.basename(model) + ".plan")
     if not os.path.exists(plan):
         run_child([imprint, "compile", model, "--device", "pcm", "--output", plan])
-    walls = []
+    walls, cpus = [], []
     for trials in (1, 3):
-        _, wall = run_child([imprint, "verify", plan, "--data", "fashion-mnist", "--trials", str(trials), "--times", "1s",
-                             "--compensation", "none", "--periphery", "ideal", "--read-noise", noise,
-                             "--threads", str(threads), "--json"])
+        _, wall, cpu = run_child([imprint, "verify", plan, "--data", "fashion-mnist", "--trials", str(trials), "--times", "1s",
+                                  "--compensation", "none", "--periphery", "ideal", "--read-noise", noise,
+                                  "--threads", str(threads), "--json"])
         walls.append(wall)
-    return (walls[1] - walls[0]) / 2
+        cpus.append(cpu)
+    return (walls[1] - walls[0]) / 2, (cpus[1] - cpus[0]) / 2
 
 
 def main():
@@ -121,15 +129,19 @@ def main():
         np.save(data, synthetic)
         cases.append((f"ResNet-50-sized at 224² ({a.resnet50_samples} synthetic images)", big, data, synthetic, 16))
 
-    print(f"onnxruntime {ort.__version__}; best of {a.repeats}; time = inference only; ratio = imprint / onnxruntime")
-    print(f"{'model':46} {'threads':>7} {'batch':>5} {'onnxruntime s':>13} {'imprint s':>10} {'ratio':>6}")
+    print(f"onnxruntime {ort.__version__}; best of {a.repeats}; inference only; ratio = imprint / onnxruntime.")
+    print("wall: elapsed seconds (what the goal is about; meaningful only on an otherwise idle machine);")
+    print("cpu: user + system seconds of all threads (onnxruntime's threads spin while waiting, which counts)")
+    print(f"{'model':46} {'threads':>7} {'batch':>5} {'ort wall':>9} {'imprint':>8} {'ratio':>6} "
+          f"{'ort cpu':>8} {'imprint':>8} {'ratio':>6}")
     for title, model, data, x, batch in cases:
         rows = {}
         for t in threads:
-            o, reference = ort_seconds(model, x, batch, t, a.repeats)
-            i, args = imprint_seconds(a.imprint, model, data, batch, t, a.repeats)
+            o, oc, reference = ort_seconds(model, x, batch, t, a.repeats)
+            i, ic, args = imprint_seconds(a.imprint, model, data, batch, t, a.repeats)
             rows[t] = (o, i)
-            print(f"{title:46} {t:>7} {batch:>5} {o:>13.3f} {i:>10.3f} {i / o:>6.2f}", flush=True)
+            print(f"{title:46} {t:>7} {batch:>5} {o:>9.3f} {i:>8.3f} {i / o:>6.2f} {oc:>8.3f} {ic:>8.3f} {ic / oc:>6.2f}",
+                  flush=True)
         if 1 in rows and len(rows) > 1:
             t = max(rows)
             print(f"{'':46} speed-up 1 → {t} threads: onnxruntime {rows[1][0] / rows[t][0]:.2f} ×, "
@@ -147,11 +159,11 @@ def main():
 
     if not a.skip_verify:
         for title, model, _, _, _ in cases[:1]:
-            o, _ = ort_seconds(model, images, 256, max(threads), a.repeats)
+            o, oc, _ = ort_seconds(model, images, 256, max(threads), a.repeats)
             for noise in ("frozen", "per-read"):
-                v = verify_evaluation_seconds(a.imprint, model, a.workdir, max(threads), noise)
-                print(f"verify, one evaluation of {title}, {max(threads)} threads, read noise {noise}: {v:.3f} s "
-                      f"= {v / o:.2f} × onnxruntime's inference")
+                v, vc = verify_evaluation_seconds(a.imprint, model, a.workdir, max(threads), noise)
+                print(f"verify, one evaluation of {title}, {max(threads)} threads, read noise {noise}: wall {v:.3f} s "
+                      f"= {v / o:.2f} × onnxruntime's inference, cpu {vc:.3f} s = {vc / oc:.2f} ×")
 
 
 if __name__ == "__main__":

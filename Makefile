@@ -97,9 +97,12 @@ protos: deps
 clean:
 	rm -rf .build
 
-# Speed and memory of compile/write/read at ResNet-50 size and of digital inference (release build).
-bench: deps
+# Speed and memory of compile/write/read at ResNet-50 size and of digital inference (release build),
+# then imprint beside onnxruntime on the same models, images and threads (Benchmarks/side_by_side.sh:
+# makes .build/bench-venv with onnxruntime from PyPI; skipped with a message when it cannot).
+bench: release
 	cd Benchmarks && $(SWIFT) run -c release imprint-bench
+	bash Benchmarks/side_by_side.sh
 
 # libFuzzer targets for every reader of untrusted bytes (Fuzz/, its own package; never part of
 # `make test`): builds them with the fuzzer and address sanitizers, runs each for FUZZ_SECONDS on a

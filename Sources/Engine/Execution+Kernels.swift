@@ -4,7 +4,7 @@ import NetworkModel
 /// broadcasting arithmetic, concatenation.
 extension Execution {
     func layoutKernel(_ step: Step, inShapes: [[Int]], outShape: [Int], outCount: Int) throws(EngineError) -> [Float] {
-        let parallel = engine.parallelism
+        let parallel = parallelism
         let node = engine.network.nodes[step.node]
         switch step.kernel {
         case .pool(let op):

@@ -10,7 +10,7 @@ extension Execution {
         let samples = batch > 0 ? batch : 1
         let context = MatrixProductContext(node: step.node, group: 0, matrix: matrix,
                                            samples: firstSample..<(firstSample + samples),
-                                           vectorsPerSample: vectors / samples, threads: engine.options.threads)
+                                           vectorsPerSample: vectors / samples, threads: parallelism.threads)
         var y = [Float](repeating: 0, count: outCount)
         let provider = engine.provider
         try x.withUnsafeBufferPointer { (x) throws(EngineError) in
@@ -19,7 +19,7 @@ extension Execution {
             }
         }
         if let bias {
-            let parallel = engine.parallelism
+            let parallel = parallelism
             y.withUnsafeMutableBufferPointer { Elementwise.addRowBias($0, rows: vectors, bias: bias, parallel: parallel) }
         }
         return y
@@ -67,21 +67,33 @@ extension Execution {
                                   patches: UnsafeMutablePointer<Float>,
                                   products: UnsafeMutablePointer<Float>) throws(EngineError) {
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
-        let parallel = engine.parallelism
+        let parallel = parallelism
+        let padded = g.padded
         var start = 0
         while start < batch {
             let count = min(chunk, batch - start)
             for group in 0..<g.groups {
                 parallel.forEach(count, workPerItem: pixels * rows) { samples in
+                    guard let padded else {
+                        for s in samples {
+                            Convolution.im2col(g, group: group, sample: input + (start + s) * g.inputSampleSize,
+                                               into: patches + s * pixels * rows)
+                        }
+                        return
+                    }
+                    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: padded.inputSampleSize)
+                    defer { buffer.deallocate() }
+                    buffer.initialize(repeating: 0, count: padded.inputSampleSize)
                     for s in samples {
-                        Convolution.im2col(g, group: group, sample: input + (start + s) * g.inputSampleSize,
-                                           into: patches + s * pixels * rows)
+                        Convolution.pad(g, group: group, sample: input + (start + s) * g.inputSampleSize, padded: padded,
+                                        into: buffer)
+                        Convolution.im2col(padded, group: 0, sample: buffer, into: patches + s * pixels * rows)
                     }
                 }
                 let context = MatrixProductContext(
                     node: step.node, group: group, matrix: matrix,
                     samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
-                    threads: engine.options.threads)
+                    threads: parallelism.threads)
                 try engine.provider.multiply(UnsafeBufferPointer(start: patches, count: count * pixels * rows),
                                              into: UnsafeMutableBufferPointer(start: products, count: count * pixels * columns),
                                              context: context)

@@ -1,4 +1,5 @@
 import NetworkModel
+import Parallel
 
 /// The mutable state of one `run`: a value and shape per slot, filled in plan order.
 ///
@@ -9,14 +10,17 @@ struct Execution {
     let engine: InferenceEngine
     let batch: Int
     let firstSample: Int
+    /// The threads this execution's kernels may use (one when the engine runs parts in parallel).
+    let parallelism: Parallelism
     var values: [[Float]?]
     var shapes: [[Int]?]
     /// Whether a slot carries the batch axis (derived from an input) rather than being constant.
     var batched: [Bool]
 
-    init(engine: InferenceEngine, batch: Int, firstSample: Int) {
+    init(engine: InferenceEngine, batch: Int, firstSample: Int, parallelism: Parallelism) {
         let plan = engine.plan
         self.engine = engine
+        self.parallelism = parallelism
         self.batch = batch
         self.firstSample = firstSample
         values = [[Float]?](repeating: nil, count: plan.slotCount)
@@ -76,7 +80,7 @@ struct Execution {
         guard let outCount = Tensor.elementCount(outShape) else {
             throw .tooLarge("node '\(node.name)' would produce shape \(outShape)")
         }
-        let parallel = engine.parallelism
+        let parallel = parallelism
         let output: [Float]
         switch step.kernel {
         case .dense(let bias, let matrix):

@@ -12,12 +12,15 @@
 // digital in the engine. Each call carries a `MatrixProductContext` naming the dataset samples its
 // vectors belong to, so stochastic providers can key randomness by sample, not by call order.
 //
-// Threading. `Options.threads` threads run every kernel, GEMMs included: the exact provider splits
-// each product into fixed row blocks, one single-threaded OpenBLAS call per block (OpenBLAS is set
-// to one thread, process-wide, because its own threading changes SGEMM roundings with the thread
-// count). The other kernels split their work over samples, rows or planes with
-// `Parallelism.forEach` (module `Parallel`) when it is large enough. Each element is computed by one thread
-// with the same arithmetic whatever the split, so outputs are bitwise identical for any thread count.
+// Threading. A batch of at least `minimumSamplesPerThread` samples per thread is cut into one part
+// per thread (contiguous samples), and each thread runs the whole network on its part with
+// single-threaded kernels: one hand-off per batch instead of one per kernel, and every kernel
+// (pooling, activations, im2col) as parallel as the products. Smaller batches run as one part whose
+// kernels split their work with `Parallelism.forEach` (module `Parallel`), and the exact provider
+// its products into blocks over the threads. Either way OpenBLAS runs one thread (set process-wide,
+// because its own threading changes SGEMM roundings with the thread count). Every kernel computes a
+// sample's values from that sample alone, and the products' blocks are fixed by dataset vector index
+// (`GEMMBlocks`), so outputs are bitwise identical for any thread count, batch size or part.
 //
 // Memory. Each activation is freed as soon as its last reader has run; im2col scratch is bounded by
 // `Options.scratchBytes`; `forEachBatch` streams a dataset in constant memory.
@@ -103,16 +106,90 @@ public struct InferenceEngine: Sendable {
         }
         if n == 0 { return try emptyOutputs() }
 
-        var execution = Execution(engine: self, batch: n, firstSample: firstSample)
+        let parts = Self.sampleBlocks(firstSample..<(firstSample + n), parts: min(options.threads, n / Self.minimumSamplesPerThread))
+        if parts.count <= 1 {
+            return try runPart(inputs, offset: 0, samples: firstSample..<(firstSample + n), parallelism: parallelism).outputs
+        }
+        // One part per thread, each the whole network on its samples with single-threaded kernels:
+        // no hand-off per kernel, and pooling, activations and im2col run as parallel as the products.
+        var results = [Result<Part, EngineError>?](repeating: nil, count: parts.count)
+        let single = Parallelism(threads: 1)
+        results.withUnsafeMutableBufferPointer { results in
+            parallelism.forEach(parts.count, workPerItem: Parallelism.grain) { range in
+                for p in range {
+                    results[p] = Result { () throws(EngineError) in
+                        try runPart(inputs, offset: parts[p].lowerBound - firstSample, samples: parts[p], parallelism: single)
+                    }
+                }
+            }
+        }
+        var done = [Part]()
+        for result in results { if let result { done.append(try result.get()) } }
+        var merged = [String: Tensor]()
+        for name in network.outputs {
+            let pieces = done.compactMap { $0.outputs[name] }
+            guard let first = pieces.first, pieces.count == done.count else { throw .missingInput(name) }
+            // An output that does not depend on the input (no batch axis) is the same in every part.
+            guard done[0].batched[name] == true else { merged[name] = first; continue }
+            var data = [Float]()
+            data.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
+            for piece in pieces { data.append(contentsOf: piece.data) }
+            do { merged[name] = try Tensor(shape: [n] + first.shape.dropFirst(), data: data) } catch { throw .shape(error) }
+        }
+        return merged
+    }
+
+    /// Below this many samples per thread a batch runs as one part, its kernels split over the threads.
+    static let minimumSamplesPerThread = 8
+
+    /// Part boundaries fall on multiples of this many dataset samples where they can, so that the
+    /// matrix products' fixed blocks (aligned to dataset vector indices, `GEMMBlocks`) are rarely
+    /// cut and padded. Where a part ends changes no result, only how much padding is computed.
+    static let partAlignment = 16
+
+    /// Splits `samples` into at most `parts` contiguous, non-empty, near-equal ranges.
+    static func sampleBlocks(_ samples: Range<Int>, parts: Int) -> [Range<Int>] {
+        guard parts > 1 else { return [samples] }
+        var bounds = [samples.lowerBound]
+        for i in 1..<parts {
+            let target = samples.lowerBound + samples.count * i / parts
+            let aligned = (target + partAlignment / 2) / partAlignment * partAlignment
+            let b = aligned > bounds[bounds.count - 1] && aligned < samples.upperBound ? aligned : target
+            if b > bounds[bounds.count - 1] && b < samples.upperBound { bounds.append(b) }
+        }
+        bounds.append(samples.upperBound)
+        return zip(bounds, bounds.dropFirst()).map { $0..<$1 }
+    }
+
+    /// The outputs of one part, and which of them carry the batch axis.
+    struct Part {
+        var outputs: [String: Tensor]
+        var batched: [String: Bool]
+    }
+
+    /// Runs the network on the samples `offset ..< offset + samples.count` of `inputs`, which are the
+    /// dataset samples `samples`.
+    private func runPart(_ inputs: [String: Tensor], offset: Int, samples: Range<Int>,
+                         parallelism: Parallelism) throws(EngineError) -> Part {
+        var execution = Execution(engine: self, batch: samples.count, firstSample: samples.lowerBound, parallelism: parallelism)
         for (input, slot) in zip(network.inputs, plan.inputSlots) {
-            if let tensor = inputs[input.name] { execution.setInput(slot: slot, tensor) }
+            guard let tensor = inputs[input.name] else { continue }
+            if offset == 0 && samples.count == tensor.shape[0] {
+                execution.setInput(slot: slot, tensor)
+                continue
+            }
+            let per = tensor.shape.dropFirst().reduce(1, *)
+            let data = Array(tensor.data[(offset * per)..<((offset + samples.count) * per)])
+            do { execution.setInput(slot: slot, try Tensor(shape: [samples.count] + tensor.shape.dropFirst(), data: data)) }
+            catch { throw .shape(error) }
         }
         try execution.runAll()
-        var result = [String: Tensor]()
+        var part = Part(outputs: [:], batched: [:])
         for (name, slot) in zip(network.outputs, plan.outputSlots) {
-            result[name] = try execution.tensor(slot: slot)
+            part.outputs[name] = try execution.tensor(slot: slot)
+            part.batched[name] = execution.batched[slot]
         }
-        return result
+        return part
     }
 
     /// The kernel family OpenBLAS selected at load time, e.g. "Haswell" or "SkylakeX".

@@ -59,9 +59,9 @@ public struct MatrixProductContext: Sendable, Equatable {
 ///
 /// Contract of `multiply`: `output[m × columns] = input[m × rows] · W_g`, both buffers row-major and
 /// contiguous, `m = context.vectorCount`, rows/columns as in `Node.crossbarMatrix` (convolution rows
-/// in (c_in, k_h, k_w) order). The engine adds the bias afterwards. The engine calls `multiply` from
-/// one thread per `run`, but several runs may proceed concurrently, so implementations must be
-/// thread-safe; they may use up to `context.threads` threads internally, and their results must be
+/// in (c_in, k_h, k_w) order). The engine adds the bias afterwards. The engine calls `multiply`
+/// concurrently from several threads (one per part of a batch, `InferenceEngine`; and several runs
+/// may proceed at once), each call for its own samples, so implementations must be thread-safe; they may use up to `context.threads` threads internally, and their results must be
 /// bitwise independent of that number.
 public protocol MatrixProductProvider: Sendable {
     /// Checks, once at engine construction, that the provider can serve this network.

@@ -49,6 +49,24 @@ final class ScalingProvider: MatrixProductProvider, @unchecked Sendable {
         #expect(outputs[0] == outputs[2])
     }
 
+    /// A batch of at least 8 samples per thread runs as one part per thread: a network with two
+    /// inputs and two outputs comes back whole, in sample order, and the same for every thread count,
+    /// also when the batch starts at a sample that is not a multiple of the parts' alignment.
+    @Test func partsKeepEveryInputAndOutputInSampleOrder() throws {
+        let network = try Network(name: "t", inputs: [NetworkInput(name: "a", shape: [3]), NetworkInput(name: "b", shape: [3])],
+                                  outputs: ["sum", "relu"],
+                                  nodes: [Node(name: "add", operation: .add, inputs: ["a", "b"], output: "sum"),
+                                          Node(name: "act", operation: .activation(.relu), inputs: ["a"], output: "relu")])
+        let a = try randomTensor([41, 3], seed: 241), b = try randomTensor([41, 3], seed: 242)
+        for threads in [1, 2, 3] {
+            let y = try InferenceEngine(network: network, options: .init(threads: threads)).run(inputs: ["a": a, "b": b], firstSample: 5)
+            #expect(y["sum"]?.shape == [41, 3])
+            #expect(y["sum"]?.data == zip(a.data, b.data).map { $0 + $1 }, "threads \(threads)")
+            #expect(y["relu"]?.shape == [41, 3])
+            #expect(y["relu"]?.data == a.data.map { $0 > 0 ? $0 : 0 }, "threads \(threads)")
+        }
+    }
+
     /// `--batch` is a memory knob: outputs are bitwise identical for every batch size and thread
     /// count (GEMM blocks aligned to the dataset-wide vector index, `GEMMBlocks`), on the bundled
     /// CNN and on a residual block, whatever kernels OpenBLAS picked (`make test` runs this suite

@@ -30,6 +30,9 @@ let poolCases: [PoolCase] = [
     PoolCase(name: "dilation 2 ceil", height: 8, width: 9, kernel: [3, 2], strides: [2, 3], dilations: [2, 2], ceil: true),
     PoolCase(name: "same upper 3x3 stride 2", kernel: [3, 3], padding: .sameUpper),
     PoolCase(name: "same lower 2x2 stride 1", strides: [1, 1], padding: .sameLower),
+    // Windows wholly inside the plane (the max kernel's unpadded path), one with a column left over.
+    PoolCase(name: "3x3 stride 2", height: 7, width: 8, kernel: [3, 3]),
+    PoolCase(name: "3x2 stride 1x3", height: 5, width: 9, kernel: [3, 2], strides: [1, 3]),
 ]
 
 @Suite struct PoolingTests {

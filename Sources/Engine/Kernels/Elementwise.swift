@@ -8,9 +8,14 @@ enum Elementwise {
     /// no dispatch.
     static func apply(_ activation: Activation, to x: UnsafeMutableBufferPointer<Float>, parallel: Parallelism) {
         switch activation {
-        case .relu: map(x, parallel) { $0 > 0 ? $0 : 0 }
-        case .leakyRelu(let alpha): map(x, parallel) { $0 >= 0 ? $0 : alpha * $0 }
-        case .clip(let lo, let hi): map(x, parallel) { Swift.min(Swift.max($0, lo), hi) }
+        // The cheap activations get their own loops: through `map` the closure is called per element
+        // (not inlined across the parallel-for), ~13 instructions per value (callgrind); here they vectorise.
+        case .relu:
+            forEachRange(x, parallel) { p, range in for i in range { p[i] = p[i] > 0 ? p[i] : 0 } }
+        case .leakyRelu(let alpha):
+            forEachRange(x, parallel) { p, range in for i in range { p[i] = p[i] >= 0 ? p[i] : alpha * p[i] } }
+        case .clip(let lo, let hi):
+            forEachRange(x, parallel) { p, range in for i in range { p[i] = Swift.min(Swift.max(p[i], lo), hi) } }
         case .sigmoid: map(x, parallel) { sigmoid($0) }
         case .hardSigmoid(let alpha, let beta): map(x, parallel) { Swift.max(0, Swift.min(1, alpha * $0 + beta)) }
         case .tanh: map(x, parallel) { Foundation.tanh($0) }
@@ -30,6 +35,13 @@ enum Elementwise {
 
     @inline(__always)
     static func sigmoid(_ v: Float) -> Float { 1 / (1 + Foundation.exp(-v)) }
+
+    @inline(__always)
+    private static func forEachRange(_ x: UnsafeMutableBufferPointer<Float>, _ parallel: Parallelism,
+                                     _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+        guard let p = x.baseAddress else { return }
+        parallel.forEach(x.count, workPerItem: 8) { range in body(p, range) }
+    }
 
     @inline(__always)
     private static func map(_ x: UnsafeMutableBufferPointer<Float>, _ parallel: Parallelism,

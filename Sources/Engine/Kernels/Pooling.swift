@@ -52,6 +52,16 @@ enum Pooling {
         }
         let isMax = op.kind == .max
         let includePad = op.countIncludePad
+        if isMax && pt == 0 && pl == 0 && dh == 1 && dw == 1 && ho > 0 && wo > 0
+            && (ho - 1) * sh + kh <= h && (wo - 1) * sw + kw <= w {
+            parallel.forEach(planes, workPerItem: ho * wo * kh * kw) { range in
+                for plane in range {
+                    maxInside(xBase + plane &* h &* w, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw,
+                              into: yBase + plane &* ho &* wo, ho: ho, wo: wo)
+                }
+            }
+            return
+        }
         rowTaps.withUnsafeBufferPointer { rowTaps in
             columnSpans.withUnsafeBufferPointer { spans in
                 columnCounts.withUnsafeBufferPointer { columnCounts in
@@ -84,6 +94,57 @@ enum Pooling {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Max pooling of one plane whose windows all lie inside it (no padding, no dilation): the
+    /// generic loop's taps in the generic loop's order (kernel row, then column, from −∞, with
+    /// `Swift.max`), so the results, NaNs included, are the same bits, without its per-tap range
+    /// bookkeeping, which cost ~26 instructions per input value (callgrind, the bundled CNN).
+    @inline(__always)
+    private static func maxInside(_ src: UnsafePointer<Float>, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int,
+                                  into out: UnsafeMutablePointer<Float>, ho: Int, wo: Int) {
+        if kh == 2 && kw == 2 {
+            for oh in 0..<ho {
+                let r0 = src + oh &* sh &* w, r1 = r0 + w
+                let o = out + oh &* wo
+                var first = 0
+                if sw == 2 {
+                    // Eight outputs at a time from 16 columns of each row, split into even and odd
+                    // columns; `replacing(where: x .>= m)` is `Swift.max(m, x)` lane by lane.
+                    while first &+ 8 <= wo && 2 &* first &+ 16 <= w {
+                        let a = UnsafeRawPointer(r0 + 2 &* first).loadUnaligned(as: SIMD16<Float>.self)
+                        let b = UnsafeRawPointer(r1 + 2 &* first).loadUnaligned(as: SIMD16<Float>.self)
+                        var m = SIMD8<Float>(repeating: -.infinity)
+                        m.replace(with: a.evenHalf, where: a.evenHalf .>= m)
+                        m.replace(with: a.oddHalf, where: a.oddHalf .>= m)
+                        m.replace(with: b.evenHalf, where: b.evenHalf .>= m)
+                        m.replace(with: b.oddHalf, where: b.oddHalf .>= m)
+                        UnsafeMutableRawPointer(o + first).storeBytes(of: m, as: SIMD8<Float>.self)
+                        first &+= 8
+                    }
+                }
+                for ow in first..<wo {
+                    let c = ow &* sw
+                    var m = -Float.infinity
+                    m = Swift.max(m, r0[c]); m = Swift.max(m, r0[c &+ 1])
+                    m = Swift.max(m, r1[c]); m = Swift.max(m, r1[c &+ 1])
+                    o[ow] = m
+                }
+            }
+            return
+        }
+        for oh in 0..<ho {
+            let o = out + oh &* wo
+            for ow in 0..<wo {
+                var m = -Float.infinity
+                var row = src + (oh &* sh &* w &+ ow &* sw)
+                for _ in 0..<kh {
+                    for j in 0..<kw { m = Swift.max(m, row[j]) }
+                    row += w
+                }
+                o[ow] = m
             }
         }
     }

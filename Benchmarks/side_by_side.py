@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""onnxruntime and `imprint` on the same .onnx files, images, batch size and thread count.
+
+Run by Benchmarks/side_by_side.sh (which makes the virtual environment with onnxruntime, onnx
+and numpy); see there. Every time is the best of --repeats runs, inference only on both sides:
+onnxruntime's is the loop of session.run over the batches (session built and warmed up first),
+imprint's the "seconds" of `imprint infer --json` (model and data loading excluded). Ratios are
+imprint / onnxruntime, so 1.0 is parity and larger is slower.
+
+Also printed: imprint's peak resident memory (/usr/bin/time's maximum resident set size) against
+model + one batch of activations, and the cost of one verify evaluation (ideal periphery) with
+frozen and per-read noise, (wall(3 trials) - wall(1 trial)) / 2, which includes simulating one
+chip's programming.
+"""
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+FMNIST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+
+
+def fashion_mnist():
+    with gzip.open(FMNIST, "rb") as f:
+        raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
+    return (raw.reshape(-1, 1, 28, 28).astype(np.float32) / 255).copy()
+
+
+def run_child(args):
+    """Runs a command; returns (stdout, wall seconds, CPU seconds): the CPU is the rise of
+    RUSAGE_CHILDREN's user + system time, which counts this child once it is reaped."""
+    def children_cpu():
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+    start, start_cpu = time.perf_counter(), children_cpu()
+    p = subprocess.run(args, capture_output=True)
+    wall, cpu = time.perf_counter() - start, children_cpu() - start_cpu
+    if p.returncode != 0:
+        sys.exit(f"side_by_side: {' '.join(args)} failed ({p.returncode}): {p.stderr.decode().strip()}")
+    return p.stdout.decode(), wall, cpu
+
+
+def peak_rss_mib(args):
+    """Peak resident memory of one run, MiB, by /usr/bin/time (GNU time's %M, KiB). Not this
+    process's wait4: a child forked from Python keeps the Python image's high-water mark across exec."""
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.exit(f"side_by_side: {' '.join(args)} failed ({p.returncode}): {p.stderr.decode().strip()}")
+    return int(p.stderr.decode().split()[-1]) / 1024
+
+
+def ort_seconds(model, x, batch, threads, repeats):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    session.run(None, {name: x[:batch]})
+    best, best_cpu, outputs = float("inf"), float("inf"), None
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        outputs = [session.run(None, {name: x[s:s + batch]})[0] for s in range(0, len(x), batch)]
+        best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
+    return best, best_cpu, np.concatenate(outputs)
+
+
+def imprint_seconds(imprint, model, data, batch, threads, repeats):
+    """Best wall seconds (imprint's own inference time) and best CPU seconds of inference: the
+    whole process's CPU minus that of the same command on one sample (loading the model and data)."""
+    args = [imprint, "infer", model, "--data", data, "--batch", str(batch), "--threads", str(threads), "--json"]
+    best, best_cpu = float("inf"), float("inf")
+    for _ in range(repeats):
+        out, _, cpu = run_child(args)
+        best = min(best, json.loads(out)["seconds"])
+        best_cpu = min(best_cpu, cpu)
+    load_cpu = min(run_child(args + ["--limit", "1"])[2] for _ in range(2))
+    return best, max(best_cpu - load_cpu, 0), args
+
+
+def verify_evaluation_seconds(imprint, model, workdir, threads, noise):
+    plan = os.path.join(workdir, os.path.basename(model) + ".plan")
+    if not os.path.exists(plan):
+        run_child([imprint, "compile", model, "--device", "pcm", "--output", plan])
+    walls, cpus = [], []
+    for trials in (1, 3):
+        _, wall, cpu = run_child([imprint, "verify", plan, "--data", "fashion-mnist", "--trials", str(trials), "--times", "1s",
+                                  "--compensation", "none", "--periphery", "ideal", "--read-noise", noise,
+                                  "--threads", str(threads), "--json"])
+        walls.append(wall)
+        cpus.append(cpu)
+    return (walls[1] - walls[0]) / 2, (cpus[1] - cpus[0]) / 2
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--imprint", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--resnet50-samples", type=int, default=64)
+    parser.add_argument("--skip-resnet50", action="store_true")
+    parser.add_argument("--skip-verify", action="store_true")
+    a = parser.parse_args()
+    threads = [int(t) for t in a.threads.split(",")]
+    here = os.path.dirname(os.path.abspath(__file__))
+    models = os.path.join(here, "..", "examples", "models")
+
+    images = fashion_mnist()
+    cases = [("CNN (fmnist_cnn_torch.onnx)", os.path.join(models, "fmnist_cnn_torch.onnx"), "fashion-mnist", images, 256),
+             ("MLP (fmnist_mlp_torch.onnx)", os.path.join(models, "fmnist_mlp_torch.onnx"), "fashion-mnist", images, 256),
+             ("small ResNet (fmnist_resnet_small.onnx)", os.path.join(models, "fmnist_resnet_small.onnx"), "fashion-mnist",
+              images, 256)]
+    if not a.skip_resnet50:
+        big = os.path.join(a.workdir, "resnet50.onnx")
+        if not os.path.exists(big):
+            subprocess.run([sys.executable, os.path.join(here, "..", "examples", "make_resnet_onnx.py"), "resnet50", big],
+                           check=True, stdout=subprocess.DEVNULL)
+        synthetic = np.random.default_rng(1).random((a.resnet50_samples, 3, 224, 224), dtype=np.float32)
+        data = os.path.join(a.workdir, f"resnet50_x{a.resnet50_samples}.npy")
+        np.save(data, synthetic)
+        cases.append((f"ResNet-50-sized at 224² ({a.resnet50_samples} synthetic images)", big, data, synthetic, 16))
+
+    print(f"onnxruntime {ort.__version__}; best of {a.repeats}; inference only; ratio = imprint / onnxruntime.")
+    print("wall: elapsed seconds (what the goal is about; meaningful only on an otherwise idle machine);")
+    print("cpu: user + system seconds of all threads (onnxruntime's threads spin while waiting, which counts)")
+    print(f"{'model':46} {'threads':>7} {'batch':>5} {'ort wall':>9} {'imprint':>8} {'ratio':>6} "
+          f"{'ort cpu':>8} {'imprint':>8} {'ratio':>6}")
+    for title, model, data, x, batch in cases:
+        rows = {}
+        for t in threads:
+            o, oc, reference = ort_seconds(model, x, batch, t, a.repeats)
+            i, ic, args = imprint_seconds(a.imprint, model, data, batch, t, a.repeats)
+            rows[t] = (o, i)
+            print(f"{title:46} {t:>7} {batch:>5} {o:>9.3f} {i:>8.3f} {i / o:>6.2f} {oc:>8.3f} {ic:>8.3f} {ic / oc:>6.2f}",
+                  flush=True)
+        if 1 in rows and len(rows) > 1:
+            t = max(rows)
+            print(f"{'':46} speed-up 1 → {t} threads: onnxruntime {rows[1][0] / rows[t][0]:.2f} ×, "
+                  f"imprint {rows[1][1] / rows[t][1]:.2f} ×")
+        # Same outputs: imprint's, written with --output, against onnxruntime's (last run).
+        npy = os.path.join(a.workdir, "imprint_out.npy")
+        run_child(args[:-1] + ["--output", npy])
+        ours = np.load(npy)
+        print(f"{'':46} max |imprint − onnxruntime| = {np.abs(ours - reference).max():.2e}; "
+              f"same top-1 on {np.mean(ours.argmax(1) == reference.argmax(1)) * 100:.2f} % of samples")
+        weights = os.path.getsize(model) / 2**20
+        activation = batch * x[0].size * 4 / 2**20
+        rss = peak_rss_mib(args[:-1])
+        print(f"{'':46} imprint peak RSS {rss:.0f} MiB (model file {weights:.1f} MiB, one input batch {activation:.1f} MiB)")
+
+    if not a.skip_verify:
+        for title, model, _, _, _ in cases[:1]:
+            o, oc, _ = ort_seconds(model, images, 256, max(threads), a.repeats)
+            for noise in ("frozen", "per-read"):
+                v, vc = verify_evaluation_seconds(a.imprint, model, a.workdir, max(threads), noise)
+                print(f"verify, one evaluation of {title}, {max(threads)} threads, read noise {noise}: wall {v:.3f} s "
+                      f"= {v / o:.2f} × onnxruntime's inference, cpu {vc:.3f} s = {vc / oc:.2f} ×")
+
+
+if __name__ == "__main__":
+    main()

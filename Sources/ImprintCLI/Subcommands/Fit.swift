@@ -18,9 +18,10 @@ struct Fit: ParsableCommand {
 
             Examples:
 
-              imprint fit examples/characterisation/pcm.csv --technology pcm --output fitted.json \\
-                  --report fit.html
-              imprint compile examples/models/fmnist_cnn_k2.h5 --device fitted.json --output cnn.plan
+              imprint fit examples/characterisation/pcm.csv --technology pcm \\
+                  --output fitted.json --report fit.html
+              imprint compile examples/models/fmnist_cnn_k2.h5 \\
+                  --device fitted.json --output cnn.plan
               imprint verify cnn.plan --data fashion-mnist --trials 3
             """
     )

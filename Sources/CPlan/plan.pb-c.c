@@ -1042,7 +1042,7 @@ const ProtobufCMessageDescriptor imprint__plan__source_model__descriptor =
   (ProtobufCMessageInit) imprint__plan__source_model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_descriptors[13] =
+static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_descriptors[14] =
 {
   {
     "tile_rows",
@@ -1200,6 +1200,18 @@ static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reference_columns",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__CompileOptions, reference_columns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__compile_options__field_indices_by_name[] = {
   3,   /* field[3] = array_columns */
@@ -1210,16 +1222,18 @@ static const unsigned imprint__plan__compile_options__field_indices_by_name[] = 
   10,   /* field[10] = fold_batchnorm */
   11,   /* field[11] = keep_digital */
   4,   /* field[4] = pairs */
+  13,   /* field[13] = reference_columns */
   7,   /* field[7] = scale */
   5,   /* field[5] = significance */
   12,   /* field[12] = snap_to_levels */
   1,   /* field[1] = tile_columns */
   0,   /* field[0] = tile_rows */
 };
-static const ProtobufCIntRange imprint__plan__compile_options__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__compile_options__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 30, 13 },
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor imprint__plan__compile_options__descriptor =
 {
@@ -1229,10 +1243,10 @@ const ProtobufCMessageDescriptor imprint__plan__compile_options__descriptor =
   "Imprint__Plan__CompileOptions",
   "imprint.plan",
   sizeof(Imprint__Plan__CompileOptions),
-  13,
+  14,
   imprint__plan__compile_options__field_descriptors,
   imprint__plan__compile_options__field_indices_by_name,
-  1,  imprint__plan__compile_options__number_ranges,
+  2,  imprint__plan__compile_options__number_ranges,
   (ProtobufCMessageInit) imprint__plan__compile_options__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1942,7 +1956,7 @@ const ProtobufCMessageDescriptor imprint__plan__array_info__descriptor =
   (ProtobufCMessageInit) imprint__plan__array_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[13] =
+static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[14] =
 {
   {
     "layer",
@@ -2100,6 +2114,18 @@ static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[13]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reference_targets_us",
+    30,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Imprint__Plan__Tile, n_reference_targets_us),
+    offsetof(Imprint__Plan__Tile, reference_targets_us),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__tile__field_indices_by_name[] = {
   6,   /* field[6] = array */
@@ -2109,6 +2135,7 @@ static const unsigned imprint__plan__tile__field_indices_by_name[] = {
   1,   /* field[1] = group */
   0,   /* field[0] = layer */
   12,   /* field[12] = order_start */
+  13,   /* field[13] = reference_targets_us */
   3,   /* field[3] = row_end */
   7,   /* field[7] = row_offset */
   2,   /* field[2] = row_start */
@@ -2116,10 +2143,11 @@ static const unsigned imprint__plan__tile__field_indices_by_name[] = {
   10,   /* field[10] = weight_per_us */
   11,   /* field[11] = zero_us */
 };
-static const ProtobufCIntRange imprint__plan__tile__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__tile__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 30, 13 },
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor imprint__plan__tile__descriptor =
 {
@@ -2129,10 +2157,10 @@ const ProtobufCMessageDescriptor imprint__plan__tile__descriptor =
   "Imprint__Plan__Tile",
   "imprint.plan",
   sizeof(Imprint__Plan__Tile),
-  13,
+  14,
   imprint__plan__tile__field_descriptors,
   imprint__plan__tile__field_indices_by_name,
-  1,  imprint__plan__tile__number_ranges,
+  2,  imprint__plan__tile__number_ranges,
   (ProtobufCMessageInit) imprint__plan__tile__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -2200,7 +2228,7 @@ const ProtobufCMessageDescriptor imprint__plan__footer__descriptor =
   (ProtobufCMessageInit) imprint__plan__footer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[26] =
+static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[27] =
 {
   {
     "plan_format_version",
@@ -2514,6 +2542,18 @@ static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reference_columns",
+    40,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceStreamHeader, reference_columns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_stream_header__field_indices_by_name[] = {
   6,   /* field[6] = algorithm */
@@ -2534,6 +2574,7 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
   25,   /* field[25] = read_time_s */
   17,   /* field[17] = reads_averaged */
   18,   /* field[18] = reads_discarded */
+  26,   /* field[26] = reference_columns */
   10,   /* field[10] = reset_start_v */
   11,   /* field[11] = reset_step_v */
   12,   /* field[12] = reset_stop_v */
@@ -2543,10 +2584,11 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
   2,   /* field[2] = source */
   1,   /* field[1] = tool_version */
 };
-static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 26 }
+  { 40, 26 },
+  { 0, 27 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor =
 {
@@ -2556,14 +2598,14 @@ const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor
   "Imprint__Plan__DeviceStreamHeader",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceStreamHeader),
-  26,
+  27,
   imprint__plan__device_stream_header__field_descriptors,
   imprint__plan__device_stream_header__field_indices_by_name,
-  1,  imprint__plan__device_stream_header__number_ranges,
+  2,  imprint__plan__device_stream_header__number_ranges,
   (ProtobufCMessageInit) imprint__plan__device_stream_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[23] =
+static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[24] =
 {
   {
     "array",
@@ -2841,6 +2883,18 @@ static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tile",
+    40,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, tile),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   0,   /* field[0] = array */
@@ -2858,6 +2912,7 @@ static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   9,   /* field[9] = target_ohm */
   20,   /* field[20] = target_read_ua */
   8,   /* field[8] = target_us */
+  23,   /* field[23] = tile */
   13,   /* field[13] = weight_per_us */
   19,   /* field[19] = window_hi_ohm */
   22,   /* field[22] = window_hi_read_ua */
@@ -2867,10 +2922,11 @@ static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   10,   /* field[10] = window_lo_us */
   17,   /* field[17] = zero_us */
 };
-static const ProtobufCIntRange imprint__plan__device_record__number_ranges[1 + 1] =
+static const ProtobufCIntRange imprint__plan__device_record__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 40, 23 },
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
 {
@@ -2880,10 +2936,10 @@ const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
   "Imprint__Plan__DeviceRecord",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceRecord),
-  23,
+  24,
   imprint__plan__device_record__field_descriptors,
   imprint__plan__device_record__field_indices_by_name,
-  1,  imprint__plan__device_record__number_ranges,
+  2,  imprint__plan__device_record__number_ranges,
   (ProtobufCMessageInit) imprint__plan__device_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -2983,20 +3039,22 @@ const ProtobufCEnumDescriptor imprint__plan__clip_mode__descriptor =
   imprint__plan__clip_mode__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue imprint__plan__polarity__enum_values_by_number[4] =
+static const ProtobufCEnumValue imprint__plan__polarity__enum_values_by_number[5] =
 {
   { "POLARITY_UNSPECIFIED", "IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED", 0 },
   { "POLARITY_POS", "IMPRINT__PLAN__POLARITY__POLARITY_POS", 1 },
   { "POLARITY_NEG", "IMPRINT__PLAN__POLARITY__POLARITY_NEG", 2 },
   { "POLARITY_SINGLE", "IMPRINT__PLAN__POLARITY__POLARITY_SINGLE", 3 },
+  { "POLARITY_REF", "IMPRINT__PLAN__POLARITY__POLARITY_REF", 4 },
 };
 static const ProtobufCIntRange imprint__plan__polarity__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex imprint__plan__polarity__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex imprint__plan__polarity__enum_values_by_name[5] =
 {
   { "POLARITY_NEG", 2 },
   { "POLARITY_POS", 1 },
+  { "POLARITY_REF", 4 },
   { "POLARITY_SINGLE", 3 },
   { "POLARITY_UNSPECIFIED", 0 },
 };
@@ -3007,9 +3065,9 @@ const ProtobufCEnumDescriptor imprint__plan__polarity__descriptor =
   "Polarity",
   "Imprint__Plan__Polarity",
   "imprint.plan",
-  4,
+  5,
   imprint__plan__polarity__enum_values_by_number,
-  4,
+  5,
   imprint__plan__polarity__enum_values_by_name,
   1,
   imprint__plan__polarity__value_ranges,

@@ -74,7 +74,8 @@ public struct TesterTimeEstimate: Sendable, Equatable, Codable {
         var loopPulses = 0.0  // Σ verified-loop pulses of the other devices
         var programmed = 0
         for tile in plan.tiles {
-            tile.targets_uS.withUnsafeBufferPointer { targets in
+            for devices in [tile.targets_uS, tile.referenceTargets_uS] {   // reference devices are programmed too
+            devices.withUnsafeBufferPointer { targets in
                 for t in targets {
                     if forcing && t <= forceThreshold {
                         forcedCount &+= 1
@@ -85,6 +86,7 @@ public struct TesterTimeEstimate: Sendable, Equatable, Codable {
                         programmed &+= 1
                     }
                 }
+            }
             }
         }
         let devices = Double(forcedCount + programmed)

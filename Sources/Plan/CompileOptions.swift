@@ -19,6 +19,10 @@ public struct CompileOptions: Sendable, Hashable, Codable {
     public var keepDigital: [String] = []
     /// Snap targets to the device's discrete levels when it has them.
     public var snapToLevels = true
+    /// Offset mode only: reference bit lines per tile, 0 for the digital zero point; nil asks the
+    /// compiler for the technology's default. A plan records what was chosen, as the file stores it:
+    /// the number of lines, or nil for none (a digital zero point, or a pair mode).
+    public var referenceColumns: Int?
 
     public init() {}
 
@@ -27,6 +31,7 @@ public struct CompileOptions: Sendable, Hashable, Codable {
         case arrayRows = "array_rows", arrayColumns = "array_columns"
         case pairs, devicesPerConductance = "devices_per_conductance", scale, clip
         case foldBatchNorm = "fold_batchnorm", keepDigital = "keep_digital", snapToLevels = "snap_to_levels"
+        case referenceColumns = "reference_columns"
     }
 }
 

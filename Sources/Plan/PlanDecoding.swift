@@ -133,6 +133,10 @@ enum PlanDecoding {
         options.foldBatchNorm = o.fold_batchnorm != 0
         options.keepDigital = cStrings(o.keep_digital, o.n_keep_digital)
         options.snapToLevels = o.snap_to_levels != 0
+        // Offset mode records its reference lines (0: none, the digital zero point); pair modes have none.
+        if case .offset = options.pairs, o.reference_columns > 0 {
+            options.referenceColumns = try index(o.reference_columns, "reference_columns")
+        }
         return options
     }
 
@@ -184,7 +188,8 @@ enum PlanDecoding {
                     rows: rowStart..<rowEnd, columns: colStart..<colEnd, array: try index(t.array, "tile array"),
                     rowOffset: try index(t.row_offset, "tile row_offset"), columnOffset: try index(t.column_offset, "tile column_offset"),
                     targets_uS: cBuffer(t.targets_us, t.n_targets_us), weightPerMicrosiemens: cBuffer(t.weight_per_us, t.n_weight_per_us),
-                    zero_uS: t.zero_us, orderStart: try index(t.order_start, "tile order_start"))
+                    zero_uS: t.zero_us, orderStart: try index(t.order_start, "tile order_start"),
+                    referenceTargets_uS: cBuffer(t.reference_targets_us, t.n_reference_targets_us))
     }
 }
 

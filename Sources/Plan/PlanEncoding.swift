@@ -46,7 +46,7 @@ package enum PlanEncoding {
 
     static func tileRecord(_ t: Tile) -> [UInt8] {
         let tf = f.tile
-        var tile = ProtoWriter(capacity: t.targets_uS.count * 4 + t.weightPerMicrosiemens.count * 4 + 64)
+        var tile = ProtoWriter(capacity: (t.targets_uS.count + t.weightPerMicrosiemens.count + t.referenceTargets_uS.count) * 4 + 64)
         tile.uint(tf.layer, t.layer); tile.uint(tf.group, t.group)
         tile.uint(tf.rowStart, t.rows.lowerBound); tile.uint(tf.rowEnd, t.rows.upperBound)
         tile.uint(tf.columnStart, t.columns.lowerBound); tile.uint(tf.columnEnd, t.columns.upperBound)
@@ -55,6 +55,7 @@ package enum PlanEncoding {
         tile.packedFloats(tf.weightPerMicrosiemens, t.weightPerMicrosiemens)
         tile.float(tf.zero, t.zero_uS)
         tile.uint(tf.orderStart, t.orderStart)
+        tile.packedFloats(tf.referenceTargets, t.referenceTargets_uS)
         var record = ProtoWriter(capacity: tile.bytes.count + 8)
         record.lengthDelimited(f.record.tile, tile.bytes)
         return record.bytes
@@ -81,6 +82,7 @@ package enum PlanEncoding {
         case .pos: return f.enums.polarityPos
         case .neg: return f.enums.polarityNeg
         case .single: return f.enums.polaritySingle
+        case .ref: return f.enums.polarityRef
         }
     }
 
@@ -107,6 +109,7 @@ package enum PlanEncoding {
         w.bool(of.foldBatchNorm, o.foldBatchNorm)
         for name in o.keepDigital { w.string(alwaysAt: of.keepDigital, name) }
         w.bool(of.snapToLevels, o.snapToLevels)
+        w.uint(of.referenceColumns, o.referenceColumns ?? 0)
     }
 
     private static func graph(_ w: inout ProtoWriter, _ n: Network) {

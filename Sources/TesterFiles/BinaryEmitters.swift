@@ -26,7 +26,7 @@ final class ProtoSink: DeviceSink {
     init(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) {
         output = try OutputFile(destination)
         let h = context.header
-        columns = DeviceField.columns(offset: h.isOffsetMode)
+        columns = DeviceField.columns(of: h)
         let pv = h.device.programVerify
         let f = PlanFieldNumbers.shared.streamHeader
         var w = ProtoWriter()
@@ -46,14 +46,15 @@ final class ProtoSink: DeviceSink {
         w.uint(f.readsAveraged, pv.readsAveraged); w.uint(f.readsDiscarded, pv.readsDiscarded)
         w.uint(f.maxIterations, pv.maxIterations); w.uint(f.maxPulsesAtCeiling, pv.maxPulsesAtCeiling)
         w.bool(f.offsetMode, h.isOffsetMode)
+        w.uint(f.referenceColumns, h.referenceColumns)
         w.string(f.belowGMin, pv.belowGMin.rawValue)
         w.double(f.gateSetStep, pv.gate.setStep_V ?? 0); w.double(f.gateSetStop, pv.gate.setStop_V ?? 0)
         try output.write(Self.magic + ProtoWriter.lengthPrefix(w.bytes.count) + w.bytes)
     }
 
-    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, index: Int, _ context: EmitContext) throws(PlanFileError) {
         let (columns, numbers) = (self.columns, Self.fieldNumbers)
-        context.forEachDevice(in: tile) { (d: DeviceRecord) in
+        context.forEachDevice(in: tile, index: index) { (d: DeviceRecord) in
             var r = ProtoWriter(capacity: 120)
             for field in columns {
                 let n = numbers[field.rawValue]
@@ -101,12 +102,12 @@ final class HDF5Sink: DeviceSink {
 
     init(output destination: OutputDestination) throws(PlanFileError) { output = try OutputFile(destination) }
 
-    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, index: Int, _ context: EmitContext) throws(PlanFileError) {
         guard context.includes(array: tile.array) else { return }
         var c = arrays[tile.array] ?? Columns()
         arrays[tile.array] = nil  // keep the arrays uniquely referenced while appending
         let fields = Self.fields
-        context.forEachDevice(in: tile) { (d: DeviceRecord) in
+        context.forEachDevice(in: tile, index: index) { (d: DeviceRecord) in
             for field in fields {
                 switch field.storage {
                 case .index: c.integers[field.rawValue].append(Int64(field.integer(d)))
@@ -133,9 +134,8 @@ final class HDF5Sink: DeviceSink {
         let w = try HDF5Writer()
         let attributes: [(String, String)] = [
             ("units", "conductances in uS (microsiemens, *_uS), resistances in ohm (*_ohm), read currents in uA at read_bias_V (*_uA), voltages in V, times in s"),
-            ("weight_formula", h.isOffsetMode ? "weight = weight_per_uS * sum over devices of (target_uS - zero_uS)"
-                                              : "weight = weight_per_uS * sum over devices of significance * sign(role) * target_uS"),
-            ("role_codes", "1 = pos, 2 = neg, 3 = single (offset mode)"),
+            ("weight_formula", WeightFormula.text(h)),
+            ("role_codes", "1 = pos, 2 = neg, 3 = single (offset mode), 4 = ref (reference device)"),
             ("force_meaning", "1: target at or below g_min; apply below_g_min instead of verifying"),
             ("below_g_min", h.device.programVerify.belowGMin.rawValue),
             ("source_model", h.source.fileName), ("source_sha256", h.source.sha256),
@@ -152,7 +152,8 @@ final class HDF5Sink: DeviceSink {
             try w.createGroup(g)
             try w.setAttribute("rows", value: Int64(h.arrays[a].rows), on: g)
             try w.setAttribute("columns", value: Int64(h.arrays[a].columns), on: g)
-            for field in Self.fields where field != .zero || h.isOffsetMode {
+            let columns = DeviceField.columns(of: h)
+            for field in Self.fields where columns.contains(field) {
                 let path = g + "/" + field.name
                 switch field.storage {
                 case .index: try w.write(c.integers[field.rawValue], dataset: path)

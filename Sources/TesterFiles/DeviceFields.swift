@@ -8,6 +8,9 @@ package enum DeviceField: Int, CaseIterable, Sendable {
     case array, row, col, layer, matrixRow, matrixCol, role, significance
     case target, targetOhm, windowLo, windowHi, force, weightPerMicrosiemens, order, group, replica
     case windowLoOhm, windowHiOhm, targetRead, windowLoRead, windowHiRead
+    /// With reference columns only: the plan tile a device belongs to, which pairs a weight's
+    /// device with the reference devices of its word line (tiles side by side share word lines).
+    case tile
     /// Offset mode only, always last.
     case zero
 
@@ -36,6 +39,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .targetRead: "target_read_uA"
         case .windowLoRead: "window_lo_read_uA"
         case .windowHiRead: "window_hi_read_uA"
+        case .tile: "tile"
         case .zero: "zero_uS"
         }
     }
@@ -48,7 +52,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
 
     package var storage: Storage {
         switch self {
-        case .array, .row, .col, .layer, .matrixRow, .matrixCol, .order, .group, .replica: .index
+        case .array, .row, .col, .layer, .matrixRow, .matrixCol, .order, .group, .replica, .tile: .index
         case .significance: .double
         case .role: .role
         case .force: .flag
@@ -57,9 +61,15 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         }
     }
 
-    /// The columns of a plan's records, in order: `zero_uS` only in offset mode.
-    package static func columns(offset: Bool) -> [DeviceField] {
-        allCases.filter { offset || $0 != .zero }
+    /// The columns of a plan's records, in order: `zero_uS` only in offset mode, `tile` only with
+    /// reference columns.
+    package static func columns(offset: Bool, references: Bool = false) -> [DeviceField] {
+        allCases.filter { (offset || $0 != .zero) && (references || $0 != .tile) }
+    }
+
+    /// The columns of the plan `header` describes.
+    package static func columns(of header: PlanHeader) -> [DeviceField] {
+        columns(offset: header.isOffsetMode, references: header.hasReferences)
     }
 
     /// The field's value in `d` as an integer (index fields, role code, flag), for the binary formats.
@@ -74,6 +84,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .order: d.order
         case .group: d.group
         case .replica: d.slot.replica
+        case .tile: d.tile
         case .role: PlanEncoding.polarityCode(d.slot.polarity)
         case .force: d.force ? 1 : 0
         default: 0

@@ -19,6 +19,8 @@ package struct DeviceRecord {
     var order: Int
     var group: Int
     var zero_uS: Float
+    /// Index of the device's tile in the plan.
+    var tile: Int
     /// The spec's verify-read voltage, for the read currents.
     var readBias_V: Float
 
@@ -54,9 +56,10 @@ struct EmitContext {
     /// Arrays written, ascending.
     var arrays: [Int] { (0..<header.arrays.count).filter(includes(array:)) }
 
-    /// The devices of a tile in programming order: array row by row, along a row weight by weight,
-    /// the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s).
-    func forEachDevice<E: Error>(in tile: Tile, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
+    /// The devices of a tile (`index` in the plan) in programming order: array row by row, along a row
+    /// weight by weight, the slots of a weight together (order = orderStart + r·(columns·slots) + c·slots + s),
+    /// then its reference devices word line by word line (`Tile+References.swift`).
+    func forEachDevice<E: Error>(in tile: Tile, index: Int, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
         guard includes(array: tile.array) else { return }
         let slots = header.roles.count
         let rows = tile.rows.count, cols = tile.columns.count
@@ -75,10 +78,11 @@ struct EmitContext {
                         matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
                         slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
                         weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (r * cols + c) * slots + s,
-                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V))
+                        group: tile.group, zero_uS: tile.zero_uS, tile: index, readBias_V: readBias_V))
                 }
             }
         }
+        try forEachReference(in: tile, index: index, body)
     }
 }
 
@@ -109,6 +113,34 @@ public struct ArraySelection: Sendable, Equatable {
     func check(arrayCount: Int, file: String) throws(PlanFileError) {
         if let r = ranges.first(where: { $0.upperBound >= arrayCount }) {
             throw PlanFileError(file: file, .invalidRequest("the array selection asks for array \(r.upperBound), but the plan has \(arrayCount) arrays (0-\(arrayCount - 1))"))
+        }
+    }
+}
+
+extension EmitContext {
+    /// A tile's reference devices in programming order (word line by word line, line by line):
+    /// role `ref`, the word line's matrix row, the tile's first matrix column (a reference serves all
+    /// of the tile's columns), weight_per_uS 0 (it holds no weight itself), replica 0.
+    func forEachReference<E: Error>(in tile: Tile, index: Int, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
+        let n = tile.referenceColumns
+        guard n > 0 else { return }
+        let slots = header.roles.count
+        let firstOrder = tile.orderStart + tile.weightCount * slots
+        let matrixCol = tile.group * header.layers[tile.layer].matrix.columns + tile.columns.lowerBound
+        let readBias_V = Float(header.device.programVerify.readBias_V)
+        let slot = DeviceSlot(polarity: .ref, significance: 1, replica: 0)
+        for r in 0..<tile.rows.count {
+            for line in 0..<n {
+                let target = tile.referenceTargets_uS[r * n + line]
+                let bounds = rules.acceptanceBounds_uS(target_uS: Double(target))
+                try body(DeviceRecord(
+                    array: tile.array, row: tile.rowOffset + r, col: tile.referenceArrayColumn(line, slots: slots),
+                    layer: tile.layer, matrixRow: tile.rows.lowerBound + r, matrixCol: matrixCol, slot: slot,
+                    target_uS: target, windowLo_uS: Float(bounds.lowerBound), windowHi_uS: Float(bounds.upperBound),
+                    force: rules.isForced(target_uS: Double(target)), weightPerMicrosiemens: 0,
+                    order: firstOrder + r * n + line, group: tile.group, zero_uS: tile.zero_uS, tile: index,
+                    readBias_V: readBias_V))
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ public struct EmitSummary: Sendable, Equatable, Encodable {
 /// A destination for device records. `finish` commits the output; a sink dropped before that
 /// leaves nothing behind (its AtomicFileWriter removes the temporary file).
 protocol DeviceSink: AnyObject {
-    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError)
+    func add(_ tile: Tile, index: Int, _ context: EmitContext) throws(PlanFileError)
     func finish(_ context: EmitContext) throws(PlanFileError)
 }
 
@@ -38,9 +38,9 @@ public enum PlanEmitter {
         let context = EmitContext(header: plan.header, selection: arrays)
         let sink = try makeSink(format, output: output, context: context)
         var devices = 0
-        for tile in plan.tiles {
-            try sink.add(tile, context)
-            if context.includes(array: tile.array) { devices += tile.targets_uS.count }
+        for (index, tile) in plan.tiles.enumerated() {
+            try sink.add(tile, index: index, context)
+            if context.includes(array: tile.array) { devices += tile.deviceCount(slots: plan.roles.count) }
         }
         try sink.finish(context)
         return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: output.path)
@@ -61,9 +61,11 @@ public enum PlanEmitter {
         let context = EmitContext(header: reader.header, selection: arrays)
         let sink = try makeSink(format, output: output, context: context)
         var devices = 0
+        var index = 0
         while let tile = try reader.nextTile() {
-            try sink.add(tile, context)
-            if context.includes(array: tile.array) { devices += tile.targets_uS.count }
+            try sink.add(tile, index: index, context)
+            if context.includes(array: tile.array) { devices += tile.deviceCount(slots: reader.header.roles.count) }
+            index += 1
         }
         try sink.finish(context)
         return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: output.path)

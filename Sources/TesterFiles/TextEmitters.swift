@@ -18,7 +18,7 @@ final class TextSink: DeviceSink {
 
     /// CSV: `#` comment lines (units, provenance, the weight formula), one header row, one row per device.
     static func csv(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) -> TextSink {
-        let columns = DeviceField.columns(offset: context.header.isOffsetMode)
+        let columns = DeviceField.columns(of: context.header)
         let schedule = RecordText.schedule(context)
         let sink = try TextSink(output: destination, json: false, columns: columns,
                                 prefixes: columns.indices.map { $0 == 0 ? [] : Array(",".utf8) },
@@ -33,7 +33,7 @@ final class TextSink: DeviceSink {
     /// line, so `jq`, pandas' `read_json(lines=True)` and line counting treat every line alike; the
     /// provenance lives in the plan (and in the CSV's comments).
     static func jsonLines(output destination: OutputDestination, context: EmitContext) throws(PlanFileError) -> TextSink {
-        let columns = DeviceField.columns(offset: context.header.isOffsetMode)
+        let columns = DeviceField.columns(of: context.header)
         let schedule = RecordText.schedule(context).map { (key, value) -> String in
             let numeric = key != "algorithm" && key != "below_g_min"
             return JSONString.quote(key) + ":" + (value.map { numeric ? $0 : JSONString.quote($0) } ?? "null")
@@ -55,9 +55,7 @@ final class TextSink: DeviceSink {
     private static func csvHeader(_ context: EmitContext) -> String {
         let h = context.header
         func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") }
-        let formula = h.isOffsetMode
-            ? "weight = weight_per_uS * sum over the weight's devices of (target_uS - zero_uS)"
-            : "weight = weight_per_uS * sum over the weight's devices of significance * (+target_uS if role=pos, -target_uS if role=neg)"
+        let formula = WeightFormula.text(h)
         let selection = context.selection.map { $0.ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",") } ?? "all"
         return """
             # Imprint device list: one row per device; fields documented in formats/tester-plan.md
@@ -73,9 +71,9 @@ final class TextSink: DeviceSink {
             """
     }
 
-    func add(_ tile: Tile, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, index: Int, _ context: EmitContext) throws(PlanFileError) {
         let (columns, prefixes, layerFields, json) = (self.columns, self.prefixes, self.layerFields, self.json)
-        context.forEachDevice(in: tile) { (d: DeviceRecord) in
+        context.forEachDevice(in: tile, index: index) { (d: DeviceRecord) in
             for (i, field) in columns.enumerated() {
                 line.append(contentsOf: prefixes[i])
                 field.appendText(d, json: json, layerFields: layerFields, to: &line)

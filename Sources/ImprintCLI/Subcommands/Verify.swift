@@ -121,6 +121,10 @@ struct Verify: ParsableCommand {
         if rramMode != nil, planValue.device.technology != .rram {
             throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
         }
+        if planValue.isOffsetMode, !planValue.hasReferences, let shift = planValue.device.levelIndependentShiftPerLn_uS {
+            Terminal.warning("\(plan): offset mode with a digital zero point on '\(planValue.device.name)', whose model shifts every device by "
+                + String(format: "%g", shift) + " µS per ln t: the shift becomes a weight offset that compensation cannot undo; compile with --pairs offset --reference column")
+        }
         let options = try verifierOptions()
         let set = try dataOptions.load()
         if set.labels == nil { throw ValidationError("\(dataOptions.data) has no labels, and verify needs them to measure accuracy; give --labels") }

@@ -93,6 +93,31 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
+    /// The acceptance ordering, seeded: on the bundled MLP with `rram-hfox` (512 × 512 tiles,
+    /// tile scale), at 1 day with GDC, offset mode with a reference column stays within 6 points of
+    /// single differential pairs and at least 30 points above offset mode with a digital zero point,
+    /// whose −1 µS relaxation shift is a weight offset. 2 chips, 2,000 test images and the
+    /// statistical RRAM mode keep it short (the README's table: pulse level, 5 chips, 10,000 images).
+    @Test func referenceColumnKeepsUpWithPairsAndBeatsTheDigitalZeroPoint() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        var accuracy = [String: Double]()
+        for (name, options) in [("single", ["--pairs", "single"]), ("column", ["--pairs", "offset", "--reference", "column"]),
+                                ("digital", ["--pairs", "offset", "--reference", "digital"])] {
+            let plan = dir.appendingPathComponent("\(name).plan").path
+            let c = try CommandRunner.run(["compile", Self.model, "--device", "rram-hfox", "--tile", "512x512", "--scale", "tile",
+                                           "--output", plan] + options)
+            #expect(c.status == 0, "\(c.stderr)")
+            let v = try CommandRunner.run(["verify", plan, "--data", "fashion-mnist", "--limit", "2000", "--trials", "2", "--seed", "3",
+                                           "--times", "1d", "--compensation", "gdc", "--rram-mode", "statistical", "--json"])
+            #expect(v.status == 0, "\(v.stderr)")
+            let results = try #require(try json(v.stdout)["results"] as? [[String: Any]])
+            accuracy[name] = try #require(results.first?["accuracy_mean"] as? Double) * 100
+        }
+        let (single, column, digital) = (accuracy["single"] ?? 0, accuracy["column"] ?? 0, accuracy["digital"] ?? 100)
+        #expect(column >= single - 6, "reference column \(column) % vs single pairs \(single) %")
+        #expect(column >= digital + 30, "reference column \(column) % vs digital zero point \(digital) %")
+    }
+
     /// `--reference digital` on HfOx (a level-independent relaxation shift) warns once on stderr and
     /// points to `--reference column`; a reference plan, and PCM, do not.
     @Test func digitalZeroPointOnHfOxWarns() throws {

@@ -66,7 +66,7 @@ final class TextSink: DeviceSink {
             # \(formula)
             # force=1: target at or below g_min; do not verify into the window, apply below_g_min (\(h.device.programVerify.belowGMin.rawValue))
             # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s
-            # arrays: \(selection)
+            \(h.hasReferences ? "# reference devices (role=ref): \(h.referenceColumns) per word line of a tile, array col column_offset + columns * \(h.roles.count) + n, programmed after the tile's weights\n" : "")# arrays: \(selection)
 
             """
     }

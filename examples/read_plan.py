@@ -100,6 +100,7 @@ def main():
 
     slots = list(header.slots)
     role_name = {pb.POLARITY_POS: "pos", pb.POLARITY_NEG: "neg", pb.POLARITY_SINGLE: "single"}
+    n_refs = header.options.reference_columns if header.options.pairs == pb.PAIR_MODE_OFFSET else 0
     nodes = {n.name: n for n in header.network.nodes}
     weights, devices = {}, 0
     faulty = set()  # weights holding a stuck device (a plan compiled against a defect map)
@@ -113,6 +114,22 @@ def main():
         gamma = list(tile.column_permutation) or list(range(n_cols))
         assert sorted(rho) == list(range(n_rows)) and sorted(gamma) == list(range(n_cols)), "bad permutation"
         stuck = set(tile.stuck_devices)
+        # Reference devices (offset mode with reference columns): n_refs per word line, right of the
+        # tile's weight columns, programmed after its weights; a weight is read against their mean.
+        assert len(tile.reference_targets_us) == n_rows * n_refs
+        reference = []
+        for r in range(n_rows):
+            for n in range(n_refs):
+                target = tile.reference_targets_us[r * n_refs + n]
+                address = (tile.array, tile.row_offset + r, tile.column_offset + n_cols * len(slots) + n)
+                row = by_address.pop(address, None)
+                assert row is not None, f"reference device {address} missing from the CSV"
+                assert row["role"] == "ref" and f32(float(row["target_uS"])) == target, f"{address}: reference device"
+                expected_order = tile.order_start + n_rows * n_cols * len(slots) + r * n_refs + n
+                assert int(row["order"]) == expected_order, f"{address}: reference order"
+                devices += 1
+            if n_refs:
+                reference.append(sum(tile.reference_targets_us[r * n_refs:(r + 1) * n_refs]) / n_refs)
         for r in range(n_rows):
             for c in range(n_cols):
                 matrix_row = tile.row_start + r
@@ -139,7 +156,7 @@ def main():
                     wpu = tile.weight_per_us[c]
                     assert f32(float(row["weight_per_uS"])) == wpu, f"{address}: weight_per_uS"
                     sign = {"pos": 1.0, "neg": -1.0, "single": 1.0}[row["role"]]
-                    zero = tile.zero_us if row["role"] == "single" else 0.0
+                    zero = (reference[r] if n_refs else tile.zero_us) if row["role"] == "single" else 0.0
                     key = (layer.node, matrix_row, matrix_col)
                     weights[key] = weights.get(key, 0.0) + wpu * slot.significance * sign * (target - zero)
                     devices += 1

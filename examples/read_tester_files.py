@@ -35,7 +35,7 @@ import read_plan  # noqa: E402  (load_plan_pb2 and read_varint: the plan's proto
 FIELDS = ["array", "row", "col", "layer", "matrix_row", "matrix_col", "role", "significance",
           "target_uS", "window_lo_uS", "window_hi_uS", "force", "weight_per_uS", "order"]
 FLOAT32_FIELDS = ["target_uS", "window_lo_uS", "window_hi_uS", "weight_per_uS"]
-ROLE_CODES = {1: "pos", 2: "neg", 3: "single"}
+ROLE_CODES = {1: "pos", 2: "neg", 3: "single", 4: "ref"}
 
 
 def f32(x):

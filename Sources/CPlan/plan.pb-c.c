@@ -1165,7 +1165,7 @@ const ProtobufCMessageDescriptor imprint__plan__source_model__descriptor =
   (ProtobufCMessageInit) imprint__plan__source_model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_descriptors[14] =
+static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_descriptors[15] =
 {
   {
     "tile_rows",
@@ -1335,6 +1335,18 @@ static const ProtobufCFieldDescriptor imprint__plan__compile_options__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reference_columns",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__CompileOptions, reference_columns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__compile_options__field_indices_by_name[] = {
   3,   /* field[3] = array_columns */
@@ -1346,17 +1358,19 @@ static const unsigned imprint__plan__compile_options__field_indices_by_name[] = 
   10,   /* field[10] = fold_batchnorm */
   11,   /* field[11] = keep_digital */
   4,   /* field[4] = pairs */
+  14,   /* field[14] = reference_columns */
   7,   /* field[7] = scale */
   5,   /* field[5] = significance */
   12,   /* field[12] = snap_to_levels */
   1,   /* field[1] = tile_columns */
   0,   /* field[0] = tile_rows */
 };
-static const ProtobufCIntRange imprint__plan__compile_options__number_ranges[2 + 1] =
+static const ProtobufCIntRange imprint__plan__compile_options__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 20, 13 },
-  { 0, 14 }
+  { 30, 14 },
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor imprint__plan__compile_options__descriptor =
 {
@@ -1366,10 +1380,10 @@ const ProtobufCMessageDescriptor imprint__plan__compile_options__descriptor =
   "Imprint__Plan__CompileOptions",
   "imprint.plan",
   sizeof(Imprint__Plan__CompileOptions),
-  14,
+  15,
   imprint__plan__compile_options__field_descriptors,
   imprint__plan__compile_options__field_indices_by_name,
-  2,  imprint__plan__compile_options__number_ranges,
+  3,  imprint__plan__compile_options__number_ranges,
   (ProtobufCMessageInit) imprint__plan__compile_options__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -2079,7 +2093,7 @@ const ProtobufCMessageDescriptor imprint__plan__array_info__descriptor =
   (ProtobufCMessageInit) imprint__plan__array_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[16] =
+static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[17] =
 {
   {
     "layer",
@@ -2273,6 +2287,18 @@ static const ProtobufCFieldDescriptor imprint__plan__tile__field_descriptors[16]
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reference_targets_us",
+    30,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Imprint__Plan__Tile, n_reference_targets_us),
+    offsetof(Imprint__Plan__Tile, reference_targets_us),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__tile__field_indices_by_name[] = {
   6,   /* field[6] = array */
@@ -2283,6 +2309,7 @@ static const unsigned imprint__plan__tile__field_indices_by_name[] = {
   1,   /* field[1] = group */
   0,   /* field[0] = layer */
   12,   /* field[12] = order_start */
+  16,   /* field[16] = reference_targets_us */
   3,   /* field[3] = row_end */
   7,   /* field[7] = row_offset */
   13,   /* field[13] = row_permutation */
@@ -2292,11 +2319,12 @@ static const unsigned imprint__plan__tile__field_indices_by_name[] = {
   10,   /* field[10] = weight_per_us */
   11,   /* field[11] = zero_us */
 };
-static const ProtobufCIntRange imprint__plan__tile__number_ranges[2 + 1] =
+static const ProtobufCIntRange imprint__plan__tile__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 20, 13 },
-  { 0, 16 }
+  { 30, 16 },
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor imprint__plan__tile__descriptor =
 {
@@ -2306,10 +2334,10 @@ const ProtobufCMessageDescriptor imprint__plan__tile__descriptor =
   "Imprint__Plan__Tile",
   "imprint.plan",
   sizeof(Imprint__Plan__Tile),
-  16,
+  17,
   imprint__plan__tile__field_descriptors,
   imprint__plan__tile__field_indices_by_name,
-  2,  imprint__plan__tile__number_ranges,
+  3,  imprint__plan__tile__number_ranges,
   (ProtobufCMessageInit) imprint__plan__tile__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -2377,7 +2405,7 @@ const ProtobufCMessageDescriptor imprint__plan__footer__descriptor =
   (ProtobufCMessageInit) imprint__plan__footer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[27] =
+static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field_descriptors[28] =
 {
   {
     "plan_format_version",
@@ -2703,6 +2731,18 @@ static const ProtobufCFieldDescriptor imprint__plan__device_stream_header__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reference_columns",
+    40,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceStreamHeader, reference_columns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_stream_header__field_indices_by_name[] = {
   6,   /* field[6] = algorithm */
@@ -2724,6 +2764,7 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
   25,   /* field[25] = read_time_s */
   17,   /* field[17] = reads_averaged */
   18,   /* field[18] = reads_discarded */
+  27,   /* field[27] = reference_columns */
   10,   /* field[10] = reset_start_v */
   11,   /* field[11] = reset_step_v */
   12,   /* field[12] = reset_stop_v */
@@ -2733,11 +2774,12 @@ static const unsigned imprint__plan__device_stream_header__field_indices_by_name
   2,   /* field[2] = source */
   1,   /* field[1] = tool_version */
 };
-static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[2 + 1] =
+static const ProtobufCIntRange imprint__plan__device_stream_header__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 30, 26 },
-  { 0, 27 }
+  { 40, 27 },
+  { 0, 28 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor =
 {
@@ -2747,14 +2789,14 @@ const ProtobufCMessageDescriptor imprint__plan__device_stream_header__descriptor
   "Imprint__Plan__DeviceStreamHeader",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceStreamHeader),
-  27,
+  28,
   imprint__plan__device_stream_header__field_descriptors,
   imprint__plan__device_stream_header__field_indices_by_name,
-  2,  imprint__plan__device_stream_header__number_ranges,
+  3,  imprint__plan__device_stream_header__number_ranges,
   (ProtobufCMessageInit) imprint__plan__device_stream_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[24] =
+static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descriptors[25] =
 {
   {
     "array",
@@ -3044,6 +3086,18 @@ static const ProtobufCFieldDescriptor imprint__plan__device_record__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tile",
+    40,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Imprint__Plan__DeviceRecord, tile),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   0,   /* field[0] = array */
@@ -3062,6 +3116,7 @@ static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   9,   /* field[9] = target_ohm */
   20,   /* field[20] = target_read_ua */
   8,   /* field[8] = target_us */
+  24,   /* field[24] = tile */
   13,   /* field[13] = weight_per_us */
   19,   /* field[19] = window_hi_ohm */
   22,   /* field[22] = window_hi_read_ua */
@@ -3071,11 +3126,12 @@ static const unsigned imprint__plan__device_record__field_indices_by_name[] = {
   10,   /* field[10] = window_lo_us */
   17,   /* field[17] = zero_us */
 };
-static const ProtobufCIntRange imprint__plan__device_record__number_ranges[2 + 1] =
+static const ProtobufCIntRange imprint__plan__device_record__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 30, 23 },
-  { 0, 24 }
+  { 40, 24 },
+  { 0, 25 }
 };
 const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
 {
@@ -3085,10 +3141,10 @@ const ProtobufCMessageDescriptor imprint__plan__device_record__descriptor =
   "Imprint__Plan__DeviceRecord",
   "imprint.plan",
   sizeof(Imprint__Plan__DeviceRecord),
-  24,
+  25,
   imprint__plan__device_record__field_descriptors,
   imprint__plan__device_record__field_indices_by_name,
-  2,  imprint__plan__device_record__number_ranges,
+  3,  imprint__plan__device_record__number_ranges,
   (ProtobufCMessageInit) imprint__plan__device_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -3188,20 +3244,22 @@ const ProtobufCEnumDescriptor imprint__plan__clip_mode__descriptor =
   imprint__plan__clip_mode__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue imprint__plan__polarity__enum_values_by_number[4] =
+static const ProtobufCEnumValue imprint__plan__polarity__enum_values_by_number[5] =
 {
   { "POLARITY_UNSPECIFIED", "IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED", 0 },
   { "POLARITY_POS", "IMPRINT__PLAN__POLARITY__POLARITY_POS", 1 },
   { "POLARITY_NEG", "IMPRINT__PLAN__POLARITY__POLARITY_NEG", 2 },
   { "POLARITY_SINGLE", "IMPRINT__PLAN__POLARITY__POLARITY_SINGLE", 3 },
+  { "POLARITY_REF", "IMPRINT__PLAN__POLARITY__POLARITY_REF", 4 },
 };
 static const ProtobufCIntRange imprint__plan__polarity__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex imprint__plan__polarity__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex imprint__plan__polarity__enum_values_by_name[5] =
 {
   { "POLARITY_NEG", 2 },
   { "POLARITY_POS", 1 },
+  { "POLARITY_REF", 4 },
   { "POLARITY_SINGLE", 3 },
   { "POLARITY_UNSPECIFIED", 0 },
 };
@@ -3212,9 +3270,9 @@ const ProtobufCEnumDescriptor imprint__plan__polarity__descriptor =
   "Polarity",
   "Imprint__Plan__Polarity",
   "imprint.plan",
-  4,
+  5,
   imprint__plan__polarity__enum_values_by_number,
-  4,
+  5,
   imprint__plan__polarity__enum_values_by_name,
   1,
   imprint__plan__polarity__value_ranges,

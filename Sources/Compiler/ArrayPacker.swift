@@ -21,8 +21,9 @@ enum ArrayPacker {
         var bins = [Bin]()
         for t in tiles.indices {
             let h = tiles[t].rows.count
-            let (w, overflow) = tiles[t].columns.count.multipliedReportingOverflow(by: slots)
-            guard !overflow, h <= rowsA, w <= colsA else {
+            let (weightColumns, overflow) = tiles[t].columns.count.multipliedReportingOverflow(by: slots)
+            let w = weightColumns &+ tiles[t].referenceColumns   // the tile's reference lines sit right of it
+            guard !overflow, w >= weightColumns, h <= rowsA, w <= colsA else {
                 let name = layerNames.indices.contains(tiles[t].layer) ? layerNames[tiles[t].layer] : "#\(tiles[t].layer)"
                 throw .tileLargerThanArray(layer: name, tileRows: h, tileDeviceColumns: w, arrayRows: rowsA, arrayColumns: colsA)
             }
@@ -57,7 +58,7 @@ enum ArrayPacker {
             for t in bin.tiles {
                 tiles[t].orderStart = next
                 let (n, o1) = tiles[t].weightCount.multipliedReportingOverflow(by: slots)
-                let (sum, o2) = next.addingReportingOverflow(n)
+                let (sum, o2) = next.addingReportingOverflow(n &+ tiles[t].referenceTargets_uS.count)
                 guard !o1, !o2 else { throw .sizeOverflow("more devices than an Int can count") }
                 next = sum
             }

@@ -100,7 +100,9 @@ enum LayerCompiler {
             snapError = max(snapError, err)
             tiles.append(Tile(layer: layerIndex, group: rect.group, rows: rect.rows, columns: rect.columns, array: -1,
                               rowOffset: 0, columnOffset: 0, targets_uS: targets, weightPerMicrosiemens: k,
-                              zero_uS: mapper.deviceZero_uS, orderStart: 0))
+                              zero_uS: mapper.deviceZero_uS, orderStart: 0,
+                              referenceTargets_uS: ReferenceColumns.targets(rows: rect.rows.count, lines: geometry.referenceColumns,
+                                                                            zero_uS: mapper.deviceZero_uS)))
         }
         let fraction = mat.weightCount > 0 ? Double(clipped) / Double(mat.weightCount) : 0
         let mapping = LayerMapping(node: m.node, matrix: mat, wMax: layerWMax, clippedFraction: fraction,

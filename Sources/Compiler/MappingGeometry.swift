@@ -27,6 +27,8 @@ struct MappingGeometry: Sendable {
     let arrayColumns: Int
     /// Discrete per-device levels to snap to (ascending), nil for continuous targets.
     let levels_uS: [Double]?
+    /// Reference bit lines per tile (offset mode; 0 for none), `ReferenceColumns`.
+    let referenceColumns: Int
 
     init(device: DeviceSpec, options o: CompileOptions) throws(CompileError) {
         guard o.tileRows > 0, o.tileColumns > 0 else {
@@ -85,8 +87,10 @@ struct MappingGeometry: Sendable {
         guard !overflow, !o.tileRows.multipliedReportingOverflow(by: tileDeviceColumns).overflow else {
             throw .sizeOverflow("a \(o.tileRows)x\(o.tileColumns) tile of \(slots.count) devices per weight")
         }
+        referenceColumns = try ReferenceColumns.count(o, device: device)
+        try ReferenceColumns.checkRoom(referenceColumns, tileDeviceColumns: tileDeviceColumns, arrayColumns: o.arrayColumns)
         arrayRows = o.arrayRows ?? o.tileRows
-        arrayColumns = o.arrayColumns ?? tileDeviceColumns
+        arrayColumns = o.arrayColumns ?? tileDeviceColumns &+ referenceColumns
         guard arrayRows > 0, arrayColumns > 0 else {
             throw .invalidOption(option: "array size", detail: "rows and columns must be positive (got \(arrayRows)x\(arrayColumns))")
         }

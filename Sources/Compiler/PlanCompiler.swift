@@ -50,9 +50,13 @@ public enum PlanCompiler {
         // Every target is a Float; refuse a plan that cannot fit before allocating any of it.
         var devices: Int? = 0
         for m in matrices {
-            guard let sum = devices, let d = MemoryBudget.bytes(m.matrix.weightCount, each: geometry.slotCount) else { devices = nil; break }
-            let (total, overflow) = sum.addingReportingOverflow(d)
-            devices = overflow ? nil : total
+            guard let sum = devices, let d = MemoryBudget.bytes(m.matrix.weightCount, each: geometry.slotCount),
+                  let refs = ReferenceColumns.devices(of: m.matrix, tileColumns: geometry.tileColumns, lines: geometry.referenceColumns) else {
+                devices = nil; break
+            }
+            let (partial, o1) = sum.addingReportingOverflow(d)
+            let (total, o2) = partial.addingReportingOverflow(refs)
+            devices = o1 || o2 ? nil : total
         }
         let what = devices.map { "the plan's \($0.grouped) device targets" } ?? "the plan's device targets"
         if let excess = MemoryBudget.excess(devices.flatMap { MemoryBudget.bytes($0, each: MemoryLayout<Float>.stride) }, of: what) {
@@ -75,9 +79,17 @@ public enum PlanCompiler {
             layers.append(layer.mapping)
         }
         let arrays = try ArrayPacker.place(&tiles, layerNames: matrices.map(\.node), geometry: geometry)
-        var plan = Plan(toolVersion: toolVersion, source: source, device: device, options: options, network: compiled,
+        var recorded = options
+        // The plan records the reference lines chosen, nil for none, as the file reads them back.
+        recorded.referenceColumns = geometry.referenceColumns > 0 ? geometry.referenceColumns : nil
+        var plan = Plan(toolVersion: toolVersion, source: source, device: device, options: recorded, network: compiled,
                         roles: geometry.slots, layers: layers, tiles: tiles, arrays: arrays)
         if let map = options.defectMap {
+            // The fault-aware permutations move word lines under a tile's rows; reference lines are
+            // indexed by word line and would need the same bookkeeping, which is not built yet.
+            guard geometry.referenceColumns == 0 else {
+                throw .invalidOption(option: "defect map", detail: "fault-aware mapping of a plan with reference columns is not supported; use a digital zero point or a pair mode")
+            }
             try mapAroundFaults(&plan, defects: defects, file: map.fileName, geometry: geometry, mapper: mapper, threads: threads)
         }
         return plan

@@ -68,7 +68,7 @@ extension PlanSummary {
                 matrixRowStart: t.rows.lowerBound, matrixRowEnd: t.rows.upperBound,
                 matrixColumnStart: t.columns.lowerBound, matrixColumnEnd: t.columns.upperBound,
                 rowOffset: t.rowOffset, columnOffset: t.columnOffset,
-                deviceRows: t.rows.count, deviceColumns: t.columns.count * slots))
+                deviceRows: t.rows.count, deviceColumns: t.deviceColumns(slots: slots)))
         }
         return arrays
     }

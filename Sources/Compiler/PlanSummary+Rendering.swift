@@ -7,8 +7,9 @@ extension PlanSummary {
     public func renderText() -> String {
         var out = [String]()
         let pairText = significance.map { "\(pairs) pairs (F = \($0.formatted6))" } ?? "\(pairs) pairs"
+        let referenceText = referenceColumns.map { $0 == 0 ? ", digital zero point" : ", " + Self.counted($0, "reference column") + " per tile" } ?? ""
         out.append("Plan for '\(network)' (\(sourceFile)) on device '\(device)': \(pairText), "
-                   + Self.counted(devicesPerWeight, "device") + " per weight")
+                   + Self.counted(devicesPerWeight, "device") + " per weight" + referenceText)
         let digital = layersDigital.isEmpty ? "none" : layersDigital.joined(separator: ", ")
         let rows: [[String]] = [
             ["layers mapped", "\(layersMapped)"],

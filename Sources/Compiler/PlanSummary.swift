@@ -51,6 +51,8 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
     /// "single", "offset" or "dual"; `significance` is the MSP factor F of dual pairs (nil otherwise).
     public var pairs: String
     public var significance: Double?
+    /// Offset mode: reference bit lines per tile (0 = digital zero point); nil in pair modes.
+    public var referenceColumns: Int?
     public var devicesPerWeight: Int
     public var layersMapped: Int
     /// Matrix-product layers left to digital computation.
@@ -78,7 +80,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         case network, sourceFile = "source_file", device, pairs, significance, devicesPerWeight = "devices_per_weight"
         case layersMapped = "layers_mapped", layersDigital = "layers_digital", weights, devices, tiles, arrays
         case arrayRows = "array_rows", arrayColumns = "array_columns", utilisation, tester, layers, placement
-        case snappedToLevels = "snapped_to_levels", output, defectMap = "defect_map"
+        case snappedToLevels = "snapped_to_levels", output, defectMap = "defect_map", referenceColumns = "reference_columns"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -93,6 +95,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         try c.encode(placement, forKey: .placement)
         try c.encode(snappedToLevels, forKey: .snappedToLevels); try c.encode(output, forKey: .output)
         try c.encode(defectMap, forKey: .defectMap)
+        try c.encode(referenceColumns, forKey: .referenceColumns)
     }
 
     public init(plan: Plan) {
@@ -102,7 +105,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
         device = plan.device.name
         switch plan.options.pairs {
         case .single: pairs = "single"
-        case .offset: pairs = "offset"
+        case .offset: pairs = "offset"; referenceColumns = plan.referenceColumns
         case .dual(let f): pairs = "dual"; significance = f
         }
         devicesPerWeight = slots
@@ -118,7 +121,7 @@ public struct PlanSummary: Sendable, Equatable, Encodable {
             for t in tiles { for k in t.weightPerMicrosiemens { kLo = min(kLo, k); kHi = max(kHi, k) } }
             return Layer(name: l.node, kind: kinds[l.node] ?? "?", rows: l.matrix.rows, columns: l.matrix.columns,
                          groups: l.matrix.groups, weights: l.matrix.weightCount, tiles: l.tiles.count,
-                         devices: l.matrix.weightCount * slots, wMax: l.wMax,
+                         devices: tiles.reduce(0) { $0 + $1.deviceCount(slots: slots) }, wMax: l.wMax,
                          weightPerMicrosiemensMin: kLo.isFinite ? kLo : 0, weightPerMicrosiemensMax: kHi,
                          clippedFraction: l.clippedFraction, snapError: snapped ? l.snapError : nil, faults: faults)
         }

@@ -75,9 +75,11 @@ public struct TesterTimeEstimate: Sendable, Equatable, Codable {
         var loopPulses = 0.0  // Σ verified-loop pulses of the other devices
         var programmed = 0
         for tile in plan.tiles {
-            let stuck = tile.stuckDevices
+            // Reference devices are programmed too; known stuck devices (indices into targets_uS) are not.
+            for (part, devices) in [tile.targets_uS, tile.referenceTargets_uS].enumerated() {
+            let stuck = part == 0 ? tile.stuckDevices : []
             var nextStuck = 0
-            tile.targets_uS.withUnsafeBufferPointer { targets in
+            devices.withUnsafeBufferPointer { targets in
                 for (i, t) in targets.enumerated() {
                     if nextStuck < stuck.count, stuck[nextStuck] == i {
                         nextStuck += 1
@@ -92,6 +94,7 @@ public struct TesterTimeEstimate: Sendable, Equatable, Codable {
                         programmed &+= 1
                     }
                 }
+            }
             }
         }
         let devices = Double(forcedCount + programmed)

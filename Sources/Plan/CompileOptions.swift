@@ -21,6 +21,10 @@ public struct CompileOptions: Sendable, Hashable, Codable {
     public var snapToLevels = true
     /// The defect map the plan was mapped around (its file name and SHA-256); nil without one.
     public var defectMap: SourceModel?
+    /// Offset mode only: reference bit lines per tile, 0 for the digital zero point; nil asks the
+    /// compiler for the technology's default. A plan records what was chosen, as the file stores it:
+    /// the number of lines, or nil for none (a digital zero point, or a pair mode).
+    public var referenceColumns: Int?
 
     public init() {}
 
@@ -30,6 +34,7 @@ public struct CompileOptions: Sendable, Hashable, Codable {
         case pairs, devicesPerConductance = "devices_per_conductance", scale, clip
         case foldBatchNorm = "fold_batchnorm", keepDigital = "keep_digital", snapToLevels = "snap_to_levels"
         case defectMap = "defect_map"
+        case referenceColumns = "reference_columns"
     }
 }
 

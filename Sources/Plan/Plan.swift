@@ -50,8 +50,8 @@ public struct Plan: Sendable {
         }
     }
 
-    /// Devices in the plan: weights × roles.
-    public var deviceCount: Int { tiles.reduce(0) { $0 + $1.weightCount } * header.roles.count }
+    /// Devices in the plan: weights × roles, plus the reference devices.
+    public var deviceCount: Int { tiles.reduce(0) { $0 + $1.weightCount * header.roles.count + $1.referenceTargets_uS.count } }
 }
 
 /// The model a plan was compiled from.
@@ -67,6 +67,9 @@ public enum Polarity: String, Sendable, Hashable, Codable {
     case pos, neg
     /// Offset mode: one device whose conductance minus `zero_uS` carries the signed weight.
     case single
+    /// A reference device of a tile's reference column (offset mode with references): never a slot
+    /// of a weight; its word line's weights are read against it (`Tile.referenceTargets_uS`).
+    case ref
 }
 
 /// One device of a weight: weight = weight_per_uS × Σ_slots significance × sign × G (minus the zero
@@ -141,14 +144,19 @@ public struct Tile: Sendable, Equatable {
     /// Devices (indices into `targets_uS`, ascending) a defect map declares stuck: not programmed,
     /// their target the conductance they are stuck at.
     public var stuckDevices: [Int]
+    /// Reference devices (offset mode with N reference columns; empty otherwise), row-major
+    /// `[rows × N]`: see `Tile+References.swift` for their addresses, order and meaning.
+    public var referenceTargets_uS: [Float]
 
     public init(layer: Int, group: Int, rows: Range<Int>, columns: Range<Int>, array: Int, rowOffset: Int,
                 columnOffset: Int, targets_uS: [Float], weightPerMicrosiemens: [Float], zero_uS: Float, orderStart: Int,
-                rowPermutation: [Int] = [], columnPermutation: [Int] = [], stuckDevices: [Int] = []) {
+                rowPermutation: [Int] = [], columnPermutation: [Int] = [], stuckDevices: [Int] = [],
+                referenceTargets_uS: [Float] = []) {
         self.layer = layer; self.group = group; self.rows = rows; self.columns = columns; self.array = array
         self.rowOffset = rowOffset; self.columnOffset = columnOffset; self.targets_uS = targets_uS
         self.weightPerMicrosiemens = weightPerMicrosiemens; self.zero_uS = zero_uS; self.orderStart = orderStart
         self.rowPermutation = rowPermutation; self.columnPermutation = columnPermutation; self.stuckDevices = stuckDevices
+        self.referenceTargets_uS = referenceTargets_uS
     }
 
     public var weightCount: Int { rows.count * columns.count }

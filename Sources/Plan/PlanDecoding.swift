@@ -139,6 +139,10 @@ enum PlanDecoding {
         options.keepDigital = cStrings(o.keep_digital, o.n_keep_digital)
         options.snapToLevels = o.snap_to_levels != 0
         options.defectMap = o.defect_map.map { SourceModel(fileName: cString($0.pointee.file_name), sha256: cString($0.pointee.sha256)) }
+        // Offset mode records its reference lines (0: none, the digital zero point); pair modes have none.
+        if case .offset = options.pairs, o.reference_columns > 0 {
+            options.referenceColumns = try index(o.reference_columns, "reference_columns")
+        }
         return options
     }
 
@@ -193,7 +197,8 @@ enum PlanDecoding {
                     zero_uS: t.zero_us, orderStart: try index(t.order_start, "tile order_start"),
                     rowPermutation: cBuffer(t.row_permutation, t.n_row_permutation).map { Int($0) },
                     columnPermutation: cBuffer(t.column_permutation, t.n_column_permutation).map { Int($0) },
-                    stuckDevices: try cBuffer(t.stuck_devices, t.n_stuck_devices).map { (v) throws(DecodeFailure) in try index(v, "tile stuck device") })
+                    stuckDevices: try cBuffer(t.stuck_devices, t.n_stuck_devices).map { (v) throws(DecodeFailure) in try index(v, "tile stuck device") },
+                    referenceTargets_uS: cBuffer(t.reference_targets_us, t.n_reference_targets_us))
     }
 }
 

@@ -54,7 +54,7 @@ package enum PlanEncoding {
 
     static func tileRecord(_ t: Tile) -> [UInt8] {
         let tf = f.tile
-        var tile = ProtoWriter(capacity: t.targets_uS.count * 4 + t.weightPerMicrosiemens.count * 4 + 64)
+        var tile = ProtoWriter(capacity: (t.targets_uS.count + t.weightPerMicrosiemens.count + t.referenceTargets_uS.count) * 4 + 64)
         tile.uint(tf.layer, t.layer); tile.uint(tf.group, t.group)
         tile.uint(tf.rowStart, t.rows.lowerBound); tile.uint(tf.rowEnd, t.rows.upperBound)
         tile.uint(tf.columnStart, t.columns.lowerBound); tile.uint(tf.columnEnd, t.columns.upperBound)
@@ -66,6 +66,7 @@ package enum PlanEncoding {
         tile.packedInts(tf.rowPermutation, t.rowPermutation)
         tile.packedInts(tf.columnPermutation, t.columnPermutation)
         tile.packedInts(tf.stuckDevices, t.stuckDevices)
+        tile.packedFloats(tf.referenceTargets, t.referenceTargets_uS)
         var record = ProtoWriter(capacity: tile.bytes.count + 8)
         record.lengthDelimited(f.record.tile, tile.bytes)
         return record.bytes
@@ -92,6 +93,7 @@ package enum PlanEncoding {
         case .pos: return f.enums.polarityPos
         case .neg: return f.enums.polarityNeg
         case .single: return f.enums.polaritySingle
+        case .ref: return f.enums.polarityRef
         }
     }
 
@@ -119,6 +121,7 @@ package enum PlanEncoding {
         for name in o.keepDigital { w.string(alwaysAt: of.keepDigital, name) }
         w.bool(of.snapToLevels, o.snapToLevels)
         if let map = o.defectMap { w.message(of.defectMap) { sourceModel(&$0, map) } }
+        w.uint(of.referenceColumns, o.referenceColumns ?? 0)
     }
 
     private static func graph(_ w: inout ProtoWriter, _ n: Network) {

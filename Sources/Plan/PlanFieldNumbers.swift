@@ -18,7 +18,7 @@ package struct PlanFieldNumbers: Sendable {
     struct Options: Sendable {
         var tileRows = 0, tileColumns = 0, arrayRows = 0, arrayColumns = 0, pairs = 0, significance = 0
         var devicesPerConductance = 0, scale = 0, clip = 0, clipValue = 0, foldBatchNorm = 0, keepDigital = 0
-        var snapToLevels = 0, defectMap = 0
+        var snapToLevels = 0, defectMap = 0, referenceColumns = 0
     }
     struct Graph: Sendable { var name = 0, inputs = 0, outputs = 0, nodes = 0, constants = 0 }
     struct GraphInput: Sendable { var name = 0, shape = 0, sourceLayout = 0 }
@@ -38,6 +38,7 @@ package struct PlanFieldNumbers: Sendable {
         var layer = 0, group = 0, rowStart = 0, rowEnd = 0, columnStart = 0, columnEnd = 0, array = 0
         var rowOffset = 0, columnOffset = 0, targets = 0, weightPerMicrosiemens = 0, zero = 0, orderStart = 0
         var rowPermutation = 0, columnPermutation = 0, stuckDevices = 0
+        var referenceTargets = 0
     }
     struct Footer: Sendable { var tileCount = 0, deviceCount = 0, sha256 = 0 }
     package struct DeviceStreamHeader: Sendable {
@@ -45,14 +46,14 @@ package struct PlanFieldNumbers: Sendable {
         package var algorithm = 0, setStart = 0, setStep = 0, setStop = 0, resetStart = 0, resetStep = 0, resetStop = 0
         package var gateSet = 0, gateReset = 0, pulseWidth = 0, readBias = 0, readsAveraged = 0, readsDiscarded = 0
         package var maxIterations = 0, maxPulsesAtCeiling = 0, offsetMode = 0, belowGMin = 0, gateSetStep = 0, gateSetStop = 0
-        package var readTime = 0, defectMap = 0
+        package var readTime = 0, defectMap = 0, referenceColumns = 0
     }
     /// Enum values: PairMode, ScaleMode, ClipMode, Polarity.
     struct Enums: Sendable {
         var pairSingle = 0, pairOffset = 0, pairDual = 0
         var scaleLayer = 0, scaleTile = 0, scaleColumn = 0
         var clipMax = 0, clipPercentile = 0, clipSigma = 0
-        var polarityPos = 0, polarityNeg = 0, polaritySingle = 0
+        var polarityPos = 0, polarityNeg = 0, polaritySingle = 0, polarityRef = 0
     }
 
     var record = Record(), header = Header(), source = SourceModel(), options = Options(), graph = Graph()
@@ -100,7 +101,8 @@ package struct PlanFieldNumbers: Sendable {
                             arrayColumns: f(o, "array_columns"), pairs: f(o, "pairs"), significance: f(o, "significance"),
                             devicesPerConductance: f(o, "devices_per_conductance"), scale: f(o, "scale"), clip: f(o, "clip"),
                             clipValue: f(o, "clip_value"), foldBatchNorm: f(o, "fold_batchnorm"),
-                            keepDigital: f(o, "keep_digital"), snapToLevels: f(o, "snap_to_levels"), defectMap: f(o, "defect_map"))
+                            keepDigital: f(o, "keep_digital"), snapToLevels: f(o, "snap_to_levels"), defectMap: f(o, "defect_map"),
+                            referenceColumns: f(o, "reference_columns"))
         let g = imprint__plan__graph__descriptor
         p.graph = Graph(name: f(g, "name"), inputs: f(g, "inputs"), outputs: f(g, "outputs"), nodes: f(g, "nodes"),
                         constants: f(g, "constants"))
@@ -128,7 +130,7 @@ package struct PlanFieldNumbers: Sendable {
                       rowOffset: f(ti, "row_offset"), columnOffset: f(ti, "column_offset"), targets: f(ti, "targets_us"),
                       weightPerMicrosiemens: f(ti, "weight_per_us"), zero: f(ti, "zero_us"), orderStart: f(ti, "order_start"),
                       rowPermutation: f(ti, "row_permutation"), columnPermutation: f(ti, "column_permutation"),
-                      stuckDevices: f(ti, "stuck_devices"))
+                      stuckDevices: f(ti, "stuck_devices"), referenceTargets: f(ti, "reference_targets_us"))
         let fo = imprint__plan__footer__descriptor
         p.footer = Footer(tileCount: f(fo, "tile_count"), deviceCount: f(fo, "device_count"), sha256: f(fo, "sha256"))
         let sh = imprint__plan__device_stream_header__descriptor
@@ -142,7 +144,7 @@ package struct PlanFieldNumbers: Sendable {
             readsDiscarded: f(sh, "reads_discarded"), maxIterations: f(sh, "max_iterations"),
             maxPulsesAtCeiling: f(sh, "max_pulses_at_ceiling"), offsetMode: f(sh, "offset_mode"),
             belowGMin: f(sh, "below_g_min"), gateSetStep: f(sh, "gate_set_step_v"), gateSetStop: f(sh, "gate_set_stop_v"),
-            readTime: f(sh, "read_time_s"), defectMap: f(sh, "defect_map"))
+            readTime: f(sh, "read_time_s"), defectMap: f(sh, "defect_map"), referenceColumns: f(sh, "reference_columns"))
         let pm = imprint__plan__pair_mode__descriptor, sm = imprint__plan__scale_mode__descriptor
         let cm = imprint__plan__clip_mode__descriptor, po = imprint__plan__polarity__descriptor
         p.enums = Enums(pairSingle: e(pm, "PAIR_MODE_SINGLE"), pairOffset: e(pm, "PAIR_MODE_OFFSET"), pairDual: e(pm, "PAIR_MODE_DUAL"),
@@ -150,7 +152,7 @@ package struct PlanFieldNumbers: Sendable {
                         scaleColumn: e(sm, "SCALE_MODE_COLUMN"), clipMax: e(cm, "CLIP_MODE_MAX"),
                         clipPercentile: e(cm, "CLIP_MODE_PERCENTILE"), clipSigma: e(cm, "CLIP_MODE_SIGMA"),
                         polarityPos: e(po, "POLARITY_POS"), polarityNeg: e(po, "POLARITY_NEG"),
-                        polaritySingle: e(po, "POLARITY_SINGLE"))
+                        polaritySingle: e(po, "POLARITY_SINGLE"), polarityRef: e(po, "POLARITY_REF"))
         guard missing.isEmpty else { throw Mismatch(missing: missing) }
         return p
     }

@@ -91,7 +91,7 @@ public final class PlanFileReader {
             hasher.update(prefix)
             hasher.update(body)
             tilesRead += 1
-            devicesRead += tile.weightCount * header.roles.count
+            devicesRead += tile.deviceCount(slots: header.roles.count)
             return tile
         case .footer(let tileCount, let deviceCount, let sha256):
             guard tilesRead == header.tileCount else {

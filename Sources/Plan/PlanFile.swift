@@ -58,7 +58,7 @@ public final class PlanFileWriter {
         }
         try emit(PlanEncoding.tileRecord(tile), record: true)
         tiles += 1
-        devices += tile.weightCount * slots
+        devices += tile.deviceCount(slots: slots)
     }
 
     /// Writes the footer and renames the file into place. Without this call the temporary file is

@@ -15,6 +15,15 @@ struct PlanValidator {
         guard offset == 0 || offset == header.roles.count else {
             throw DecodeFailure("offset-mode (single) slots are mixed with pos/neg slots")
         }
+        guard !header.roles.contains(where: { $0.polarity == .ref }) else {
+            throw DecodeFailure("a device slot has the reference polarity, which only reference devices have")
+        }
+        guard (header.options.referenceColumns ?? 0) == 0 || header.isOffsetMode else {
+            throw DecodeFailure("the plan has reference columns but is not in offset mode")
+        }
+        guard header.referenceColumns <= 1 << 20 else {
+            throw DecodeFailure("the plan has \(header.referenceColumns) reference columns per tile")
+        }
         let nodes = Dictionary(header.network.nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var previousEnd = 0
         for layer in header.layers {
@@ -62,7 +71,8 @@ struct PlanValidator {
         }
         let array = header.arrays[tile.array]
         let slots = header.roles.count
-        let (width, overflow) = tile.columns.count.multipliedReportingOverflow(by: slots)
+        let (weightWidth, overflow) = tile.columns.count.multipliedReportingOverflow(by: slots)
+        let width = weightWidth &+ header.referenceColumns
         guard !overflow, tile.rowOffset + tile.rows.count <= array.rows, tile.columnOffset + width <= array.columns else {
             throw DecodeFailure("its devices at row \(tile.rowOffset), column \(tile.columnOffset) (\(tile.rows.count)×\(width)) overflow array \(tile.array) (\(array.rows)×\(array.columns))")
         }
@@ -70,10 +80,13 @@ struct PlanValidator {
         guard !expected.overflow, tile.targets_uS.count == expected.partialValue else {
             throw DecodeFailure("\(tile.targets_uS.count) targets for \(slots) slots × \(tile.rows.count) rows × \(tile.columns.count) columns")
         }
+        guard tile.referenceTargets_uS.count == tile.rows.count * header.referenceColumns else {
+            throw DecodeFailure("\(tile.referenceTargets_uS.count) reference targets for \(tile.rows.count) rows × \(header.referenceColumns) reference columns")
+        }
         guard tile.weightPerMicrosiemens.count == tile.columns.count else {
             throw DecodeFailure("\(tile.weightPerMicrosiemens.count) weight-per-µS values for \(tile.columns.count) columns")
         }
-        guard tile.targets_uS.allSatisfy(\.isFinite), tile.weightPerMicrosiemens.allSatisfy(\.isFinite), tile.zero_uS.isFinite else {
+        guard tile.targets_uS.allSatisfy(\.isFinite), tile.referenceTargets_uS.allSatisfy(\.isFinite), tile.weightPerMicrosiemens.allSatisfy(\.isFinite), tile.zero_uS.isFinite else {
             throw DecodeFailure("it holds a non-finite target or scale")
         }
         guard Tile.isPermutation(tile.rowPermutation, count: tile.rows.count) else {

@@ -47,15 +47,16 @@ final class ProtoSink: DeviceSink {
         w.uint(f.readsAveraged, pv.readsAveraged); w.uint(f.readsDiscarded, pv.readsDiscarded)
         w.uint(f.maxIterations, pv.maxIterations); w.uint(f.maxPulsesAtCeiling, pv.maxPulsesAtCeiling)
         w.bool(f.offsetMode, h.isOffsetMode)
+        w.uint(f.referenceColumns, h.referenceColumns)
         w.string(f.belowGMin, pv.belowGMin.rawValue)
         w.double(f.gateSetStep, pv.gate.setStep_V ?? 0); w.double(f.gateSetStop, pv.gate.setStop_V ?? 0)
         w.bool(f.defectMap, h.hasDefectMap)
         try output.write(Self.magic + ProtoWriter.lengthPrefix(w.bytes.count) + w.bytes)
     }
 
-    func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, index: Int, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
         let (columns, numbers) = (self.columns, Self.fieldNumbers)
-        context.forEachDevice(in: tile, marks: marks) { (d: DeviceRecord) in
+        context.forEachDevice(in: tile, index: index, marks: marks) { (d: DeviceRecord) in
             var r = ProtoWriter(capacity: 120)
             for field in columns {
                 let n = numbers[field.rawValue]
@@ -108,12 +109,12 @@ final class HDF5Sink: DeviceSink {
         fields = context.columns.filter { $0 != .array }
     }
 
-    func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, index: Int, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
         guard context.includes(array: tile.array) else { return }
         var c = arrays[tile.array] ?? Columns()
         arrays[tile.array] = nil  // keep the arrays uniquely referenced while appending
         let fields = self.fields
-        context.forEachDevice(in: tile, marks: marks) { (d: DeviceRecord) in
+        context.forEachDevice(in: tile, index: index, marks: marks) { (d: DeviceRecord) in
             for field in fields {
                 switch field.storage {
                 case .index: c.integers[field.rawValue].append(Int64(field.integer(d)))
@@ -141,9 +142,8 @@ final class HDF5Sink: DeviceSink {
         let w = try HDF5Writer()
         let attributes: [(String, String)] = [
             ("units", "conductances in uS (microsiemens, *_uS), resistances in ohm (*_ohm), read currents in uA at read_bias_V (*_uA), voltages in V, times in s"),
-            ("weight_formula", h.isOffsetMode ? "weight = weight_per_uS * sum over devices of (target_uS - zero_uS)"
-                                              : "weight = weight_per_uS * sum over devices of significance * sign(role) * target_uS"),
-            ("role_codes", "1 = pos, 2 = neg, 3 = single (offset mode)"),
+            ("weight_formula", WeightFormula.text(h)),
+            ("role_codes", "1 = pos, 2 = neg, 3 = single (offset mode), 4 = ref (reference device)"),
             ("force_meaning", "1: target at or below g_min; apply below_g_min instead of verifying"),
             ("stuck_meaning", "1 (plans compiled against a defect map): the device is known stuck at target_uS; do not program it"),
             ("below_g_min", h.device.programVerify.belowGMin.rawValue),

@@ -10,6 +10,9 @@ package enum DeviceField: Int, CaseIterable, Sendable {
     case windowLoOhm, windowHiOhm, targetRead, windowLoRead, windowHiRead
     /// Touch-up files only (`imprint touchup`): what the read-back measured, and why the device is listed.
     case measured, reason
+    /// With reference columns only: the plan tile a device belongs to, which pairs a weight's
+    /// device with the reference devices of its word line (tiles side by side share word lines).
+    case tile
     /// Offset mode only, after every other field but `stuck`.
     case zero
     /// Plans compiled against a defect map only, always last: the device is known stuck, not to be programmed.
@@ -42,6 +45,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .windowHiRead: "window_hi_read_uA"
         case .measured: "measured_uS"
         case .reason: "reason"
+        case .tile: "tile"
         case .zero: "zero_uS"
         case .stuck: "stuck"
         }
@@ -55,7 +59,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
 
     package var storage: Storage {
         switch self {
-        case .array, .row, .col, .layer, .matrixRow, .matrixCol, .order, .group, .replica: .index
+        case .array, .row, .col, .layer, .matrixRow, .matrixCol, .order, .group, .replica, .tile: .index
         case .significance: .double
         case .role: .role
         case .force, .stuck: .flag
@@ -69,16 +73,18 @@ package enum DeviceField: Int, CaseIterable, Sendable {
     /// `--format proto` touch-up files carry the programming fields only.
     package var isTouchupOnly: Bool { self == .measured || self == .reason }
 
-    /// The columns of a plan's records, in order: `zero_uS` only in offset mode, `measured_uS` and
-    /// `reason` only in touch-up files, `stuck` only for a plan compiled against a defect map (so every
-    /// other plan's files stay as they were).
-    package static func columns(offset: Bool, stuck: Bool = false, touchup: Bool = false) -> [DeviceField] {
-        allCases.filter { (offset || $0 != .zero) && (stuck || $0 != .stuck) && (touchup || !$0.isTouchupOnly) }
+    /// The columns of a plan's records, in order: `zero_uS` only in offset mode, `tile` only with
+    /// reference columns, `measured_uS` and `reason` only in touch-up files, `stuck` only for a plan
+    /// compiled against a defect map (so every other plan's files stay as they were).
+    package static func columns(offset: Bool, stuck: Bool = false, references: Bool = false, touchup: Bool = false) -> [DeviceField] {
+        allCases.filter {
+            (offset || $0 != .zero) && (stuck || $0 != .stuck) && (references || $0 != .tile) && (touchup || !$0.isTouchupOnly)
+        }
     }
 
     /// The columns of `header`'s records.
     package static func columns(of header: PlanHeader) -> [DeviceField] {
-        columns(offset: header.isOffsetMode, stuck: header.hasDefectMap)
+        columns(offset: header.isOffsetMode, stuck: header.hasDefectMap, references: header.hasReferences)
     }
 
     /// A flag field's value in `d`.
@@ -96,6 +102,7 @@ package enum DeviceField: Int, CaseIterable, Sendable {
         case .order: d.order
         case .group: d.group
         case .replica: d.slot.replica
+        case .tile: d.tile
         case .role: PlanEncoding.polarityCode(d.slot.polarity)
         case .force, .stuck: flag(d) ? 1 : 0
         case .reason: d.reason?.code ?? 0

@@ -19,6 +19,8 @@ package struct DeviceRecord {
     var order: Int
     var group: Int
     var zero_uS: Float
+    /// Index of the device's tile in the plan.
+    var tile: Int
     /// The spec's verify-read voltage, for the read currents.
     var readBias_V: Float
     /// Known stuck (a plan compiled against a defect map): not to be programmed.
@@ -62,19 +64,22 @@ struct EmitContext {
     }
 
     /// The device columns of this file.
-    var columns: [DeviceField] { DeviceField.columns(offset: header.isOffsetMode, stuck: header.hasDefectMap, touchup: touchup) }
+    var columns: [DeviceField] {
+        DeviceField.columns(offset: header.isOffsetMode, stuck: header.hasDefectMap, references: header.hasReferences, touchup: touchup)
+    }
 
     func includes(array: Int) -> Bool { selection?.contains(array) ?? true }
 
     /// Arrays written, ascending.
     var arrays: [Int] { (0..<header.arrays.count).filter(includes(array:)) }
 
-    /// The devices of a tile in programming order: array row by row, along a row weight by weight,
-    /// the slots of a weight together (order = orderStart + ρ(r)·(columns·slots) + γ(c)·slots + s).
+    /// The devices of a tile (`index` in the plan) in programming order: array row by row, along a row
+    /// weight by weight, the slots of a weight together (order = orderStart + ρ(r)·(columns·slots) + γ(c)·slots + s),
+    /// then its reference devices word line by word line (`Tile+References.swift`).
     /// A fault-aware plan's permutations decide which weight sits at each position; `matrix_row`
-    /// and `matrix_col` name it. With `marks` (a touch-up file), only the devices it lists, each with
-    /// its measured value and reason.
-    func forEachDevice<E: Error>(in tile: Tile, marks: TouchupMarks? = nil, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
+    /// and `matrix_col` name it. With `marks` (a touch-up file), only the weight devices it lists, each
+    /// with its measured value and reason.
+    func forEachDevice<E: Error>(in tile: Tile, index: Int, marks: TouchupMarks? = nil, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
         guard includes(array: tile.array) else { return }
         let slots = header.roles.count
         let rows = tile.rows.count, cols = tile.columns.count
@@ -105,11 +110,12 @@ struct EmitContext {
                         matrixCol: tile.group * layerColumns + tile.columns.lowerBound + c,
                         slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
                         weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (p * cols + q) * slots + s,
-                        group: tile.group, zero_uS: tile.zero_uS, readBias_V: readBias_V, stuck: isStuck,
+                        group: tile.group, zero_uS: tile.zero_uS, tile: index, readBias_V: readBias_V, stuck: isStuck,
                         measured_uS: marks?.measured_uS[index] ?? .nan, reason: reason))
                 }
             }
         }
+        if marks == nil { try forEachReference(in: tile, index: index, body) }  // a touch-up lists weight devices only
     }
 }
 
@@ -140,6 +146,34 @@ public struct ArraySelection: Sendable, Equatable {
     func check(arrayCount: Int, file: String) throws(PlanFileError) {
         if let r = ranges.first(where: { $0.upperBound >= arrayCount }) {
             throw PlanFileError(file: file, .invalidRequest("the array selection asks for array \(r.upperBound), but the plan has \(arrayCount) arrays (0-\(arrayCount - 1))"))
+        }
+    }
+}
+
+extension EmitContext {
+    /// A tile's reference devices in programming order (word line by word line, line by line):
+    /// role `ref`, the word line's matrix row, the tile's first matrix column (a reference serves all
+    /// of the tile's columns), weight_per_uS 0 (it holds no weight itself), replica 0.
+    func forEachReference<E: Error>(in tile: Tile, index: Int, _ body: (DeviceRecord) throws(E) -> Void) throws(E) {
+        let n = tile.referenceColumns
+        guard n > 0 else { return }
+        let slots = header.roles.count
+        let firstOrder = tile.orderStart + tile.weightCount * slots
+        let matrixCol = tile.group * header.layers[tile.layer].matrix.columns + tile.columns.lowerBound
+        let readBias_V = Float(header.device.programVerify.readBias_V)
+        let slot = DeviceSlot(polarity: .ref, significance: 1, replica: 0)
+        for r in 0..<tile.rows.count {
+            for line in 0..<n {
+                let target = tile.referenceTargets_uS[r * n + line]
+                let bounds = rules.acceptanceBounds_uS(target_uS: Double(target))
+                try body(DeviceRecord(
+                    array: tile.array, row: tile.rowOffset + r, col: tile.referenceArrayColumn(line, slots: slots),
+                    layer: tile.layer, matrixRow: tile.rows.lowerBound + r, matrixCol: matrixCol, slot: slot,
+                    target_uS: target, windowLo_uS: Float(bounds.lowerBound), windowHi_uS: Float(bounds.upperBound),
+                    force: rules.isForced(target_uS: Double(target)), weightPerMicrosiemens: 0,
+                    order: firstOrder + r * n + line, group: tile.group, zero_uS: tile.zero_uS, tile: index,
+                    readBias_V: readBias_V))
+            }
         }
     }
 }

@@ -20,8 +20,8 @@ public struct EmitSummary: Sendable, Equatable, Encodable {
 /// A destination for device records. `finish` commits the output; a sink dropped before that
 /// leaves nothing behind (its AtomicFileWriter removes the temporary file).
 protocol DeviceSink: AnyObject {
-    /// Adds a tile's devices; with `marks`, only those a touch-up lists.
-    func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError)
+    /// Adds a tile's devices (`index`: the tile's place in the plan); with `marks`, only those a touch-up lists.
+    func add(_ tile: Tile, index: Int, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError)
     func finish(_ context: EmitContext) throws(PlanFileError)
 }
 
@@ -39,9 +39,9 @@ public enum PlanEmitter {
         let context = EmitContext(header: plan.header, selection: arrays)
         let sink = try makeSink(format, output: output, context: context)
         var devices = 0
-        for tile in plan.tiles {
-            try sink.add(tile, marks: nil, context)
-            if context.includes(array: tile.array) { devices += tile.targets_uS.count }
+        for (index, tile) in plan.tiles.enumerated() {
+            try sink.add(tile, index: index, marks: nil, context)
+            if context.includes(array: tile.array) { devices += tile.deviceCount(slots: plan.roles.count) }
         }
         try sink.finish(context)
         return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: output.path)
@@ -65,9 +65,11 @@ public enum PlanEmitter {
         }
         let sink = try makeSink(format, output: output, context: context)
         var devices = 0
+        var index = 0
         while let tile = try reader.nextTile() {
-            try sink.add(tile, marks: nil, context)
-            if context.includes(array: tile.array) { devices += tile.targets_uS.count }
+            try sink.add(tile, index: index, marks: nil, context)
+            if context.includes(array: tile.array) { devices += tile.deviceCount(slots: reader.header.roles.count) }
+            index += 1
         }
         try sink.finish(context)
         return EmitSummary(devices: devices, arrays: context.arrays, format: format, output: output.path)

@@ -53,6 +53,12 @@ public enum ReadBack {
     }
 
     private static func join(_ url: URL, plan: Plan, planSHA256: String?, measuredAt_s: Double, partial: Bool) throws -> Measured {
+        // Reference devices (offset mode with reference columns) have no place in `Measured` yet:
+        // refused rather than joined without them.
+        guard !plan.hasReferences else {
+            throw RecordFileError(file: url.path, line: nil,
+                                  "the plan has reference columns, and read-backs of plans with reference devices are not supported yet")
+        }
         var reader = try RecordReader(url: url, columns: columns)
         let file = reader.path
         if let claimed = reader.comment("plan_sha256"), let planSHA256, claimed.value.lowercased() != planSHA256.lowercased() {

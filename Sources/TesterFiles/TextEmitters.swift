@@ -55,9 +55,7 @@ final class TextSink: DeviceSink {
     private static func csvHeader(_ context: EmitContext) -> String {
         let h = context.header
         func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") }
-        let formula = h.isOffsetMode
-            ? "weight = weight_per_uS * sum over the weight's devices of (target_uS - zero_uS)"
-            : "weight = weight_per_uS * sum over the weight's devices of significance * (+target_uS if role=pos, -target_uS if role=neg)"
+        let formula = WeightFormula.text(h)
         let selection = context.selection.map { $0.ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",") } ?? "all"
         return """
             # Imprint device list: one row per device; fields documented in formats/tester-plan.md
@@ -68,14 +66,14 @@ final class TextSink: DeviceSink {
             \(context.planSHA256.map { "# plan_sha256: \($0)\n" } ?? "")# \(formula)
             # force=1: target at or below g_min; do not verify into the window, apply below_g_min (\(h.device.programVerify.belowGMin.rawValue))
             # address: weight (r, c) of a tile, slot s -> array row row_offset + r, array col column_offset + c * \(h.roles.count) + s\(h.hasDefectMap ? " (r and c permuted per tile by the fault-aware mapping; matrix_row and matrix_col name the weight)" : "")
-            # arrays: \(selection)\(h.options.defectMap.map { "\n# defect map: \(oneLine($0.fileName)) sha256 \($0.sha256); stuck=1: the device is stuck at target_uS, do not program it" } ?? "")
+            \(h.hasReferences ? "# reference devices (role=ref): \(h.referenceColumns) per word line of a tile, array col column_offset + columns * \(h.roles.count) + n, programmed after the tile's weights\n" : "")# arrays: \(selection)\(h.options.defectMap.map { "\n# defect map: \(oneLine($0.fileName)) sha256 \($0.sha256); stuck=1: the device is stuck at target_uS, do not program it" } ?? "")
 
             """ + (context.touchup ? "# touch-up: the devices to program again (targets may be new); measured_uS = the read-back, reason = why listed\n" : "")
     }
 
-    func add(_ tile: Tile, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
+    func add(_ tile: Tile, index: Int, marks: TouchupMarks?, _ context: EmitContext) throws(PlanFileError) {
         let (columns, prefixes, layerFields, json) = (self.columns, self.prefixes, self.layerFields, self.json)
-        context.forEachDevice(in: tile, marks: marks) { (d: DeviceRecord) in
+        context.forEachDevice(in: tile, index: index, marks: marks) { (d: DeviceRecord) in
             for (i, field) in columns.enumerated() {
                 line.append(contentsOf: prefixes[i])
                 field.appendText(d, json: json, layerFields: layerFields, to: &line)

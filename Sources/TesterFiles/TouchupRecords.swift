@@ -47,10 +47,10 @@ public final class TouchupWriter {
         sink = try PlanEmitter.makeSink(format, output: output, context: context)
     }
 
-    /// Adds the listed devices of `tile` (its targets the new ones).
-    public func add(_ tile: Tile, marks: TouchupMarks) throws(PlanFileError) {
+    /// Adds the listed devices of `tile` (its targets the new ones; `index`: its place in the plan).
+    public func add(_ tile: Tile, index: Int, marks: TouchupMarks) throws(PlanFileError) {
         precondition(marks.reasons.count == tile.targets_uS.count && marks.measured_uS.count == tile.targets_uS.count)
-        try sink.add(tile, marks: marks, context)
+        try sink.add(tile, index: index, marks: marks, context)
         devices += marks.reasons.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
     }
 

@@ -18,7 +18,7 @@ extension TouchupPlanner {
         var defects = [Defect]()
         for (t, tile) in plan.tiles.enumerated() {
             let result = planner.plan(tile, readback(measured, tile: t))
-            try writer?.add(result.tile, marks: result.marks)
+            try writer?.add(result.tile, index: t, marks: result.marks)
             defects += result.defects
         }
         return (planner.tally.summary(), defects)

@@ -16,23 +16,24 @@ public struct HardwareInstance: Sendable {
         self.seed = seed
         self.trial = trial
         guard let simulator else { tiles = nil; return }
-        tiles = TileSchedule(sizes: plan.tiles.map(\.targets_uS.count), threads: threads).map(tileCount: plan.tiles.count) { t, inner in
-            simulator.program(targets_uS: plan.tiles[t].targets_uS, key: TileKey(seed: seed, trial: trial, tile: t), threads: inner,
+        tiles = TileSchedule(sizes: plan.tiles.map { $0.deviceCount(slots: plan.roles.count) }, threads: threads).map(tileCount: plan.tiles.count) { t, inner in
+            simulator.program(targets_uS: plan.tiles[t].deviceTargets_uS, key: TileKey(seed: seed, trial: trial, tile: t), threads: inner,
                               faults: faults.isEmpty ? TileFaults() : faults[t])
         }
     }
 
-    /// Conductances and read-noise σ of every device at `t_s`, per tile, over
+    /// Conductances and read-noise σ of every device at `t_s` (packed like `Tile.deviceTargets_uS`:
+    /// reference devices after the weights), per tile, over
     /// `threads` threads (`TileSchedule`). Bitwise the same for any thread count.
     public func read(plan: Plan, simulator: DeviceSimulator?, t_s: Double,
                      readNoise: ReadNoiseMode, threads: Int = 1) -> (g_uS: [[Float]], sigma_uS: [[Float]]) {
         guard let simulator, let tiles else {
-            return (plan.tiles.map(\.targets_uS), plan.tiles.map { [Float](repeating: 0, count: $0.targets_uS.count) })
+            return (plan.tiles.map(\.deviceTargets_uS), plan.tiles.map { [Float](repeating: 0, count: $0.deviceCount(slots: plan.roles.count)) })
         }
         let (seed, trial) = (seed, trial)
         let reads = TileSchedule(sizes: tiles.map(\.count), threads: threads).map(tileCount: tiles.count) { t, inner in
             var g = [Float](), sigma = [Float]()
-            simulator.evaluate(tiles[t], targets_uS: plan.tiles[t].targets_uS, key: TileKey(seed: seed, trial: trial, tile: t),
+            simulator.evaluate(tiles[t], targets_uS: plan.tiles[t].deviceTargets_uS, key: TileKey(seed: seed, trial: trial, tile: t),
                                t_s: t_s, readNoise: readNoise, threads: inner,
                                g_uS: &g, readSigma_uS: &sigma)
             return (g, sigma)
@@ -46,11 +47,12 @@ public struct HardwareInstance: Sendable {
                              tilePlanes: plan.tiles.indices.map { variancePlane(plan: plan, tile: $0, sigma_uS: sigma_uS[$0]) })
     }
 
-    /// The `[rows × columns]` per-read weight variances of tile `t` from its devices' read σ.
+    /// The `[rows × columns]` per-read weight variances of tile `t` from its devices' read σ (packed
+    /// like its targets, or with its reference devices like `deviceTargets_uS`, `ReferenceSubtraction.sigma`).
     public static func variancePlane(plan: Plan, tile t: Int, sigma_uS: [Float]) -> [Float] {
         let tile = plan.tiles[t]
         var v = [Float]()
-        ReadNoise.weightVariance(readSigma_uS: sigma_uS, rows: tile.rows.count, columns: tile.columns.count,
+        ReadNoise.weightVariance(readSigma_uS: ReferenceSubtraction.sigma(plan: plan, tile: t, sigma_uS: sigma_uS), rows: tile.rows.count, columns: tile.columns.count,
                                  significances: plan.roles.map(\.significance), weightPerMicrosiemens: tile.weightPerMicrosiemens,
                                  into: &v)
         return v
@@ -69,8 +71,8 @@ public struct HardwareInstance: Sendable {
         readNoise: ReadNoiseMode, threads: Int, faults: [TileFaults] = [],
         _ body: @Sendable (_ tile: Int, _ programmed: ProgrammedTile?, _ g_uS: [Float], _ sigma_uS: [Float]) -> T
     ) -> [T] {
-        TileSchedule(sizes: plan.tiles.map(\.targets_uS.count), threads: threads).map(tileCount: plan.tiles.count) { t, inner in
-            let targets = plan.tiles[t].targets_uS
+        TileSchedule(sizes: plan.tiles.map { $0.deviceCount(slots: plan.roles.count) }, threads: threads).map(tileCount: plan.tiles.count) { t, inner in
+            let targets = plan.tiles[t].deviceTargets_uS   // a tile's reference devices after its weights
             guard let simulator else { return body(t, nil, targets, [Float](repeating: 0, count: targets.count)) }
             let key = TileKey(seed: seed, trial: trial, tile: t)
             let programmed = simulator.program(targets_uS: targets, key: key, threads: inner,

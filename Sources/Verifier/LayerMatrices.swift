@@ -31,8 +31,12 @@ public struct LayerMatrices: Sendable {
         planes(plan: plan, nodes: nodes, tilePlanes: plan.tiles.indices.map { tilePlane(plan: plan, tile: $0, conductances_uS: conductances_uS[$0]) })
     }
 
-    /// The `[rows × columns]` weights of tile `t` from its devices' conductances (packed like its targets).
-    public static func tilePlane(plan: Plan, tile t: Int, conductances_uS: [Float]) -> [Float] {
+    /// The `[rows × columns]` weights of tile `t` from its devices' conductances, packed like its
+    /// targets or, with its reference devices, like `deviceTargets_uS`: those are subtracted as the
+    /// tile reads them (`ReferenceSubtraction`).
+    public static func tilePlane(plan: Plan, tile t: Int, conductances_uS read: [Float]) -> [Float] {
+        var conductances_uS = read
+        ReferenceSubtraction.apply(plan: plan, tile: t, conductances_uS: &conductances_uS)
         let tile = plan.tiles[t]
         let factors = plan.roles.map { $0.significance * ($0.polarity == .neg ? -1.0 : 1.0) }
         let (rows, cols) = (tile.rows.count, tile.columns.count)

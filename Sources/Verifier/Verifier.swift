@@ -133,6 +133,7 @@ public struct Verifier: Sendable {
                   tile.rows.lowerBound >= 0, tile.rows.upperBound <= plan.layers[tile.layer].matrix.rows,
                   tile.columns.lowerBound >= 0, tile.columns.upperBound <= plan.layers[tile.layer].matrix.columns,
                   tile.targets_uS.count == plan.roles.count * tile.weightCount,
+                  tile.referenceTargets_uS.count == plan.referenceColumns * tile.rows.count,
                   tile.weightPerMicrosiemens.count == tile.columns.count else {
                 throw VerifierError("tile \(t) of the plan is inconsistent with its layers and device roles")
             }
@@ -303,7 +304,7 @@ public struct Verifier: Sendable {
             var result = TileResult(weights: [], programming: ProgrammingStatistics())
             if programming {
                 if let programmed {
-                    result.programming = ProgrammingStatistics(programmed, targets_uS: tile.targets_uS, rules: plan.targetRules,
+                    result.programming = ProgrammingStatistics(programmed, targets_uS: tile.deviceTargets_uS, rules: plan.targetRules,
                                                                hasVerifyOutcome: verifyOutcome)
                 }
                 if trial == 0 { result.programmedCounts = statistics.counts(programmed?.programmed_uS ?? tile.targets_uS, tile: t) }

@@ -47,7 +47,9 @@ import Testing
                 // The footprint from the JSON alone: inside the array, and on no device another tile holds.
                 let r0 = try #require(t["row_offset"] as? Int), c0 = try #require(t["column_offset"] as? Int)
                 let h = try #require(t["matrix_row_end"] as? Int) - (t["matrix_row_start"] as? Int ?? 0)
+                // Reference lines (offset mode on RRAM) sit right of the tile's weight columns.
                 let w = (try #require(t["matrix_column_end"] as? Int) - (t["matrix_column_start"] as? Int ?? 0)) * plan.roles.count
+                    + plan.referenceColumns
                 #expect(t["device_rows"] as? Int == h && t["device_columns"] as? Int == w)
                 #expect(r0 >= 0 && c0 >= 0 && r0 + h <= rows && c0 + w <= columns)
                 for r in r0..<min(r0 + h, rows) {

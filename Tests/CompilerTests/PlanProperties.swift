@@ -19,6 +19,9 @@ enum PlanProperties {
         let slack = 1e-5 * rules.gMax_uS
         for tile in plan.tiles {
             #expect(tile.targets_uS.count == tile.weightCount * plan.roles.count)
+            // Reference devices (offset mode with reference columns) hold the tile's zero point.
+            #expect(tile.referenceTargets_uS.count == tile.rows.count * plan.referenceColumns)
+            #expect(tile.referenceTargets_uS.allSatisfy { $0 == tile.zero_uS })
             for t in tile.targets_uS {
                 let ok = (Double(t) >= rules.gMin_uS - slack && Double(t) <= rules.gMax_uS + slack)
                     || (plan.isForced(target_uS: t) && t >= 0)
@@ -90,6 +93,15 @@ enum PlanProperties {
                     }
                 }
             }
+            // formats/tester-plan.md: reference devices after the tile's weights, word line by word line.
+            let n = plan.referenceColumns
+            for r in 0..<tile.rows.count {
+                for line in 0..<n {
+                    let o = tile.orderStart + tile.rows.count * cols * s + r * n + line
+                    guard o >= 0, o < seen.count, !seen[o] else { Issue.record("reference order \(o) repeated or out of range"); return }
+                    seen[o] = true
+                }
+            }
         }
         #expect(seen.allSatisfy { $0 })
     }
@@ -102,7 +114,7 @@ enum PlanProperties {
         for tile in plan.tiles {
             guard plan.arrays.indices.contains(tile.array) else { Issue.record("tile on array \(tile.array)"); return }
             let a = plan.arrays[tile.array]
-            let h = tile.rows.count, w = tile.columns.count * s
+            let h = tile.rows.count, w = tile.columns.count * s + plan.referenceColumns   // reference lines right of the weights
             #expect(tile.rowOffset >= 0 && tile.rowOffset + h <= a.rows)
             #expect(tile.columnOffset >= 0 && tile.columnOffset + w <= a.columns)
             for (y, x, hh, ww) in rects[tile.array] {

@@ -163,7 +163,7 @@ import TestSupport
         #expect(r.status == 0)
         // Each value as a quoted word of a `-W` list (ArgumentParser's bash form).
         for word in ["single", "offset", "dual", "layer", "tile", "column", "csv", "jsonl", "proto", "hdf5", "frozen", "per-read", "off",
-                     "pulse", "statistical", "none", "gdc", "gdc-column", "adabs", "pcm", "pcm-hermes", "rram", "rram-hfox"] {
+                     "pulse", "statistical", "none", "gdc", "gdc-column", "adabs", "pcm", "pcm-hermes", "rram", "rram-hfox", "digital"] {
             #expect(r.stdout.contains("'\(word)'"), "missing completion of \(word)")
         }
         #expect(r.stdout.contains("printf '\\''%s\\n'\\'' ideal default"), "periphery presets")

@@ -58,7 +58,7 @@ struct MiniProto {
             stream.position += n
         }
         #expect(records.count == csv.count)
-        let roles = ["pos": UInt64(1), "neg": 2, "single": 3]
+        let roles = ["pos": UInt64(1), "neg": 2, "single": 3, "ref": 4]
         for (r, row) in zip(records, csv) {
             #expect((r[1]?.first ?? 0) == UInt64(row["array"]!)! && (r[2]?.first ?? 0) == UInt64(row["row"]!)!)
             #expect((r[3]?.first ?? 0) == UInt64(row["col"]!)! && (r[15]?.first ?? 0) == UInt64(row["order"]!)!)

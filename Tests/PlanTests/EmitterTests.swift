@@ -36,6 +36,9 @@ func parseJSONL(_ url: URL) throws -> [[String: Any]] {
         var addresses = Set<String>(), orders = Set<Int>()
         let n = Double(plan.options.devicesPerConductance ?? plan.device.devicesPerConductance)
         let gMin = plan.device.gMin_uS / n, tolerance = 1e-6 * max(plan.device.gMax_uS / n, 1)
+        // With reference columns a weight is read against the mean of its tile's reference devices on its row.
+        var references = [String: [Double]]()
+        for r in rows where r["role"] == "ref" { references["\(r["tile"]!)|\(r["row"]!)", default: []].append(Double(r["target_uS"]!)!) }
         for r in rows {
             let target = Double(r["target_uS"]!)!
             let wpu = Double(r["weight_per_uS"]!)!
@@ -44,9 +47,12 @@ func parseJSONL(_ url: URL) throws -> [[String: Any]] {
             switch r["role"]! {
             case "pos": term = sig * target
             case "neg": term = -sig * target
-            default: term = target - Double(r["zero_uS"]!)!
+            case "ref": term = 0
+            default:
+                let ref = references["\(r["tile"] ?? "")|\(r["row"]!)"]
+                term = target - (ref.map { $0.reduce(0, +) / Double($0.count) } ?? Double(r["zero_uS"]!)!)
             }
-            weights["\(r["layer"]!)|\(r["matrix_row"]!)|\(r["matrix_col"]!)", default: 0] += wpu * term
+            if r["role"] != "ref" { weights["\(r["layer"]!)|\(r["matrix_row"]!)|\(r["matrix_col"]!)", default: 0] += wpu * term }
             addresses.insert("\(r["array"]!)|\(r["row"]!)|\(r["col"]!)")
             orders.insert(Int(r["order"]!)!)
             let forced = r["force"] == "1" || r["force"] == "true"

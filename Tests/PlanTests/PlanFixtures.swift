@@ -12,6 +12,8 @@ enum PlanFixtures {
         var device: DeviceSpec
         var pairs: PairMode
         var devicesPerConductance: Int?
+        /// Reference lines per tile (offset mode), `Tile+References.swift`.
+        var referenceColumns = 0
         var description: String { name }
     }
 
@@ -20,6 +22,7 @@ enum PlanFixtures {
         Case(name: "dual-hermes", device: .pcmHermes, pairs: .dual(significance: 3), devicesPerConductance: nil),
         Case(name: "offset-hfox", device: .rramHfOx, pairs: .offset, devicesPerConductance: nil),
         Case(name: "single-rram-x2", device: .rram, pairs: .single, devicesPerConductance: 2),
+        Case(name: "offset-hfox-x2-ref2", device: .rramHfOx, pairs: .offset, devicesPerConductance: 2, referenceColumns: 2),
     ]
 
     static func values(_ count: Int, seed: Double) -> [Float] {
@@ -108,6 +111,8 @@ enum PlanFixtures {
         options.scale = .column
         options.clip = .percentile(99.5)
         options.keepDigital = ["nothing", "kept"]
+        options.referenceColumns = c.referenceColumns > 0 ? c.referenceColumns : nil
+        let refs = c.referenceColumns
         let n = c.devicesPerConductance ?? c.device.devicesPerConductance
         let gMin = Float(c.device.gMin_uS) / Float(n), gMax = Float(c.device.gMax_uS) / Float(n)
         let roles = slots(c.pairs, replicas: n)
@@ -146,11 +151,13 @@ enum PlanFixtures {
                             }
                         }
                         let k = tiles.count
+                        let zero: Float = c.pairs == .offset ? (gMin + gMax) / 2 : 0
+                        // Tiles side by side share word lines; each has its own reference lines right of it.
                         tiles.append(Tile(layer: layers.count, group: g, rows: rows, columns: cols, array: k / 2,
-                                          rowOffset: k % 2, columnOffset: (k % 2) * tileColumns * perDevice, targets_uS: targets,
-                                          weightPerMicrosiemens: wpu, zero_uS: c.pairs == .offset ? (gMin + gMax) / 2 : 0,
-                                          orderStart: order))
-                        order += targets.count
+                                          rowOffset: k % 2, columnOffset: (k % 2) * (tileColumns * perDevice + refs), targets_uS: targets,
+                                          weightPerMicrosiemens: wpu, zero_uS: zero, orderStart: order,
+                                          referenceTargets_uS: [Float](repeating: zero, count: rows.count * refs)))
+                        order += targets.count + rows.count * refs
                     }
                 }
             }
@@ -159,8 +166,8 @@ enum PlanFixtures {
         }
         let arrayCount = (tiles.count + 1) / 2
         let arrays = (0..<arrayCount).map { a in
-            ArrayInfo(rows: tileRows + 1, columns: 2 * tileColumns * perDevice,
-                      usedDevices: tiles.filter { $0.array == a }.reduce(0) { $0 + $1.targets_uS.count })
+            ArrayInfo(rows: tileRows + 1, columns: 2 * (tileColumns * perDevice + refs),
+                      usedDevices: tiles.filter { $0.array == a }.reduce(0) { $0 + $1.targets_uS.count + $1.referenceTargets_uS.count })
         }
         return Plan(toolVersion: "0.1.0-test", source: SourceModel(fileName: "every-op.onnx", sha256: String(repeating: "ab", count: 32)),
                     device: c.device, options: options, network: net, roles: roles, layers: layers, tiles: tiles, arrays: arrays)

@@ -83,7 +83,12 @@ typedef enum _Imprint__Plan__Polarity {
   /*
    * Offset mode: one device, the zero point subtracted.
    */
-  IMPRINT__PLAN__POLARITY__POLARITY_SINGLE = 3
+  IMPRINT__PLAN__POLARITY__POLARITY_SINGLE = 3,
+  /*
+   * A reference device (offset mode with reference columns): programmed to zero_us, read with
+   * the weights of its word line and subtracted from them. Never a slot of a weight.
+   */
+  IMPRINT__PLAN__POLARITY__POLARITY_REF = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(IMPRINT__PLAN__POLARITY)
 } Imprint__Plan__Polarity;
 
@@ -260,10 +265,17 @@ struct  Imprint__Plan__CompileOptions
    * The defect map the plan was mapped around (file name and SHA-256); unset without one.
    */
   Imprint__Plan__SourceModel *defect_map;
+  /*
+   * PAIR_MODE_OFFSET only: reference bit lines per tile (0 = the digital zero point, zero_us).
+   * With N > 0 every tile has N reference lines right of its weight columns whose devices, one per
+   * word line and line, are programmed to zero_us; a tile output is read as
+   * Σ_i x_i (G_ij − mean_n G_ref,i,n) (formats/tester-plan.md, "Reference columns").
+   */
+  uint64_t reference_columns;
 };
 #define IMPRINT__PLAN__COMPILE_OPTIONS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__compile_options__descriptor) \
-    , 0, 0, 0, 0, IMPRINT__PLAN__PAIR_MODE__PAIR_MODE_UNSPECIFIED, 0, 0, IMPRINT__PLAN__SCALE_MODE__SCALE_MODE_UNSPECIFIED, IMPRINT__PLAN__CLIP_MODE__CLIP_MODE_UNSPECIFIED, 0, 0, 0,NULL, 0, NULL }
+    , 0, 0, 0, 0, IMPRINT__PLAN__PAIR_MODE__PAIR_MODE_UNSPECIFIED, 0, 0, IMPRINT__PLAN__SCALE_MODE__SCALE_MODE_UNSPECIFIED, IMPRINT__PLAN__CLIP_MODE__CLIP_MODE_UNSPECIFIED, 0, 0, 0,NULL, 0, NULL, 0 }
 
 
 /*
@@ -549,10 +561,18 @@ struct  Imprint__Plan__Tile
    */
   size_t n_stuck_devices;
   uint64_t *stuck_devices;
+  /*
+   * Reference devices (CompileOptions.reference_columns = N > 0; empty otherwise), row-major:
+   * reference_targets_us[r × N + n] is word line r's device on reference line n, at array row
+   * row_offset + r, array column column_offset + columns × slots + n, programmed after the tile's
+   * weight devices: order = order_start + rows × columns × slots + r × N + n.
+   */
+  size_t n_reference_targets_us;
+  float *reference_targets_us;
 };
 #define IMPRINT__PLAN__TILE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__tile__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL, 0, 0, 0,NULL, 0,NULL, 0,NULL }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL, 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
 
 
 struct  Imprint__Plan__Footer
@@ -629,10 +649,14 @@ struct  Imprint__Plan__DeviceStreamHeader
    * The plan was compiled against a defect map: DeviceRecord.stuck is meaningful.
    */
   protobuf_c_boolean defect_map;
+  /*
+   * Reference lines per tile (CompileOptions.reference_columns); 0 without reference devices.
+   */
+  uint64_t reference_columns;
 };
 #define IMPRINT__PLAN__DEVICE_STREAM_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__device_stream_header__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -683,10 +707,15 @@ struct  Imprint__Plan__DeviceRecord
    * A device the defect map declares stuck: not to be programmed (its target is its stuck conductance).
    */
   protobuf_c_boolean stuck;
+  /*
+   * Plan tile index (with reference columns only): the reference devices of a weight are the
+   * POLARITY_REF records of the same tile and row.
+   */
+  uint64_t tile;
 };
 #define IMPRINT__PLAN__DEVICE_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imprint__plan__device_record__descriptor) \
-    , 0, 0, 0, 0, 0, 0, IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, IMPRINT__PLAN__POLARITY__POLARITY_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Imprint__Plan__PlanRecord methods */

@@ -49,9 +49,18 @@ struct Compile: ParsableCommand {
             help: ArgumentHelp("Physical array in devices; default: the footprint of one full tile.", valueName: "ROWSxCOLS"))
     var array: String?
 
-    @Option(help: ArgumentHelp("single (one differential pair), offset (one device, zero point subtracted digitally), or dual (MSP/LSP pairs).",
+    @Option(help: ArgumentHelp("single (one differential pair), offset (one device against a zero point, see --reference), or dual (MSP/LSP pairs).",
                                valueName: "mode"))
     var pairs: PairsArgument = .single
+
+    @Option(help: ArgumentHelp("With --pairs offset: column (reference bit lines per tile, programmed to the zero point and read with the weights, so a shift all devices share cancels; the default on RRAM) or digital (a fixed zero point; the default on PCM).",
+                               valueName: "mode"))
+    var reference: ReferenceArgument?
+
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Reference bit lines per tile with --reference column, averaged (default \(CompileOptions.defaultReferenceColumns)); they must fit beside a tile on the --array.",
+                               valueName: "N"))
+    var referenceColumns: Int?
 
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Significance factor F of the most-significant pair, with --pairs dual only (default 3).", valueName: "F"))
@@ -93,6 +102,7 @@ struct Compile: ParsableCommand {
         (o.tileRows, o.tileColumns) = try CompileArguments.size(tile, option: "--tile")
         if let array { (o.arrayRows, o.arrayColumns) = try CompileArguments.size(array, option: "--array") }
         o.pairs = try CompileArguments.pairs(pairs, significance: significance)
+        o.referenceColumns = try CompileArguments.referenceColumns(reference, columns: referenceColumns, pairs: pairs)
         if let n = devicesPerConductance {
             guard n >= 1 else { throw ValidationError("--devices-per-conductance must be at least 1 (got \(n))") }
             o.devicesPerConductance = n

@@ -163,6 +163,10 @@ struct Verify: ParsableCommand {
         if rramMode != nil, planValue.device.technology != .rram {
             throw ValidationError("--rram-mode applies to RRAM plans; \(plan) is for \(planValue.device.technology.rawValue.uppercased()) device '\(planValue.device.name)'")
         }
+        if planValue.isOffsetMode, !planValue.hasReferences, let shift = planValue.device.levelIndependentShiftPerLn_uS {
+            Terminal.warning("\(plan): offset mode with a digital zero point on '\(planValue.device.name)', whose model shifts every device by "
+                + String(format: "%g", shift) + " µS per ln t: the shift becomes a weight offset that compensation cannot undo; compile with --pairs offset --reference column")
+        }
         var options = try verifierOptions()
         if let measured { options.measured = try readBack(measured, plan: planValue, planSHA256: planSHA256, times: options.times_s) }
         var known: VerificationDocument.KnownFaults? = nil

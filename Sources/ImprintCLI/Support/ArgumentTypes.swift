@@ -19,6 +19,14 @@ enum PairsArgument: String, CaseIterable, ExpressibleByArgument {
     case single, offset, dual
 }
 
+/// `--reference`: what an offset-mode weight is read against.
+enum ReferenceArgument: String, CaseIterable, ExpressibleByArgument {
+    /// Reference bit lines on every tile, programmed to the zero point and read with the weights.
+    case column
+    /// The fixed digital zero point.
+    case digital
+}
+
 /// The `--periphery` presets (besides a JSON file).
 enum PeripheryPreset: String, CaseIterable {
     case ideal, `default`

@@ -37,6 +37,26 @@ enum CompileArguments {
         throw ValidationError("--clip takes max, percentile:P (0 < P ≤ 100) or sigma:K (K > 0) (got '\(text)')")
     }
 
+    /// `--reference` and `--reference-columns` → reference lines per tile (0: digital zero point;
+    /// nil: the technology's default, which the compiler chooses).
+    static func referenceColumns(_ reference: ReferenceArgument?, columns: Int?, pairs: PairsArgument) throws -> Int? {
+        if pairs != .offset {
+            if let reference { throw ValidationError("--reference applies to --pairs offset only (got --pairs \(pairs.rawValue), --reference \(reference.rawValue))") }
+            if columns != nil { throw ValidationError("--reference-columns applies to --pairs offset only (got --pairs \(pairs.rawValue))") }
+            return nil
+        }
+        if let n = columns {
+            guard n >= 1 else { throw ValidationError("--reference-columns must be at least 1 (got \(n)); use --reference digital for none") }
+            guard n <= maximumSide else { throw ValidationError("--reference-columns: at most \(maximumSide) (got \(n))") }
+            if reference == .digital { throw ValidationError("--reference-columns applies to --reference column (got --reference digital)") }
+        }
+        switch reference {
+        case .digital?: return 0
+        case .column?: return columns ?? CompileOptions.defaultReferenceColumns
+        case nil: return columns
+        }
+    }
+
     static func pairs(_ mode: PairsArgument, significance: Double?) throws -> PairMode {
         switch mode {
         case .single, .offset:

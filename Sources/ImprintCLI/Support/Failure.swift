@@ -90,7 +90,8 @@ struct CLIFailure: Error, CustomStringConvertible {
         switch e {
         case .invalidOption(let option, let detail):
             let flag = ["tile size": "--tile", "array size": "--array", "devices per conductance": "--devices-per-conductance",
-                        "clip": "--clip", "significance": "--significance", "threads": "--threads"][option] ?? option
+                        "clip": "--clip", "significance": "--significance", "threads": "--threads",
+                        "reference": "--reference", "reference columns": "--reference-columns"][option] ?? option
             return "\(flag): \(detail)"
         case .unknownLayer(let n): return "--keep-digital: '\(n)' is not a node of the network (`imprint inspect MODEL` lists them)"
         case .notACrossbarLayer(let n, let kind):

@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 shift || true
-ALL_TARGETS=(onnx keras-h5 keras-archive plan npy idx device-spec periphery hdf5-dataset)
+ALL_TARGETS=(onnx keras-h5 keras-archive plan npy idx device-spec periphery hdf5-dataset readback defect-map characterisation)
 [ $# -gt 0 ] && TARGETS=("$@") || TARGETS=("${ALL_TARGETS[@]}")
 SWIFT=${SWIFT:-swift}
 NICE=${FUZZ_NICE:-nice -n 10}

@@ -20,11 +20,9 @@ extension CharacterisationData {
                     throw RecordFileError(file: name, line: r.line, error.message)
                 }
             }
-        } catch let error as RecordFileError {
+        } catch {
             // The reader names the file by its resolved path; errors name it as the user gave it.
             throw CharacterisationError(file: name, line: error.line ?? 0, message: error.message, kind: error.failureKind)
-        } catch {
-            throw CharacterisationError(file: name, line: 0, message: "\(error)")
         }
         let digest: [UInt8]
         do { digest = try SHA256Digest.hash(fileAt: url) } catch {

@@ -1,4 +1,5 @@
 import FuzzSupport
+import DeviceSimulation
 import Foundation
 import Plan
 import TesterFiles

@@ -96,11 +96,11 @@ struct EmitContext {
             for q in 0..<cols {
                 let c = columnAt[q]
                 for s in 0..<slots {
-                    let index = (s * rows + r) * cols + c
-                    let reason = marks.flatMap { TouchupReason(code: Int($0.reasons[index])) }
+                    let device = (s * rows + r) * cols + c
+                    let reason = marks.flatMap { TouchupReason(code: Int($0.reasons[device])) }
                     if marks != nil && reason == nil { continue }
-                    let target = tile.targets_uS[index]
-                    let isStuck = !stuck.isEmpty && stuck[index]
+                    let target = tile.targets_uS[device]
+                    let isStuck = !stuck.isEmpty && stuck[device]
                     let force = !isStuck && rules.isForced(target_uS: Double(target))
                     let bounds = rules.acceptanceBounds_uS(target_uS: Double(target))
                     let (lo, hi) = (Float(bounds.lowerBound), Float(bounds.upperBound))
@@ -111,7 +111,7 @@ struct EmitContext {
                         slot: header.roles[s], target_uS: target, windowLo_uS: lo, windowHi_uS: hi, force: force,
                         weightPerMicrosiemens: tile.weightPerMicrosiemens[c], order: tile.orderStart + (p * cols + q) * slots + s,
                         group: tile.group, zero_uS: tile.zero_uS, tile: index, readBias_V: readBias_V, stuck: isStuck,
-                        measured_uS: marks?.measured_uS[index] ?? .nan, reason: reason))
+                        measured_uS: marks?.measured_uS[device] ?? .nan, reason: reason))
                 }
             }
         }

@@ -129,7 +129,8 @@ import TestSupport
         let (pairs, deviceName) = Self.cases[seed % Self.cases.count]
         let device = try #require(DeviceSpec.presets.first { $0.name == deviceName })
         let network = try TestNetworks.dense(inputs: 23, outputs: 13, seed: UInt64(seed + 10))
-        let options = TestNetworks.options(pairs, .layer, tile: (9, 6))
+        var options = TestNetworks.options(pairs, .layer, tile: (9, 6))
+        options.referenceColumns = 0   // offset mode against a digital zero point: fault-aware mapping has no reference lines yet
         let naive = try Self.compile(network, device, options)
         let defects = Self.randomDefects(for: naive, fraction: 0.1, seed: UInt64(seed))
         let aware = try Self.compile(network, device, options, defects: defects)

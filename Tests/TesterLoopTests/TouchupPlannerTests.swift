@@ -32,6 +32,7 @@ enum LoopFixtures {
                               nodes: [Node(name: "fc", operation: .dense(DenseOp(weight: w, bias: nil)), inputs: ["x"], output: "y")])
         var o = CompileOptions()
         o.pairs = c.pairs
+        o.referenceColumns = 0   // offset mode against a digital zero point (touch-ups do not cover reference devices yet)
         o.tileRows = 8
         o.tileColumns = 5
         o.devicesPerConductance = c.replicas

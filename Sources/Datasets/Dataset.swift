@@ -84,7 +84,7 @@ public struct Dataset: Sendable {
         switch (samples.storage, pixelScale) {
         // x / 255: 8-bit pixel codes to [0, 1] exactly as the frameworks' preprocessing divides
         // (examples/README.md); a multiplication by 1/255 would differ in the last bit.
-        case (.uint8(let v), nil): out = v[lo..<hi].map { Float($0) / 255 }
+        case (.uint8(let v), nil): out = Self.pixelsOver255(v[lo..<hi])
         case (.int64(let v), nil): out = v[lo..<hi].map { Float($0) / 255 }
         case (.uint8(let v), let scale?): out = v[lo..<hi].map { Float($0) * scale }
         case (.int64(let v), let scale?): out = v[lo..<hi].map { Float($0) * scale }
@@ -106,5 +106,20 @@ public struct Dataset: Sendable {
             out = t
         }
         return out
+    }
+
+    /// Every 8-bit code divided by 255, as a table: the same bits as `Float(code) / 255`, without a
+    /// division per pixel (it took a quarter of a small MLP's inference time, in a single thread).
+    private static let over255: [Float] = (0...255).map { Float($0) / 255 }
+
+    private static func pixelsOver255(_ codes: ArraySlice<UInt8>) -> [Float] {
+        [Float](unsafeUninitializedCapacity: codes.count) { out, initialized in
+            over255.withUnsafeBufferPointer { table in
+                codes.withUnsafeBufferPointer { codes in
+                    for i in 0..<codes.count { out[i] = table[Int(codes[i])] }
+                }
+            }
+            initialized = codes.count
+        }
     }
 }

@@ -1,3 +1,4 @@
+internal import CBLAS
 import Foundation
 
 /// OpenBLAS picks its kernels by CPU model at load time and falls back to its slowest ones
@@ -28,4 +29,25 @@ public enum BLASKernels {
         if flags.contains("avx") { return "Sandybridge" }
         return nil
     }
+
+    /// Sets OpenBLAS to one thread and stops the worker threads it started at load time.
+    ///
+    /// Why stop them: OpenBLAS's pthread build starts one worker per core when it loads, and each
+    /// spins on `sched_yield` for about 2^28 cycles (≈ 0.1 s) waiting for work that never comes, since
+    /// every product here is a single-threaded call. Measured with `perf record -e cpu-clock` on
+    /// `imprint infer` of the bundled CNN: 14 % of the process's samples were that spinning, a core taken
+    /// from the engine's own threads. `blas_thread_shutdown_` is looked up at run time because only
+    /// the pthread build has it (OpenMP builds start no such workers); single-threaded calls never
+    /// restart the workers.
+    public static func useOneThread() {
+        _ = oneThread
+    }
+
+    private static let oneThread: Void = {
+        openblas_set_num_threads(1)
+        typealias Shutdown = @convention(c) () -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
+            _ = unsafeBitCast(symbol, to: Shutdown.self)()
+        }
+    }()
 }

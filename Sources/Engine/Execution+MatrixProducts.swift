@@ -28,13 +28,14 @@ extension Execution {
     /// im2col → provider product → scatter, per group and per chunk of samples. The chunk is sized
     /// from the scratch budget alone (never from the thread count), so the products, and an analog
     /// provider's noise keyed by sample, are the same however many threads run.
-    func convolution(_ step: Step, node: Node, op: Conv2DOp, matrix: CrossbarMatrix,
+    func convolution(_ step: Step, node: Node, op: Conv2DOp, matrix: CrossbarMatrix, relu: Bool,
                      inShape: [Int], outShape: [Int]) throws(EngineError) -> [Float] {
         let g = ConvolutionGeometry(op, input: inShape, output: outShape)
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
         let (perSample, overflow) = pixels.multipliedReportingOverflow(by: max(rows, columns, 1))
         guard !overflow else { throw .tooLarge("node '\(node.name)': im2col of one sample overflows") }
-        let chunk = max(1, min(batch, engine.options.scratchFloats / max(perSample, 1)))
+        let chunk = Self.convolutionChunk(samplesInBudget: engine.options.scratchFloats / max(perSample, 1),
+                                          pixels: pixels, batch: batch)
         let patchCount = chunk * pixels * rows
         let productCount = chunk * pixels * columns
         let x = try value(step.inputs[0]).data
@@ -53,7 +54,7 @@ extension Execution {
             uninitializedArray(outCount) { y in
                 guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
                 do throws(EngineError) {
-                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data, input: xBase,
+                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data, relu: relu, input: xBase,
                                          output: yBase, patches: patches, products: products)
                 } catch { failure = error }
             }
@@ -62,8 +63,21 @@ extension Execution {
         return y
     }
 
+    /// Samples per im2col chunk: as many as the scratch budget holds, rounded down to a multiple of
+    /// the samples whose vectors fill whole GEMM blocks (64 / gcd(pixels, 64)) when the budget holds
+    /// at least that many, so that chunks starting on such a sample (batches and parts mostly do)
+    /// end on a block boundary and no block is cut, padded and computed twice. Like the budget, it
+    /// never depends on the thread count.
+    static func convolutionChunk(samplesInBudget: Int, pixels: Int, batch: Int) -> Int {
+        var a = GEMMBlocks.rows, b = pixels % GEMMBlocks.rows
+        while b != 0 { (a, b) = (b, a % b) }
+        let aligned = GEMMBlocks.rows / a
+        let chunk = samplesInBudget >= aligned ? samplesInBudget / aligned * aligned : samplesInBudget
+        return max(1, min(batch, chunk))
+    }
+
     private func convolveInChunks(_ step: Step, _ g: ConvolutionGeometry, matrix: CrossbarMatrix, chunk: Int,
-                                  bias: [Float]?, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                  bias: [Float]?, relu: Bool, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                   patches: UnsafeMutablePointer<Float>,
                                   products: UnsafeMutablePointer<Float>) throws(EngineError) {
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
@@ -101,7 +115,7 @@ extension Execution {
                     parallel.forEach(count, workPerItem: pixels * columns) { samples in
                         for s in samples {
                             Convolution.scatter(g, group: group, product: products + s * pixels * columns,
-                                                bias: bias, into: output + (start + s) * g.outputSampleSize)
+                                                bias: bias, relu: relu, into: output + (start + s) * g.outputSampleSize)
                         }
                     }
                 }

@@ -85,8 +85,8 @@ struct Execution {
         switch step.kernel {
         case .dense(let bias, let matrix):
             output = try dense(step, node: node, bias: bias, matrix: matrix, outCount: outCount)
-        case .conv(let op, let matrix):
-            output = try convolution(step, node: node, op: op, matrix: matrix, inShape: inShapes[0], outShape: outShape)
+        case .conv(let op, let matrix, let relu):
+            output = try convolution(step, node: node, op: op, matrix: matrix, relu: relu, inShape: inShapes[0], outShape: outShape)
         case .affine(let scale, let shift):
             var x = try takeInput(step)
             let s = inShapes[0]

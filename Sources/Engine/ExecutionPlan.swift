@@ -4,7 +4,9 @@ import NetworkModel
 /// What a step computes, with parameters prepared once at engine construction.
 enum StepKernel: Sendable {
     case dense(bias: [Float]?, matrix: CrossbarMatrix)
-    case conv(Conv2DOp, matrix: CrossbarMatrix)
+    /// `relu`: the ReLU that alone reads this convolution's output is applied as the output is
+    /// written (its own step became a `.view`), saving a pass over the largest activations.
+    case conv(Conv2DOp, matrix: CrossbarMatrix, relu: Bool)
     /// Batch norm folded to y = x·scale + shift per channel.
     case affine(scale: [Float], shift: [Float])
     case activation(Activation)
@@ -70,15 +72,34 @@ struct ExecutionPlan: Sendable {
             releases[last].append(s)
         }
 
-        self.steps = network.nodes.enumerated().map { i, node in
-            Step(node: i, inputs: nodeInputs[i], output: nodeOutputs[i],
-                 kernel: Self.kernel(for: node), release: releases[i])
+        var kernels = network.nodes.map(Self.kernel(for:))
+        Self.fuseReLUs(&kernels, nodeInputs: nodeInputs, nodeOutputs: nodeOutputs, outputSlots: Set(outputSlots),
+                       slotCount: names.count)
+        self.steps = network.nodes.indices.map { i in
+            Step(node: i, inputs: nodeInputs[i], output: nodeOutputs[i], kernel: kernels[i], release: releases[i])
         }
         self.slotCount = names.count
         self.slotNames = names
         self.inputSlots = inputSlots
         self.outputSlots = outputSlots
         self.constants = constants
+    }
+
+    /// Moves each ReLU that is the only reader of a convolution's output (not a network output)
+    /// into the convolution, leaving a `.view` in its place. The same max(x, 0) is applied to the
+    /// same values, so outputs are bitwise those of the two steps.
+    private static func fuseReLUs(_ kernels: inout [StepKernel], nodeInputs: [[Int]], nodeOutputs: [Int],
+                                  outputSlots: Set<Int>, slotCount: Int) {
+        var readers = [[Int]](repeating: [], count: slotCount)
+        for (i, ins) in nodeInputs.enumerated() { for s in Set(ins) { readers[s].append(i) } }
+        for (i, kernel) in kernels.enumerated() {
+            guard case .conv(let op, let matrix, relu: false) = kernel else { continue }
+            let out = nodeOutputs[i]
+            guard !outputSlots.contains(out), readers[out].count == 1, let j = readers[out].first, j > i,
+                  nodeInputs[j] == [out], case .activation(.relu) = kernels[j] else { continue }
+            kernels[i] = .conv(op, matrix: matrix, relu: true)
+            kernels[j] = .view
+        }
     }
 
     private static func kernel(for node: Node) -> StepKernel {
@@ -88,7 +109,7 @@ struct ExecutionPlan: Sendable {
             return .dense(bias: d.bias?.data, matrix: matrix)
         case .conv2d(let c):
             guard let matrix = node.crossbarMatrix else { return .unsupported }
-            return .conv(c, matrix: matrix)
+            return .conv(c, matrix: matrix, relu: false)
         case .batchNorm(let b):
             // Folded in double precision so the two roundings of the float32 formula become one.
             var scale = [Float](), shift = [Float]()

@@ -69,7 +69,7 @@ public struct InferenceEngine: Sendable {
         self.plan = ExecutionPlan(network)
         self.parallelism = Parallelism(threads: options.threads)
         // Own the threads ourselves, never both (see ARCHITECTURE.md): BLAS runs single-threaded.
-        openblas_set_num_threads(1)
+        BLASKernels.useOneThread()
     }
 
     /// Runs a single-input, single-output network on `[N] + input shape`.

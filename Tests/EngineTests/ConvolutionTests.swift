@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import NetworkModel
 import Testing
 
@@ -80,6 +80,40 @@ let convCases: [ConvCase] = [
         let small = try InferenceEngine(network: network, options: .init(threads: 2, scratchBytes: 4)).run(x)
         let large = try InferenceEngine(network: network, options: .init(threads: 2)).run(x)
         expectClose(small, large)
+    }
+
+    /// A ReLU that alone reads a convolution is applied as the convolution writes its output;
+    /// when the convolution's output is also a network output it stays a step of its own. Either
+    /// way the ReLU's output is max(conv, 0) of the unfused convolution, bit for bit, NaNs (the
+    /// input holds one) becoming 0.
+    @Test func reluReadingOnlyAConvolutionGivesTheSameBits() throws {
+        let op = Conv2DOp(weight: try randomTensor([6, 2, 3, 3], seed: 31), bias: try randomTensor([6], seed: 32),
+                          padding: .sameUpper)
+        var x = try randomTensor([5, 2, 7, 9], seed: 33)
+        x.data[17] = .nan
+        let conv = Node(name: "conv", operation: .conv2d(op), inputs: ["x"], output: "c")
+        let relu = Node(name: "relu", operation: .activation(.relu), inputs: ["c"], output: "y")
+        let input = [NetworkInput(name: "x", shape: [2, 7, 9])]
+        let fused = try Network(name: "fused", inputs: input, outputs: ["y"], nodes: [conv, relu])
+        let separate = try Network(name: "separate", inputs: input, outputs: ["y", "c"], nodes: [conv, relu])
+        let convOnly = try runNetwork(try singleNodeNetwork(.conv2d(op), input: [2, 7, 9]), x)
+        let expected = convOnly.data.map { $0 > 0 ? $0 : 0 }
+        #expect(convOnly.data.contains { $0.isNaN } && convOnly.data.contains { $0 < 0 })
+        for threads in [1, 2] {
+            let y = try InferenceEngine(network: fused, options: .init(threads: threads)).run(x)
+            #expect(y.data.map(\.bitPattern) == expected.map(\.bitPattern))
+            let both = try InferenceEngine(network: separate, options: .init(threads: threads)).run(inputs: ["x": x])
+            #expect(both["y"]?.data.map(\.bitPattern) == expected.map(\.bitPattern))
+            #expect(both["c"]?.data.map(\.bitPattern) == convOnly.data.map(\.bitPattern))
+        }
+    }
+
+    /// Chunks hold whole GEMM blocks where the budget allows: a multiple of 64 / gcd(pixels, 64)
+    /// samples, never more than the batch, at least one sample.
+    @Test(arguments: [(784, 12, 256, 12), (784, 3, 256, 3), (196, 40, 256, 32), (49, 300, 256, 256),
+                      (64, 5, 256, 5), (144, 9, 7, 7), (144, 0, 10, 1)])
+    func convolutionChunksEndOnBlockBoundaries(_ c: (pixels: Int, budget: Int, batch: Int, expected: Int)) {
+        #expect(Execution.convolutionChunk(samplesInBudget: c.budget, pixels: c.pixels, batch: c.batch) == c.expected)
     }
 
     @Test(arguments: [([3, 5], [5, 4]), ([2, 3, 5], [5, 2]), ([7], [7, 3])])

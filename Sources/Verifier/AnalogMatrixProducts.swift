@@ -145,35 +145,43 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         addGaussian(to: block.y, variance: outVariance, plus: 0, columns: columns, key: key, context: context, block: block)
     }
 
-    /// y[v, c] += √(variance[v, c] + plus) · z for the valid rows v of a block. The normals of a vector
-    /// come in pairs from Philox blocks at counters (k, sample, position · groups + group, 0), k = 0, 1, …
-    /// the pair of columns, four blocks per call (`Philox4x32.blocks`) and two normals per block
-    /// (`GaussianPair`); the stream's other coordinates (seed, trial, time, node, tile, purpose) are in
-    /// `key`. So an output's noise never depends on batching, chunking, threads or the other times asked.
+    /// y[v, c] += √(variance[v, c] + plus) · z for the valid rows v of a block (where the variance
+    /// is positive). The normals of a vector come from Philox blocks at counters (k, sample,
+    /// position · groups + group, 0), block k giving columns 2k and 2k + 1, four blocks per call
+    /// (`Philox4x32.blocks`) turned into eight normals at once (`GaussianQuads`); the stream's other
+    /// coordinates (seed, trial, time, node, tile, purpose) are in `key`. So an output's noise never
+    /// depends on batching, chunking, threads or the other times asked.
     static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: [Float], plus: Float, columns: Int,
                             key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
         let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
         let lanes = SIMD4<UInt32>(0, 1, 2, 3)
         variance.withUnsafeBufferPointer { variance in
+            guard let variance = variance.baseAddress else { return }
             for v in block.valid {
                 let vector = block.firstVector + v
                 let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
                 let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups &+ UInt32(truncatingIfNeeded: context.group)
-                let row = v * columns
+                let (out, spread) = (y + v &* columns, variance + v &* columns)
                 var j = 0, pair: UInt32 = 0
                 while j < columns {
-                    let (w0, w1, w2, w3) = Philox4x32.blocks(word0: lanes &+ pair, word1: sample, word2: place, word3: 0, key: key)
+                    let (w0, w1, w2, _) = Philox4x32.blocks(word0: lanes &+ pair, word1: sample, word2: place, word3: 0, key: key)
                     pair &+= 4
-                    for lane in 0..<4 where j < columns {
-                        let (z0, z1) = GaussianPair.from(SIMD4(w0[lane], w1[lane], w2[lane], w3[lane]))
-                        let s0 = variance[row + j] + plus
-                        if s0 > 0 { y[row + j] += s0.squareRoot() * z0 }
-                        if j + 1 < columns {
-                            let s1 = variance[row + j + 1] + plus
-                            if s1 > 0 { y[row + j + 1] += s1.squareRoot() * z1 }
+                    let (first, second) = GaussianQuads.normals(w0, w1, w2)
+                    // Columns j + 2i and j + 2i + 1 take block i's two normals.
+                    let z = SIMD8(first[0], second[0], first[1], second[1], first[2], second[2], first[3], second[3])
+                    if j &+ 8 <= columns {
+                        let s = UnsafeRawPointer(spread + j).loadUnaligned(as: SIMD8<Float>.self) + plus
+                        let current = UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self)
+                        let noisy = current + s.squareRoot() * z
+                        UnsafeMutableRawPointer(out + j).storeBytes(of: current.replacing(with: noisy, where: s .> 0),
+                                                                    as: SIMD8<Float>.self)
+                    } else {
+                        for t in 0..<(columns &- j) {
+                            let s = spread[j &+ t] + plus
+                            if s > 0 { out[j &+ t] += s.squareRoot() * z[t] }
                         }
-                        j += 2
                     }
+                    j &+= 8
                 }
             }
         }

@@ -11,6 +11,10 @@ Also printed: imprint's peak resident memory (/usr/bin/time's maximum resident s
 model + one batch of activations, and the cost of one verify evaluation (ideal periphery) with
 frozen and per-read noise, (wall(3 trials) - wall(1 trial)) / 2, which includes simulating one
 chip's programming.
+
+For models with convolutions, also onnxruntime at ORT_ENABLE_EXTENDED (its NCHWc layout
+transformer off, so it convolves by im2col and GEMM like imprint), on the fewest threads asked:
+that ratio separates the cost of imprint's convolution design from the cost of its code.
 """
 import argparse
 import gzip
@@ -22,6 +26,7 @@ import sys
 import time
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
 FMNIST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
@@ -56,8 +61,12 @@ def peak_rss_mib(args):
     return int(p.stderr.decode().split()[-1]) / 1024
 
 
-def ort_seconds(model, x, batch, threads, repeats):
+def ort_seconds(model, x, batch, threads, repeats, level=None):
+    """onnxruntime's best wall and CPU seconds over the batches, and its outputs. `level` is a
+    graph optimisation level; None keeps onnxruntime's default (ORT_ENABLE_ALL)."""
     options = ort.SessionOptions()
+    if level is not None:
+        options.graph_optimization_level = level
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -142,6 +151,13 @@ def main():
             rows[t] = (o, i)
             print(f"{title:46} {t:>7} {batch:>5} {o:>9.3f} {i:>8.3f} {i / o:>6.2f} {oc:>8.3f} {ic:>8.3f} {ic / oc:>6.2f}",
                   flush=True)
+        # The same at ORT_ENABLE_EXTENDED: every fusion, but not the layout transformer that turns
+        # convolutions into direct NCHWc kernels; onnxruntime then convolves by im2col and GEMM, as imprint does.
+        if "Conv" in {n.op_type for n in onnx.load(model, load_external_data=False).graph.node}:
+            t = min(threads)
+            e, _, _ = ort_seconds(model, x, batch, t, a.repeats, ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED)
+            print(f"{'':46} onnxruntime without its NCHWc layout (im2col + GEMM, as imprint), {t} thread(s): "
+                  f"{e:.3f} s; imprint / that = {rows[t][1] / e:.2f}")
         if 1 in rows and len(rows) > 1:
             t = max(rows)
             print(f"{'':46} speed-up 1 → {t} threads: onnxruntime {rows[1][0] / rows[t][0]:.2f} ×, "

@@ -79,14 +79,17 @@ struct ONNXModel: Sendable {
 }
 
 extension ONNXModel {
-    /// Parses serialized ModelProto bytes; nil when protobuf-c rejects them.
-    static func parse(_ bytes: [UInt8]) -> ONNXModel? {
-        bytes.withUnsafeBufferPointer { buffer -> ONNXModel? in
-            guard let base = buffer.baseAddress,
-                  let proto = onnx__model_proto__unpack(nil, buffer.count, base) else { return nil }
-            defer { onnx__model_proto__free_unpacked(proto, nil) }
-            return ONNXModel(proto.pointee)
+    /// Parses serialized ModelProto bytes; nil when protobuf-c rejects them. The bytes are given
+    /// up once protobuf-c has unpacked them (its message holds copies of every tensor's data), so a
+    /// caller that hands over its only copy never holds the weights three times at once.
+    static func parse(_ bytes: consuming [UInt8]) -> ONNXModel? {
+        let proto = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.flatMap { onnx__model_proto__unpack(nil, buffer.count, $0) }
         }
+        _ = consume bytes
+        guard let proto else { return nil }
+        defer { onnx__model_proto__free_unpacked(proto, nil) }
+        return ONNXModel(proto.pointee)
     }
 
     init(_ m: Onnx__ModelProto) {

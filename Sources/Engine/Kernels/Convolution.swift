@@ -83,27 +83,11 @@ enum Convolution {
                     let rowStep = dh &* w
                     let spillAllowed = !(lastRow && ow == g.outWidth - 1)
                     if vectorWidth == 4 && left &+ 4 <= w && spillAllowed {
-                        for _ in 0..<channels {
-                            var row = plane
-                            for _ in 0..<kh {
-                                UnsafeMutableRawPointer(dst).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD4<Float>.self),
-                                                                        as: SIMD4<Float>.self)
-                                dst += kw
-                                row += rowStep
-                            }
-                            plane += planeSize
-                        }
+                        dst = copyWindow(SIMD4<Float>.self, from: plane, channels: channels, rows: kh, rowStep: rowStep,
+                                         planeSize: planeSize, width: kw, into: dst)
                     } else if vectorWidth == 8 && left &+ 8 <= w && spillAllowed {
-                        for _ in 0..<channels {
-                            var row = plane
-                            for _ in 0..<kh {
-                                UnsafeMutableRawPointer(dst).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self),
-                                                                        as: SIMD8<Float>.self)
-                                dst += kw
-                                row += rowStep
-                            }
-                            plane += planeSize
-                        }
+                        dst = copyWindow(SIMD8<Float>.self, from: plane, channels: channels, rows: kh, rowStep: rowStep,
+                                         planeSize: planeSize, width: kw, into: dst)
                     } else {
                         for _ in 0..<channels {
                             var row = plane
@@ -136,6 +120,26 @@ enum Convolution {
                 }
             }
         }
+    }
+
+    /// One interior window, each kernel row copied as one vector `V` whose lanes past `width` the
+    /// next copy overwrites; returns where the window's patch row ends.
+    @inline(__always)
+    private static func copyWindow<V: SIMD>(_: V.Type, from plane: UnsafePointer<Float>, channels: Int, rows: Int,
+                                            rowStep: Int, planeSize: Int, width: Int,
+                                            into start: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float>
+    where V.Scalar == Float {
+        var (dst, plane) = (start, plane)
+        for _ in 0..<channels {
+            var row = plane
+            for _ in 0..<rows {
+                UnsafeMutableRawPointer(dst).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: V.self), as: V.self)
+                dst += width
+                row += rowStep
+            }
+            plane += planeSize
+        }
+        return dst
     }
 
     /// Copies one sample's channels of `group` into `buffer`, laid out as `padded` (from `g.padded`)

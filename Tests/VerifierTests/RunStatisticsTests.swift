@@ -5,7 +5,7 @@ import Testing
 @testable import Verifier
 
 /// Per-layer errors and the trial-0 device statistics that `verify` prints and draws.
-@Suite(.serialized) struct RunStatisticsTests {
+@Suite struct RunStatisticsTests {
     /// Ideal devices hold the compiled weights, so every layer's output equals the exact product.
     @Test func idealDevicesHaveNoLayerError() throws {
         let plan = try VerifierFixtures.cnnPlan.get()

@@ -7,7 +7,7 @@ import Plan
 import Testing
 @testable import Verifier
 
-@Suite(.serialized) struct VerifierRunTests {
+@Suite struct VerifierRunTests {
     /// With every noise source off, each (trial, time, compensation) reproduces the digital accuracy of
     /// the plan's network exactly, and that equals `infer`'s accuracy on the compiled network.
     @Test func idealDevicesReproduceDigitalAccuracy() throws {

@@ -46,4 +46,9 @@ enum VerifierFixtures {
     static let fashion: Result<Dataset, Error> = Result { try DatasetLoader.load("fashion-mnist") }
 
     static func fashion(_ n: Int) throws -> Dataset { try fashion.get().prefix(n) }
+
+    /// The training set, where calibration samples come from, loaded once.
+    static let fashionTrain: Result<Dataset, Error> = Result { try DatasetLoader.load("fashion-mnist:train") }
+
+    static func fashionTrain(_ n: Int) throws -> Dataset { try fashionTrain.get().prefix(n) }
 }

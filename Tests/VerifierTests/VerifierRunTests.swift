@@ -23,32 +23,51 @@ import Testing
         #expect(result.programming.devices == 0)
     }
 
+    /// The two settings of `deterministic`: frozen read noise with the ideal periphery, and per-read
+    /// noise with the default one.
+    enum NoiseSetting: CaseIterable, Sendable {
+        case frozenIdeal, perReadDefault
+        var readNoise: ReadNoiseMode { self == .frozenIdeal ? .frozen : .perRead }
+        var periphery: Periphery { self == .frozenIdeal ? .ideal : .default }
+    }
+
+    /// One run of `deterministic`: every compensation, AdaBS on 40 calibration samples.
+    static func determinismRun(_ setting: NoiseSetting, threads: Int, batch: Int, seed: UInt64 = 7) throws -> VerificationResult {
+        var o = VerifierOptions()
+        o.trials = 1; o.times_s = [86_400]; o.compensations = [.none, .gdc, .gdcColumn, .adabs]; o.readNoise = setting.readNoise
+        o.periphery = setting.periphery; o.threads = threads; o.batchSize = batch; o.seed = seed
+        return try Verifier(plan: try VerifierFixtures.cnnPlan.get(), options: o)
+            .run(try VerifierFixtures.fashion(75), calibration: try VerifierFixtures.fashionTrain(40))
+    }
+
+    /// Each setting's reference run (1 thread, one batch of all the samples), made once for its cases.
+    static let frozenIdealReference = Result { try determinismRun(.frozenIdeal, threads: 1, batch: 256) }
+    static let perReadDefaultReference = Result { try determinismRun(.perReadDefault, threads: 1, batch: 256) }
+
+    static func reference(_ setting: NoiseSetting) throws -> VerificationResult {
+        try (setting == .frozenIdeal ? frozenIdealReference : perReadDefaultReference).get()
+    }
+
     /// `--batch` is a memory knob and threads only speed things up: per-trial accuracies of every
     /// compensation (AdaBS included), per-layer errors and the device statistics are bitwise the same
     /// for batch 1, 37, 64, 100, 256 and 1, 2 or 4 threads, with the ideal and the default periphery;
-    /// the seed decides them. `make test` runs this under the SkylakeX and the Haswell kernels.
-    /// 75 samples span two 64-row GEMM blocks of the dense layers, the second partial: batch 37 cuts
-    /// inside both blocks and leaves a 1-sample tail, 64 ends on the block boundary, 100 and 256 make
-    /// one call of all the samples.
-    @Test(arguments: [(ReadNoiseMode.frozen, Periphery.ideal), (.perRead, .default)])
-    func deterministic(readNoise: ReadNoiseMode, periphery: Periphery) throws {
-        let plan = try VerifierFixtures.cnnPlan.get()
-        let data = try VerifierFixtures.fashion(75)
-        let calibration = try DatasetLoader.load("fashion-mnist:train").prefix(40)
-        func run(threads: Int, batch: Int, seed: UInt64 = 7) throws -> VerificationResult {
-            var o = VerifierOptions()
-            o.trials = 1; o.times_s = [86_400]; o.compensations = [.none, .gdc, .gdcColumn, .adabs]; o.readNoise = readNoise
-            o.periphery = periphery; o.threads = threads; o.batchSize = batch; o.seed = seed
-            return try Verifier(plan: plan, options: o).run(data, calibration: calibration)
-        }
-        let a = try run(threads: 1, batch: 256)
-        for (threads, batch) in [(2, 1), (4, 37), (1, 64), (2, 100)] {
-            let b = try run(threads: threads, batch: batch)
-            #expect(b.results == a.results, "threads \(threads), batch \(batch)")
-            #expect(b.layers == a.layers, "threads \(threads), batch \(batch)")
-            #expect(b.device == a.device, "threads \(threads), batch \(batch)")
-        }
-        #expect(try run(threads: 1, batch: 64, seed: 8).results != a.results)
+    /// the seed decides them (`seedDecidesTheDeterministicRuns`). `make test` runs this under the
+    /// SkylakeX and the Haswell kernels. 75 samples span two 64-row GEMM blocks of the dense layers,
+    /// the second partial: batch 37 cuts inside both blocks and leaves a 1-sample tail, 64 ends on the
+    /// block boundary, 100 and 256 make one call of all the samples. One case per setting and split,
+    /// so the cases run in parallel against their setting's one reference run.
+    @Test(arguments: NoiseSetting.allCases, [(2, 1), (4, 37), (1, 64), (2, 100)] as [(threads: Int, batch: Int)])
+    func deterministic(setting: NoiseSetting, split: (threads: Int, batch: Int)) throws {
+        let a = try Self.reference(setting)
+        let b = try Self.determinismRun(setting, threads: split.threads, batch: split.batch)
+        #expect(b.results == a.results)
+        #expect(b.layers == a.layers)
+        #expect(b.device == a.device)
+    }
+
+    @Test(arguments: NoiseSetting.allCases)
+    func seedDecidesTheDeterministicRuns(setting: NoiseSetting) throws {
+        #expect(try Self.determinismRun(setting, threads: 1, batch: 64, seed: 8).results != Self.reference(setting).results)
     }
 
     /// Every draw is keyed by the time's value, never by its place in the list of times, and a trial
@@ -58,7 +77,7 @@ import Testing
     func timeAndTrialIndependentOfTheOthersAsked(readNoise: ReadNoiseMode, periphery: Periphery) throws {
         let plan = try VerifierFixtures.cnnPlan.get()
         let data = try VerifierFixtures.fashion(100)
-        let calibration = try DatasetLoader.load("fashion-mnist:train").prefix(30)
+        let calibration = try VerifierFixtures.fashionTrain(30)
         let year = 31_557_600.0
         func oneYear(times: [Double], trials: Int) throws -> [[Double]] {
             var o = VerifierOptions()
@@ -108,7 +127,7 @@ import Testing
         let data = try VerifierFixtures.fashion(500)
         var o = VerifierOptions()
         o.trials = 3; o.times_s = [1, 31_557_600]; o.compensations = [.none, .gdc, .adabs]; o.seed = 1; o.threads = 2
-        let calibration = try DatasetLoader.load("fashion-mnist:train").prefix(150)
+        let calibration = try VerifierFixtures.fashionTrain(150)
         let r = try Verifier(plan: plan, options: o).run(data, calibration: calibration).results
         let (none1s, none1y, gdc1y, adabs1y) = (r[0].mean, r[3].mean, r[4].mean, r[5].mean)
         #expect(none1y < none1s, "\(r.map(\.accuracyPerTrial))")
@@ -123,7 +142,7 @@ import Testing
     @Test func peripheryAndAdaBSDeterministic() throws {
         let plan = try VerifierFixtures.cnnPlan.get()
         let data = try VerifierFixtures.fashion(66)
-        let calibration = try DatasetLoader.load("fashion-mnist:train").prefix(64)
+        let calibration = try VerifierFixtures.fashionTrain(64)
         func run(threads: Int, seed: UInt64, periphery: Periphery = .default) throws -> [[Double]] {
             var o = VerifierOptions()
             o.trials = 1; o.times_s = [86_400]; o.compensations = [.none, .adabs]; o.periphery = periphery

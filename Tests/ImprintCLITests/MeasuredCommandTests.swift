@@ -18,26 +18,48 @@ import TestSupport
         return (plan, csv)
     }
 
-    /// The emitted CSV as a virtual tester returns it: its comments (`# plan_sha256:` among them) and
-    /// columns, plus `measured_uS` = the target scaled and shifted per device, and `extra` columns.
-    /// `edit` may drop (nil) or rewrite a row's fields; `comments` rewrites the comment lines.
-    static func readBack(name: String, comments: (String) -> String = { $0 }, extra: [String] = [],
-                         edit: (Int, [String]) -> [[String]]? = { _, f in [f] }) throws -> URL {
+    /// The emitted CSV's comment lines, its header with `measured_uS` appended, and its data rows with
+    /// `measured_uS` = the target scaled and shifted per device: split and computed once for every
+    /// read-back of the suite (a debug build takes seconds over the CNN's 158,240 rows).
+    static let measuredRows: Result<(comments: [String], header: String, rows: [String]), Error> = Result {
         let (_, csv) = try files.get()
         let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map(String.init)
-        var out = lines.prefix { $0.hasPrefix("#") }.map(comments)
-        let body = lines.dropFirst(out.count)
+        let comments = Array(lines.prefix { $0.hasPrefix("#") })
+        let body = lines.dropFirst(comments.count)
         let header = body.first!.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let target = header.firstIndex(of: "target_uS")!
-        out.append((header + ["measured_uS"] + extra).joined(separator: ","))
-        for (i, line) in body.dropFirst().enumerated() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let rows = body.dropFirst().enumerated().map { i, line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
             let measured = max(0, Double(f[target])! * (1 + 0.05 * sin(Double(i))) + 0.2 * cos(Double(i) * 0.37))
-            for fields in edit(i, f + [String(Float(measured))]) ?? [] { out.append(fields.joined(separator: ",")) }
+            return line + "," + String(Float(measured))
         }
+        return (comments, (header + ["measured_uS"]).joined(separator: ","), rows)
+    }
+
+    /// The emitted CSV as a virtual tester returns it: its comments (`# plan_sha256:` among them) and
+    /// columns, plus `measured_uS` (`measuredRows`), and `extra` columns. `edit` may drop (nil) or
+    /// rewrite a data row, given as its line with `measured_uS` last (`extra` fields are the edit's to
+    /// append); `comments` rewrites the comment lines.
+    static func readBack(name: String, comments: (String) -> String = { $0 }, extra: [String] = [],
+                         edit: (Int, String) -> [String]? = { _, line in [line] }) throws -> URL {
+        let (csv, base) = (try files.get().csv, try measuredRows.get())
+        var out = base.comments.map(comments)
+        out.append(([base.header] + extra).joined(separator: ","))
+        for (i, line) in base.rows.enumerated() { out.append(contentsOf: edit(i, line) ?? []) }
         let url = csv.deletingLastPathComponent().appendingPathComponent(name)
         try Data((out.joined(separator: "\n") + "\n").utf8).write(to: url)
         return url
+    }
+
+    /// `line` with its first `fields.count` fields replaced by `fields`.
+    static func replacingFirst(_ fields: [String], of line: String) -> String {
+        (fields + [String(line.split(separator: ",", maxSplits: fields.count, omittingEmptySubsequences: false)[fields.count])])
+            .joined(separator: ",")
+    }
+
+    /// `line` with its last field replaced by `field`.
+    static func replacingLast(with field: String, of line: String) -> String {
+        line[..<line.lastIndex(of: ",")!] + "," + field
     }
 
     func verify(_ extra: [String], output: URL? = nil) throws -> CommandRunner.Output {
@@ -76,8 +98,8 @@ import TestSupport
     }
 
     @Test func textReportsPartialReadBacksAndTesterColumns() throws {
-        let rb = try Self.readBack(name: "partial.csv", extra: ["time_s", "success"]) { i, f in
-            i % 1000 == 17 ? nil : [f + ["\(60 + i % 2)", i % 50 == 0 ? "0" : "1"]]
+        let rb = try Self.readBack(name: "partial.csv", extra: ["time_s", "success"]) { i, line in
+            i % 1000 == 17 ? nil : [line + ",\(60 + i % 2)," + (i % 50 == 0 ? "0" : "1")]
         }
         let report = rb.deletingLastPathComponent().appendingPathComponent("partial.html")
         let r = try verify(["--measured", rb.path, "--partial", "--times", "1d", "--trials", "1", "--report", report.path])
@@ -113,20 +135,20 @@ import TestSupport
             ("missing file", ["--measured", dir.appendingPathComponent("nope.csv").path], 66, "nope.csv"),
             ("other plan", ["--measured", try Self.readBack(name: "other.csv", comments: { $0.hasPrefix("# plan_sha256:") ? "# plan_sha256: \(otherHash)" : $0 }).path],
              65, "other.csv:6: plan_sha256 \(otherHash) is not the plan's SHA-256"),
-            ("duplicate", ["--measured", try Self.readBack(name: "dup.csv", edit: { i, f in i == 3 ? [f, f] : [f] }).path],
+            ("duplicate", ["--measured", try Self.readBack(name: "dup.csv", edit: { i, line in i == 3 ? [line, line] : [line] }).path],
              65, "dup.csv:16: array 0 row 0 col 3: a second record for this address"),
-            ("unknown address", ["--measured", try Self.readBack(name: "far.csv", edit: { i, f in i == 0 ? [["7", "0", "0"] + f.dropFirst(3)] : [f] }).path],
+            ("unknown address", ["--measured", try Self.readBack(name: "far.csv", edit: { i, line in [i == 0 ? Self.replacingFirst(["7", "0", "0"], of: line) : line] }).path],
              65, "far.csv:12: array 7 row 0 col 0: not a device of the plan"),
-            ("negative", ["--measured", try Self.readBack(name: "neg.csv", edit: { i, f in i == 4 ? [f.dropLast() + ["-1.5"]] : [f] }).path],
+            ("negative", ["--measured", try Self.readBack(name: "neg.csv", edit: { i, line in [i == 4 ? Self.replacingLast(with: "-1.5", of: line) : line] }).path],
              65, "neg.csv:16: array 0 row 0 col 4: measured_uS must be a finite conductance ≥ 0 (got -1.5)"),
-            ("not a number", ["--measured", try Self.readBack(name: "nan.csv", edit: { i, f in i == 4 ? [f.dropLast() + ["n/a"]] : [f] }).path],
+            ("not a number", ["--measured", try Self.readBack(name: "nan.csv", edit: { i, line in [i == 4 ? Self.replacingLast(with: "n/a", of: line) : line] }).path],
              65, "nan.csv:16: measured_uS is not a number ('n/a')"),
-            ("incomplete", ["--measured", try Self.readBack(name: "short.csv", edit: { i, f in i == 2 ? nil : [f] }).path],
+            ("incomplete", ["--measured", try Self.readBack(name: "short.csv", edit: { i, line in i == 2 ? nil : [line] }).path],
              65, "short.csv: 1 device of the plan has no record (the first: array 0 row 0 col 2); give --partial"),
             ("no measured column", ["--measured", dir.appendingPathComponent("cnn.csv").path], 65, "cnn.csv:11: the header has no column measured_uS"),
             ("before --measured-at", ["--measured", try Self.readBack(name: "ok.csv").path, "--measured-at", "1h", "--times", "1s,1d"],
              64, "--times: 1s is earlier than the measurement (--measured-at 1h)"),
-            ("before time_s", ["--measured", try Self.readBack(name: "late.csv", extra: ["time_s"], edit: { _, f in [f + ["7200"]] }).path, "--times", "1h"],
+            ("before time_s", ["--measured", try Self.readBack(name: "late.csv", extra: ["time_s"], edit: { _, line in [line + ",7200"] }).path, "--times", "1h"],
              64, "--times: 1h is earlier than the measurement (2h after programming, from the time_s column of"),
             ("--partial alone", ["--partial"], 64, "--partial applies to --measured only"),
             ("--measured-at alone", ["--measured-at", "1h"], 64, "--measured-at applies to --measured only"),

@@ -16,8 +16,8 @@ import TestSupport
     @Test func jsonHasTheDocumentedFields() throws {
         let plan = try Self.plan.get()
         let out = plan.deletingLastPathComponent().appendingPathComponent("r.json")
-        let r = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "100", "--trials", "2",
-                                       "--times", "1s,1d", "--compensation", "none,gdc,adabs", "--calibration-limit", "64",
+        let r = try CommandRunner.run(["verify", plan.path, "--data", "fashion-mnist", "--limit", "20", "--trials", "2",
+                                       "--times", "1s,1d", "--compensation", "none,gdc,adabs", "--calibration-limit", "16",
                                        "--periphery", "default", "--threads", "2", "--output", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("Baseline"))
@@ -27,7 +27,7 @@ import TestSupport
         for key in ["baseline_accuracy", "samples", "trials", "seed", "device", "results", "programming", "layers"] {
             #expect(doc[key] != nil, "missing \(key)")
         }
-        #expect(doc["samples"] as? Int == 100)
+        #expect(doc["samples"] as? Int == 20)
         #expect(doc["device"] as? String == "pcm")
         #expect(doc["output"] as? String == out.path && doc["report"] is NSNull)
         // Provenance: the plan's SHA-256 as an independent hash of the file gives it, the tool version, a UTC date.
@@ -41,7 +41,7 @@ import TestSupport
         let periphery = try #require(doc["periphery"] as? [String: Any])
         #expect(periphery["dac_bits"] as? Int == 7 && periphery["adc_bits"] as? Int == 9)
         let calibration = try #require(doc["calibration"] as? [String: Any])
-        #expect(calibration["source"] as? String == "fashion-mnist:train" && calibration["samples"] as? Int == 64)
+        #expect(calibration["source"] as? String == "fashion-mnist:train" && calibration["samples"] as? Int == 16)
         for row in results {
             for key in ["time_s", "compensation", "accuracy_mean", "accuracy_std", "accuracy_min"] { #expect(row[key] != nil, "missing \(key)") }
             #expect((row["accuracy_per_trial"] as? [Double])?.count == 2)

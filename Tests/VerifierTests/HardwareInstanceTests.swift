@@ -1,23 +1,44 @@
 import Compiler
 import DeviceSimulation
 import Devices
+import NetworkModel
 import Plan
 import Testing
+import TestSupport
 @testable import Verifier
 
 @Suite struct HardwareInstanceTests {
+    /// x[200] → 200 × 48 → 48 × 12 → 12 × 10: with full arrays, one tile larger than a quarter of a
+    /// worker's share (19,200 of 20,592 devices) and two smaller ones, as the CNN's dense tiles and
+    /// its convolutions, at an eighth of the CNN's devices.
+    static func layers() throws -> Network {
+        var rng = SplitMix64(seed: 5)
+        var nodes = [Node](), input = "x"
+        for (l, (rows, columns)) in [(200, 48), (48, 12), (12, 10)].enumerated() {
+            let w = try Tensor(shape: [rows, columns], data: (0..<(rows * columns)).map { _ in Float.random(in: -1...1, using: &rng) })
+            nodes.append(Node(name: "fc\(l)", operation: .dense(DenseOp(weight: w, bias: nil)), inputs: [input], output: "y\(l)"))
+            input = "y\(l)"
+        }
+        return try Network(name: "layers", inputs: [NetworkInput(name: "x", shape: [200])], outputs: [input], nodes: nodes)
+    }
+
     /// Programming and reading spread tiles over threads (`TileSchedule`), yet every device's numbers
     /// come from its own key: one thread and four give bitwise the same chip and the same reads, for
-    /// PCM (drift, frozen read noise) and RRAM (relaxation, stuck devices). With full arrays the CNN's
-    /// tiles are split over all threads; with 7 × 5 tiles they are handed out whole.
+    /// PCM (drift, frozen read noise) and RRAM (relaxation, stuck devices). With full arrays the large
+    /// tile is split over all threads while workers take the small ones whole; with 7 × 5 tiles every
+    /// tile is handed out whole.
     @Test(arguments: ["pcm", "rram"], [false, true])
     func threadCountDoesNotMatter(preset: String, smallTiles: Bool) throws {
         let spec = DeviceSpec.presets.first { $0.name == preset }!
         var options = CompileOptions()
         if smallTiles { options.tileRows = 7; options.tileColumns = 5 }
-        let plan = try VerifierFixtures.compile(try VerifierFixtures.cnnPlan.get().network, spec, options)
+        let plan = try VerifierFixtures.compile(try Self.layers(), spec, options)
         let schedule = TileSchedule(sizes: plan.tiles.map(\.targets_uS.count), threads: 4)
-        if smallTiles { #expect(schedule.perWorker.allSatisfy { !$0.isEmpty }) } else { #expect(!schedule.large.isEmpty) }
+        if smallTiles {
+            #expect(schedule.large.isEmpty && schedule.perWorker.allSatisfy { !$0.isEmpty })
+        } else {
+            #expect(schedule.large.count == 1 && schedule.perWorker.filter { !$0.isEmpty }.count == 2)
+        }
         let simulator = DeviceSimulator(spec: spec, devicesPerConductance: plan.devicesPerConductance, rramMode: .statistical,
                                         stuckRates: .hfo2FourMegabit)
         let one = HardwareInstance(plan: plan, simulator: simulator, seed: 7, trial: 2, threads: 1)

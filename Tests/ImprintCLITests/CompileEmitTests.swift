@@ -13,42 +13,8 @@ import TestSupport
     /// The columns this suite reads, in this order.
     static let columns = ["order", "layer", "matrix_row", "matrix_col", "role", "significance", "target_uS", "weight_per_uS"]
 
-    /// CSV data rows (comment lines skipped), each as its fields of `columns`, in one pass over the
-    /// file's bytes: a dictionary of every field per row, split as Swift Strings, took most of this
-    /// suite's time in a debug build (474,000 rows).
-    func csvRows(_ url: URL) throws -> [[String]] {
-        let data = try Data(contentsOf: url)
-        let (newline, comma, hash) = (UInt8(ascii: "\n"), UInt8(ascii: ","), UInt8(ascii: "#"))
-        var header = [String](), rows = [[String]]()
-        var column = [Int: Int]()   // field index → place in `columns`, once the header is read
-        var row = [String](repeating: "", count: Self.columns.count), ragged = 0
-        data.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var lineStart = 0, fieldStart = 0, field = 0
-            for i in bytes.indices where bytes[i] == comma || bytes[i] == newline {
-                let isComment = bytes[lineStart] == hash
-                if !isComment {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[fieldStart..<i]), as: UTF8.self)
-                    if column.isEmpty { header.append(text) } else if let c = column[field] { row[c] = text }
-                    field += 1
-                }
-                fieldStart = i + 1
-                guard bytes[i] == newline else { continue }
-                if !isComment {
-                    if column.isEmpty {
-                        for (c, name) in Self.columns.enumerated() { if let k = header.firstIndex(of: name) { column[k] = c } }
-                    } else {
-                        rows.append(row)
-                        if field != header.count { ragged += 1 }
-                    }
-                }
-                lineStart = i + 1; field = 0
-            }
-        }
-        try #require(column.count == Self.columns.count, "columns missing from \(header)")
-        try #require(ragged == 0, "\(ragged) rows without the header's \(header.count) fields")
-        return rows
-    }
+    /// CSV data rows (comment lines skipped), each as its fields of `columns`.
+    func csvRows(_ url: URL) throws -> [[String]] { try CSVColumns.read(url, columns: Self.columns) }
 
     @Test func compileWritesAPlanWhoseCSVRebuildsTheWeights() throws {
         let dir = try Fixtures.temporaryDirectory()

@@ -6,10 +6,11 @@ import TestSupport
 @Suite(.serialized) struct ReferenceColumnCLITests {
     static let model = "examples/models/fmnist_mlp_k2.h5"
 
+    /// The CSV's rows as dictionaries of the fields this suite reads (`tile` only where the plan has
+    /// references).
     func rows(_ url: URL) throws -> [[String: String]] {
-        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init))) }
+        try CSVColumns.dictionaries(url, columns: ["tile", "row", "role", "layer", "matrix_row", "matrix_col", "target_uS",
+                                                   "weight_per_uS", "zero_uS", "order"])
     }
 
     /// formats/tester-plan.md: weight = weight_per_uS × Σ (target_uS − G_ref), G_ref the mean target of

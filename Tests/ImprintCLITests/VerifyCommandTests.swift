@@ -113,18 +113,15 @@ import TestSupport
         let gMax = 25.0   // the pcm preset, one device per conductance
         func sigma(_ t: Double) -> Double { let x = t / gMax; return max(-1.1731 * x * x + 1.9650 * x + 0.2635, 0) * gMax / 25 }
         func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.squareRoot()) }
-        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
-        let header = lines[0].split(separator: ",").map(String.init)
-        let (ti, lo, hi) = (header.firstIndex(of: "target_uS")!, header.firstIndex(of: "window_lo_uS")!, header.firstIndex(of: "window_hi_uS")!)
+        let rows = try CSVColumns.read(csv, columns: ["target_uS", "window_lo_uS", "window_hi_uS"])
         var expected = 0.0, variance = 0.0
-        for line in lines.dropFirst() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            let t = Double(f[ti])!, a = Double(f[lo])!, b = Double(f[hi])!, s = sigma(t)
+        for f in rows {
+            let t = Double(f[0])!, a = Double(f[1])!, b = Double(f[2])!, s = sigma(t)
             let q = a <= 0 ? phi((b - t) / s) : phi((b - t) / s) - phi((a - t) / s)
             expected += q; variance += q * (1 - q)
         }
-        let n = Double(lines.count - 1)
-        #expect(p["devices_per_chip"] as? Int == lines.count - 1)
+        let n = Double(rows.count)
+        #expect(p["devices_per_chip"] as? Int == rows.count)
         let standardError = (variance / 2).squareRoot() / n
         #expect(abs(reported - expected / n) < 5 * standardError,
                 "reported \(reported), expected \(expected / n) ± \(5 * standardError)")

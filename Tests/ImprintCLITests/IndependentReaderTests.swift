@@ -29,11 +29,19 @@ struct IndependentReaderTests {
         return (dir, try #require(summary["devices"] as? Int))
     }
 
+    /// The PCM offset-pairs plan and its files, which three tests read, compiled and emitted once.
+    static let pcmOffset = ["--device", "pcm", "--pairs", "offset"]
+    static let pcmOffsetFiles: Result<(dir: URL, devices: Int), Error> = Result { try compileAndEmit(pcmOffset) }
+
+    static func files(_ options: [String]) throws -> (dir: URL, devices: Int) {
+        options == pcmOffset ? try pcmOffsetFiles.get() : try compileAndEmit(options)
+    }
+
     /// read_plan.py: the plan's every device against the CSV (target, role, significance, address,
     /// order, weight per µS) and every weight rebuilt from the targets against the network in the plan.
     @Test(arguments: [["--device", "pcm", "--pairs", "offset"], ["--device", "rram", "--pairs", "dual", "--tile", "64x32"]])
     func planReadByTheProtobufRuntime(_ options: [String]) throws {
-        let (dir, devices) = try Self.compileAndEmit(options)
+        let (dir, devices) = try Self.files(options)
         let r = try Self.python(["examples/read_plan.py", dir.appendingPathComponent("m.plan").path, dir.appendingPathComponent("m.csv").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("ok: \(devices) devices in "), "\(r.stdout)")
@@ -44,7 +52,7 @@ struct IndependentReaderTests {
     /// addresses, targets, windows, roles, orders.
     @Test(arguments: [["--device", "pcm", "--pairs", "offset"], ["--device", "rram"]])
     func testerFilesReadIndependently(_ options: [String]) throws {
-        let (dir, devices) = try Self.compileAndEmit(options)
+        let (dir, devices) = try Self.files(options)
         let f = { (ext: String) in dir.appendingPathComponent("m.\(ext)").path }
         let r = try Self.python(["examples/read_tester_files.py", f("csv"), "--jsonl", f("jsonl"), "--proto", f("proto"), "--hdf5", f("hdf5")])
         #expect(r.status == 0, "\(r.stderr)")
@@ -55,7 +63,7 @@ struct IndependentReaderTests {
 
     /// The checker is not a rubber stamp: one target changed in the last bit of its float32 is caught.
     @Test func aChangedTargetIsCaught() throws {
-        let (dir, _) = try Self.compileAndEmit(["--device", "pcm", "--pairs", "offset"])
+        let (dir, _) = try Self.files(Self.pcmOffset)
         let jsonl = dir.appendingPathComponent("m.jsonl")
         var lines = try String(contentsOf: jsonl, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var record = try #require(try JSONSerialization.jsonObject(with: Data(lines[100].utf8)) as? [String: Any])

@@ -35,8 +35,8 @@ public enum BLASKernels {
     /// Why stop them: OpenBLAS's pthread build starts one worker per core when it loads, and each
     /// spins on `sched_yield` for about 2^28 cycles (≈ 0.1 s) waiting for work that never comes, since
     /// every product here is a single-threaded call. Measured with `perf record -e cpu-clock` on
-    /// `imprint infer` of the bundled CNN: 14 % of the process's samples were that spinning, a core taken
-    /// from the engine's own threads. `blas_thread_shutdown_` is looked up at run time because only
+    /// `imprint infer` of the bundled CNN: 14 % of the process's samples were that spinning, on the
+    /// second core while the model and data loaded. `blas_thread_shutdown_` is looked up at run time because only
     /// the pthread build has it (OpenMP builds start no such workers); single-threaded calls never
     /// restart the workers.
     public static func useOneThread() {

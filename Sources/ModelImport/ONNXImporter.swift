@@ -9,7 +9,7 @@ public enum ONNXImporter {
     public static func load(_ url: URL) throws(ImportError) -> Network {
         // The file's bytes die once protobuf-c has unpacked them and its message once ours is
         // built, so a model's weights are held at most twice at once while loading (a ResNet-50-
-        // sized infer on one image: peak RSS 366 → 2xx MiB).
+        // sized infer on one image, 2 threads: peak RSS 366 → 269 MiB).
         return try convert(try parse(try readBytes(url), file: url), file: url)
     }
 

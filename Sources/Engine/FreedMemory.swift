@@ -15,8 +15,12 @@ public enum FreedMemory {
     public static func keepForReuse() {
         // glibc's mallopt (malloc.h, which Swift's Glibc module does not import), looked up so that
         // another C library simply keeps its defaults. Parameters from malloc.h: M_TRIM_THRESHOLD
-        // −1, M_MMAP_THRESHOLD −3; glibc caps the mmap threshold at 32 MiB on 64-bit systems, so
-        // larger blocks are still mapped.
+        // −1, M_MMAP_THRESHOLD −3, M_MMAP_MAX −4. glibc caps the mmap threshold at 32 MiB on
+        // 64-bit systems, so larger blocks (a ResNet-50-sized network's activations at batch 16
+        // are 51 MiB) would still be mapped afresh per batch; M_MMAP_MAX 0 serves them from the
+        // heap too (glibc still maps when the heap cannot grow). Measured on that network, 64
+        // images, 1 thread: 9.7–10.0 → 9.2–9.3 s (the kernel's page zeroing had taken 6 % of the
+        // samples), peak memory 470 → 491 MiB; the CNN and the small ResNet unchanged.
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
         let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
@@ -27,5 +31,6 @@ public enum FreedMemory {
         // glibc's defaults and 64 MiB with one arena). The engine allocates a few large blocks per
         // layer, so the arena's lock is not contended.
         _ = mallopt(-8, 1)
+        _ = mallopt(-4, 0)
     }
 }

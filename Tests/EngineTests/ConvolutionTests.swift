@@ -26,6 +26,11 @@ let convCases: [ConvCase] = [
     ConvCase(name: "depthwise, multiplier 2, stride 2", inChannels: 3, outChannels: 6, strides: [2, 2],
              padding: .explicit(top: 1, left: 1, bottom: 1, right: 1), group: 3),
     ConvCase(name: "1x1, stride 2", inChannels: 5, outChannels: 7, kernel: [1, 1], strides: [2, 2]),
+    // 1×1, stride 1: im2col is a transpose in 16-pixel × 64-channel tiles of 4 × 4 blocks; these
+    // leave pixel and channel tails (30 = 7·4 + 2 pixels, 3 channels; 63 pixels, 70 channels).
+    ConvCase(name: "1x1", kernel: [1, 1]),
+    ConvCase(name: "1x1, 70 channels, 63 pixels", inChannels: 70, outChannels: 5, height: 9, width: 7, kernel: [1, 1]),
+    ConvCase(name: "1x1, 2 groups", inChannels: 12, outChannels: 6, height: 4, width: 5, kernel: [1, 1], group: 2),
     ConvCase(name: "mixed stride and dilation", height: 8, width: 9, strides: [2, 1], dilations: [1, 2],
              padding: .explicit(top: 1, left: 0, bottom: 0, right: 2)),
 ]

@@ -68,6 +68,11 @@ enum Convolution {
         let planeSize = h &* w
         let first = x + group &* g.channelsPerGroup &* planeSize
         let channels = g.channelsPerGroup
+        if kh == 1 && kw == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0
+            && g.outHeight == h && g.outWidth == w {
+            transpose(first, channels: channels, pixels: planeSize, into: out)
+            return
+        }
         let spanH = (kh - 1) &* dh, spanW = (kw - 1) &* dw
         // Kernel rows copied as one vector: contiguous taps (no column dilation), at most 8 of them.
         let vectorWidth = dw == 1 && kw <= 4 ? 4 : (dw == 1 && kw <= 8 ? 8 : 0)
@@ -119,6 +124,51 @@ enum Convolution {
                     plane += planeSize
                 }
             }
+        }
+    }
+
+    /// The patch matrix of a 1×1, stride-1, unpadded convolution: the [channels, pixels] planes
+    /// transposed to [pixels, channels]. Tiles of 16 pixels (one cache line of each plane) × 64
+    /// channels keep the planes' lines in L1 until all 16 pixels are read (ResNet-50's 1×1
+    /// convolutions read up to 2,048 planes, whose lines one pixel at a time would not stay); each
+    /// 4 × 4 block is transposed in registers. Measured on the ResNet-50-sized network: the
+    /// element-by-element gather took 17 % of inference.
+    static func transpose(_ x: UnsafePointer<Float>, channels: Int, pixels: Int, into out: UnsafeMutablePointer<Float>) {
+        let pixels4 = pixels & ~3, channels4 = channels & ~3
+        var p0 = 0
+        while p0 < pixels4 {
+            let p1 = min(p0 &+ 16, pixels4)
+            var c0 = 0
+            while c0 < channels4 {
+                let c1 = min(c0 &+ 64, channels4)
+                var p = p0
+                while p < p1 {
+                    var c = c0
+                    while c < c1 {
+                        let src = x + (c &* pixels &+ p)
+                        let r0 = UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self)
+                        let r1 = UnsafeRawPointer(src + pixels).loadUnaligned(as: SIMD4<Float>.self)
+                        let r2 = UnsafeRawPointer(src + 2 &* pixels).loadUnaligned(as: SIMD4<Float>.self)
+                        let r3 = UnsafeRawPointer(src + 3 &* pixels).loadUnaligned(as: SIMD4<Float>.self)
+                        let dst = UnsafeMutableRawPointer(out + (p &* channels &+ c))
+                        let step = channels &* 4
+                        dst.storeBytes(of: SIMD4(r0[0], r1[0], r2[0], r3[0]), as: SIMD4<Float>.self)
+                        dst.storeBytes(of: SIMD4(r0[1], r1[1], r2[1], r3[1]), toByteOffset: step, as: SIMD4<Float>.self)
+                        dst.storeBytes(of: SIMD4(r0[2], r1[2], r2[2], r3[2]), toByteOffset: 2 &* step, as: SIMD4<Float>.self)
+                        dst.storeBytes(of: SIMD4(r0[3], r1[3], r2[3], r3[3]), toByteOffset: 3 &* step, as: SIMD4<Float>.self)
+                        c &+= 4
+                    }
+                    p &+= 4
+                }
+                c0 = c1
+            }
+            for p in p0..<p1 {
+                for c in channels4..<channels { out[p &* channels &+ c] = x[c &* pixels &+ p] }
+            }
+            p0 = p1
+        }
+        for p in pixels4..<pixels {
+            for c in 0..<channels { out[p &* channels &+ c] = x[c &* pixels &+ p] }
         }
     }
 

@@ -28,6 +28,14 @@ let convCases: [ConvCase] = [
     ConvCase(name: "1x1, stride 2", inChannels: 5, outChannels: 7, kernel: [1, 1], strides: [2, 2]),
     // 1×1, stride 1: im2col is a transpose in 16-pixel × 64-channel tiles of 4 × 4 blocks; these
     // leave pixel and channel tails (30 = 7·4 + 2 pixels, 3 channels; 63 pixels, 70 channels).
+    // Kernel rows of 3 or 5 taps, a multiple of 4 per window, packed four to 3 or 5 stores
+    // (windows at the right edge, where a 4-wide load would leave the row, are copied otherwise).
+    ConvCase(name: "3x3, 4 channels, pad 1", inChannels: 4, height: 6, width: 7,
+             padding: .explicit(top: 1, left: 1, bottom: 1, right: 1)),
+    ConvCase(name: "5x5, 4 channels, same", inChannels: 4, outChannels: 3, height: 7, width: 9, kernel: [5, 5],
+             padding: .sameUpper),
+    ConvCase(name: "3x3, 2 groups of 4 channels, stride 2", inChannels: 8, outChannels: 6, height: 9, width: 8,
+             strides: [2, 2], group: 2),
     ConvCase(name: "1x1", kernel: [1, 1]),
     ConvCase(name: "1x1, 70 channels, 63 pixels", inChannels: 70, outChannels: 5, height: 9, width: 7, kernel: [1, 1]),
     ConvCase(name: "1x1, 2 groups", inChannels: 12, outChannels: 6, height: 4, width: 5, kernel: [1, 1], group: 2),

@@ -25,6 +25,8 @@ let package = Package(
         // protoc-c output for formats/plan.proto (committed; `make protos` regenerates it).
         .target(name: "CPlan", dependencies: ["CProtobufC"]),
         .target(name: "ProtobufCSupport", dependencies: ["CProtobufC"]),
+        // Kernels wider than Swift emits for baseline x86-64, chosen per CPU at run time.
+        .target(name: "CKernels"),
 
         .target(name: "NetworkModel"),
         // The one parallel-for (disjoint contiguous ranges; results independent of the thread count).
@@ -50,7 +52,7 @@ let package = Package(
         .target(name: "Compiler", dependencies: ["NetworkModel", "Devices", "Plan", "Parallel", "FileSupport"]),
         // The one evaluation harness: a data set through the engine in batches, top-1 counted once.
         .target(name: "Evaluation", dependencies: ["NetworkModel", "Engine", "Datasets"]),
-        .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Evaluation", "Plan", "Devices", "DeviceSimulation", "Datasets", "Parallel", "FileSupport", "CBLAS"]),
+        .target(name: "Verifier", dependencies: ["NetworkModel", "Engine", "Evaluation", "Plan", "Devices", "DeviceSimulation", "Datasets", "Parallel", "FileSupport", "CBLAS", "CKernels"]),
         // The HTML report of `imprint verify --report`: inline SVG charts drawn from the verification result.
         .target(name: "VerifyReport", dependencies: ["Verifier", "DeviceFit", "Devices", "FileSupport"]),
         .target(name: "ImprintCLI", dependencies: [
@@ -76,7 +78,7 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Devices", "NetworkModel", "TestSupport", "HDF5Support", "CPlan", "CProtobufC", "ProtobufCSupport", "TesterFiles"]),
         .testTarget(name: "TesterLoopTests", dependencies: ["TesterLoop", "TesterFiles", "Plan", "Devices", "Compiler", "NetworkModel", "TestSupport"]),
         .testTarget(name: "VerifyReportTests", dependencies: ["VerifyReport", "Verifier", "NetworkModel"]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Compiler", "Plan", "Devices", "DeviceSimulation", "Engine", "ModelImport", "Datasets", "NetworkModel", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Compiler", "Plan", "Devices", "DeviceSimulation", "Engine", "ModelImport", "Datasets", "NetworkModel", "TestSupport", "CKernels"]),
         .testTarget(name: "ConformanceTests", dependencies: ["ModelImport", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

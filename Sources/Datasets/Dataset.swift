@@ -108,16 +108,23 @@ public struct Dataset: Sendable {
         return out
     }
 
-    /// Every 8-bit code divided by 255, as a table: the same bits as `Float(code) / 255`, without a
-    /// division per pixel (it took a quarter of a small MLP's inference time, in a single thread).
-    private static let over255: [Float] = (0...255).map { Float($0) / 255 }
-
+    /// Every 8-bit code divided by 255, 16 at a time: IEEE division lane by lane, so the same bits
+    /// as `Float(code) / 255`. It runs once per batch on one thread, before the batch's parallel
+    /// work, so it bounds thread scaling on small networks (a scalar division per pixel took a
+    /// quarter of the MLP's single-thread inference time, a table lookup still about a tenth).
     private static func pixelsOver255(_ codes: ArraySlice<UInt8>) -> [Float] {
         [Float](unsafeUninitializedCapacity: codes.count) { out, initialized in
-            over255.withUnsafeBufferPointer { table in
-                codes.withUnsafeBufferPointer { codes in
-                    for i in 0..<codes.count { out[i] = table[Int(codes[i])] }
+            codes.withUnsafeBufferPointer { codes in
+                guard let src = codes.baseAddress, let dst = out.baseAddress else { return }
+                let count = codes.count, vectors = count & ~15
+                var i = 0
+                while i < vectors {
+                    let bytes = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                    let values = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes)) / 255
+                    UnsafeMutableRawPointer(dst + i).storeBytes(of: values, as: SIMD16<Float>.self)
+                    i &+= 16
                 }
+                for j in vectors..<count { dst[j] = Float(src[j]) / 255 }
             }
             initialized = codes.count
         }

@@ -1,7 +1,9 @@
 /// Eight standard normals from four Philox blocks at once, by Box–Muller in 4-wide Float vectors:
 /// the per-read noise path, which draws one normal per matrix-product output (≈ 17,000 per image
 /// for the bundled CNN) and spent two thirds of a verify evaluation in `GaussianPair`'s scalar
-/// logarithm, series and Double arithmetic (perf, CNN, `--read-noise per-read`).
+/// logarithm, series and Double arithmetic (perf, CNN, `--read-noise per-read`). CKernels'
+/// `read_noise.c` repeats this arithmetic operation for operation in 8-wide vectors for AVX2 and
+/// AVX-512 CPUs; a change here must be made there too (ReadNoiseKernelTests compare the bits).
 ///
 /// Block i (lane i of the word vectors, as `Philox4x32.blocks` returns them) gives the normals
 /// (first[i], second[i]), like `GaussianPair.from` but not bit for bit its values:

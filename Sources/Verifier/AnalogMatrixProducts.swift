@@ -1,3 +1,4 @@
+internal import CKernels
 import DeviceSimulation
 import Engine
 import NetworkModel
@@ -147,14 +148,15 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
 
     /// y[v, c] += √(variance[v, c] + plus) · z for the valid rows v of a block (where the variance
     /// is positive). The normals of a vector come from Philox blocks at counters (k, sample,
-    /// position · groups + group, 0), block k giving columns 2k and 2k + 1, four blocks per call
-    /// (`Philox4x32.blocks`) turned into eight normals at once (`GaussianQuads`); the stream's other
+    /// position · groups + group, 0), block k giving columns 2k and 2k + 1, turned into normals by
+    /// `GaussianQuads`' arithmetic: eight blocks at a time by CKernels on AVX2 and AVX-512 CPUs
+    /// (per-read verify of the bundled CNN: 2.05 → 1.25 s per evaluation, 1 thread), four at a time
+    /// in Swift (`addGaussianRow`) elsewhere, the same bits either way; the stream's other
     /// coordinates (seed, trial, time, node, tile, purpose) are in `key`. So an output's noise never
     /// depends on batching, chunking, threads or the other times asked.
     static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: [Float], plus: Float, columns: Int,
                             key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
         let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
-        let lanes = SIMD4<UInt32>(0, 1, 2, 3)
         variance.withUnsafeBufferPointer { variance in
             guard let variance = variance.baseAddress else { return }
             for v in block.valid {
@@ -162,28 +164,39 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
                 let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
                 let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups &+ UInt32(truncatingIfNeeded: context.group)
                 let (out, spread) = (y + v &* columns, variance + v &* columns)
-                var j = 0, pair: UInt32 = 0
-                while j < columns {
-                    let (w0, w1, w2, _) = Philox4x32.blocks(word0: lanes &+ pair, word1: sample, word2: place, word3: 0, key: key)
-                    pair &+= 4
-                    let (first, second) = GaussianQuads.normals(w0, w1, w2)
-                    // Columns j + 2i and j + 2i + 1 take block i's two normals.
-                    let z = SIMD8(first[0], second[0], first[1], second[1], first[2], second[2], first[3], second[3])
-                    if j &+ 8 <= columns {
-                        let s = UnsafeRawPointer(spread + j).loadUnaligned(as: SIMD8<Float>.self) + plus
-                        let current = UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self)
-                        let noisy = current + s.squareRoot() * z
-                        UnsafeMutableRawPointer(out + j).storeBytes(of: current.replacing(with: noisy, where: s .> 0),
-                                                                    as: SIMD8<Float>.self)
-                    } else {
-                        for t in 0..<(columns &- j) {
-                            let s = spread[j &+ t] + plus
-                            if s > 0 { out[j &+ t] += s.squareRoot() * z[t] }
-                        }
-                    }
-                    j &+= 8
+                if imprint_add_read_noise_row(out, spread, plus, columns, sample, place, key[0], key[1]) == 0 {
+                    addGaussianRow(out, spread: spread, plus: plus, columns: columns, sample: sample, place: place, key: key)
                 }
             }
+        }
+    }
+
+    /// One output row's noise (see `addGaussian`) in Swift's 4-wide vectors: where the CPU has
+    /// neither AVX2 nor AVX-512 (CKernels' `imprint_add_read_noise_row` gives these bits 16 blocks
+    /// at a time elsewhere), and the reference the tests hold those kernels to.
+    static func addGaussianRow(_ out: UnsafeMutablePointer<Float>, spread: UnsafePointer<Float>, plus: Float, columns: Int,
+                               sample: UInt32, place: UInt32, key: SIMD2<UInt32>) {
+        let lanes = SIMD4<UInt32>(0, 1, 2, 3)
+        var j = 0, pair: UInt32 = 0
+        while j < columns {
+            let (w0, w1, w2, _) = Philox4x32.blocks(word0: lanes &+ pair, word1: sample, word2: place, word3: 0, key: key)
+            pair &+= 4
+            let (first, second) = GaussianQuads.normals(w0, w1, w2)
+            // Columns j + 2i and j + 2i + 1 take block i's two normals.
+            let z = SIMD8(first[0], second[0], first[1], second[1], first[2], second[2], first[3], second[3])
+            if j &+ 8 <= columns {
+                let s = UnsafeRawPointer(spread + j).loadUnaligned(as: SIMD8<Float>.self) + plus
+                let current = UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self)
+                let noisy = current + s.squareRoot() * z
+                UnsafeMutableRawPointer(out + j).storeBytes(of: current.replacing(with: noisy, where: s .> 0),
+                                                            as: SIMD8<Float>.self)
+            } else {
+                for t in 0..<(columns &- j) {
+                    let s = spread[j &+ t] + plus
+                    if s > 0 { out[j &+ t] += s.squareRoot() * z[t] }
+                }
+            }
+            j &+= 8
         }
     }
 

@@ -34,13 +34,27 @@ public enum CommandRunner {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        // Read both pipes before waiting so a large output cannot block the child.
+        // Both pipes are drained at once (stderr on a thread of its own) before waiting: read one
+        // after the other, a child that fills the other pipe's 64 KiB buffer first would block
+        // forever, and so would the test.
+        let errors = PipeContents()
+        let errorHandle = err.fileHandleForReading
+        let drained = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            errors.data = errorHandle.readDataToEndOfFile()
+            drained.signal()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         p.waitUntilExit()
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: e, as: UTF8.self))
+                      stderr: String(decoding: errors.data, as: UTF8.self))
     }
+}
+
+/// What a reader thread took from a pipe; written by that thread before it signals, read after.
+private final class PipeContents: @unchecked Sendable {
+    var data = Data()
 }
 
 /// A command a test needed as a step (not the thing under test) failed: its status and stderr.

@@ -43,7 +43,7 @@ BLAS_CORE := $(shell if grep -qw avx512bw /proc/cpuinfo; then echo SkylakeX; \
 # suites assert no such invariance (draws keyed by time and trial, every run with the same batch and
 # threads; drift against compensation), so they run once, in the whole suite. Swift Testing 6.3's
 # command line filters by name, not by tag, hence the list.
-DETERMINISM_TESTS := EngineBehaviourTests|VerifierRunTests|AdaBSTests|RunStatisticsTests|DeterminismTests
+DETERMINISM_TESTS := EngineBehaviourTests|VerifierRunTests|AdaBSTests|RunStatisticsTests|DeterminismTests|MeasuredVerifyTests/measuredRunsAreDeterministic
 DETERMINISM_SKIP := VerifierRunTests/(timeAndTrialIndependentOfTheOthersAsked|pcmDriftAndGDC)\(
 
 test: deps

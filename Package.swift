@@ -30,7 +30,7 @@ let package = Package(
 
         .target(name: "NetworkModel"),
         // The one parallel-for (disjoint contiguous ranges; results independent of the thread count).
-        .target(name: "Parallel"),
+        .target(name: "Parallel", dependencies: ["CKernels"]),
         // SHA-256 from swift-crypto (plan checksums, model and data fingerprints).
         .target(name: "FileSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5Support", dependencies: ["CHDF5"]),

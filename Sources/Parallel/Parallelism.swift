@@ -26,13 +26,17 @@ public struct Parallelism: Sendable {
         let byWork = overflow ? Int.max : max(1, total / Self.grain)
         let parts = min(max(1, threads), count, byWork)
         if parts <= 1 { body(0..<count); return }
+        @inline(__always) func range(_ part: Int) -> Range<Int> {
+            let lower = count / parts * part + min(part, count % parts)
+            return lower..<(lower + count / parts + (part < count % parts ? 1 : 0))
+        }
+        if SpinningPool.shared.run(parts: parts, { body(range($0)) }) { return }
         withoutActuallyEscaping(body) { escapable in
             // The ranges are disjoint, so handing the closure to other threads is race-free.
             let shared = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let lower = count / parts * part + min(part, count % parts)
-                let upper = lower + count / parts + (part < count % parts ? 1 : 0)
-                shared.value(lower..<upper)
+                shared.value(lower..<(lower + count / parts + (part < count % parts ? 1 : 0)))
             }
         }
     }

@@ -44,4 +44,44 @@ import Parallel
         Parallelism(threads: threads).forEach(sizes: sizes) { calls.add($0) }
         #expect(calls.all.sorted() == Array(sizes.indices))
     }
+
+    /// Regions started from several threads at once (the spinning pool serves one at a time, the
+    /// others go to Dispatch), and regions started inside a part: every region still covers its
+    /// items exactly once, and nothing hangs (the time limit fails a deadlock).
+    @Test(.timeLimit(.minutes(1)))
+    func concurrentAndNestedRegionsCoverTheirItems() {
+        let failures = Collected<String>()
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            for round in 0..<500 {
+                let count = 2 + (caller + round) % 15
+                let seen = Collected<Int>()
+                Parallelism(threads: 2).forEach(count, workPerItem: Parallelism.grain) { range in
+                    for i in range {
+                        seen.add(i)
+                        if round % 50 == 0 {
+                            let inner = Collected<Int>()
+                            Parallelism(threads: 2).forEach(3, workPerItem: Parallelism.grain) { r in r.forEach(inner.add) }
+                            if inner.all.sorted() != [0, 1, 2] { failures.add("nested region in \(caller)/\(round)") }
+                        }
+                    }
+                }
+                if seen.all.sorted() != Array(0..<count) { failures.add("caller \(caller), round \(round): \(seen.all.sorted())") }
+            }
+        }
+        #expect(failures.all.isEmpty)
+    }
+
+    /// Back-to-back short regions from one thread, as a small network's batches make them.
+    @Test(.timeLimit(.minutes(1)))
+    func manyShortRegionsInARow() {
+        var slots = [Int](repeating: 0, count: 64)
+        for _ in 0..<20_000 {
+            slots.withUnsafeMutableBufferPointer { slots in
+                Parallelism(threads: 2).forEach(slots.count, workPerItem: Parallelism.grain) { range in
+                    for i in range { slots[i] += 1 }
+                }
+            }
+        }
+        #expect(slots.allSatisfy { $0 == 20_000 })
+    }
 }

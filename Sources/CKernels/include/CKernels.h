@@ -24,4 +24,13 @@ int imprint_add_read_noise_row_variant(int variant, float *out, const float *spr
 int imprint_read_noise_normals_variant(int variant, const uint32_t *w0, const uint32_t *w1, const uint32_t *w2,
                                        float *normals);
 
+/// A hint to the CPU that the caller is spinning on a memory location (x86 PAUSE, ARM YIELD).
+static inline void imprint_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif

@@ -26,19 +26,23 @@ public struct Parallelism: Sendable {
         let byWork = overflow ? Int.max : max(1, total / Self.grain)
         let parts = min(max(1, threads), count, byWork)
         if parts <= 1 { body(0..<count); return }
-        @inline(__always) func range(_ part: Int) -> Range<Int> {
-            let lower = count / parts * part + min(part, count % parts)
-            return lower..<(lower + count / parts + (part < count % parts ? 1 : 0))
-        }
-        if SpinningPool.shared.run(parts: parts, { body(range($0)) }) { return }
+        let split = Split(count: count, parts: parts)
+        // The spinning pool when it is free (one region at a time), Dispatch otherwise.
+        if SpinningPool.shared.run(parts: parts, { body(split.range($0)) }) { return }
         withoutActuallyEscaping(body) { escapable in
             // The ranges are disjoint, so handing the closure to other threads is race-free.
             let shared = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lower = count / parts * part + min(part, count % parts)
-                shared.value(lower..<(lower + count / parts + (part < count % parts ? 1 : 0)))
-            }
+            DispatchQueue.concurrentPerform(iterations: parts) { shared.value(split.range($0)) }
         }
+    }
+}
+
+/// `count` items cut into `parts` contiguous ranges whose sizes differ by at most one.
+private struct Split: Sendable {
+    let count: Int, parts: Int
+    func range(_ part: Int) -> Range<Int> {
+        let lower = count / parts * part + min(part, count % parts)
+        return lower..<(lower + count / parts + (part < count % parts ? 1 : 0))
     }
 }
 

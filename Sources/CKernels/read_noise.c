@@ -7,8 +7,10 @@
 // multiply-adds switched off, so every variant gives the Swift code's bits on every CPU.
 
 #include "CKernels.h"
-#include <cpuid.h>
 #include <string.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
 
 #pragma clang fp contract(off)
 // The 512- and 1024-bit vector helpers are always inlined into the target-specific functions
@@ -191,6 +193,15 @@ static int detect(void) {
     if ((b & (1u << 16)) && (lo & 0xE6) == 0xE6) variants |= 2;
     return variants;
 }
+
+#else
+// No wide variants elsewhere: the Swift path runs.
+static int detect(void) { return 0; }
+#define add_noise_row_avx512(...) ((void)0)
+#define add_noise_row_avx2(...) ((void)0)
+#define normals_avx512(...) ((void)0)
+#define normals_avx2(...) ((void)0)
+#endif
 
 int imprint_read_noise_variants(void) {
     static int cached = -1;

@@ -102,6 +102,8 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         let noise = self.noise
         let tiles = peripheral?.tiles.blocks[n]?[context.group]
         let periphery = peripheral?.periphery
+        // Its own Philox key per (seed, trial, node, time); counters (pair, sample, place, 0).
+        let readKey = noise.map { Self.noiseKey(seed: $0.seed, purpose: 0x7265_6164, words: [$0.trial, n, $0.timeWord]) }
         // The exact provider's blocks (`GEMMBlocks`), so ideal devices reproduce its products bit
         // for bit and no output depends on how vectors are grouped.
         groups[context.group].withUnsafeBufferPointer { w in
@@ -113,8 +115,8 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
                                              noise: noise, context: context)
                 } else {
                     GEMMBlocks.multiply(block.x, k: k32, w, n: n32, into: y)
-                    if let variance, let noise {
-                        Self.addReadNoise(block: block, rows: rows, columns: columns, variance: variance, noise: noise, context: context)
+                    if let variance, let readKey {
+                        Self.addReadNoise(block: block, rows: rows, columns: columns, variance: variance, key: readKey, context: context)
                     }
                 }
                 if let gain {
@@ -131,18 +133,22 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         }
     }
 
-    /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block.
-    static func addReadNoise(block: GEMMBlock, rows: Int, columns: Int, variance: [Float], noise: PerReadNoiseKey,
+    /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block. The scratch is written whole
+    /// (the squares by the loop, the variances by the GEMM), so it is not zero-filled first, and the
+    /// key is made once per product: conv layers with few rows call this ≈ 10⁵ times per evaluation.
+    static func addReadNoise(block: GEMMBlock, rows: Int, columns: Int, variance: [Float], key: SIMD2<UInt32>,
                              context: MatrixProductContext) {
         let count = GEMMBlocks.rows
-        var squares = [Float](repeating: 0, count: count * rows)
-        for i in 0..<(count * rows) { squares[i] = block.x[i] * block.x[i] }
-        var outVariance = [Float](repeating: 0, count: count * columns)
-        variance.withUnsafeBufferPointer { v in
-            GEMMBlocks.multiply(squares, k: Int32(rows), v.baseAddress!, n: Int32(columns), into: &outVariance)
+        let squares = [Float](unsafeUninitializedCapacity: count * rows) { squares, initialized in
+            for i in 0..<(count * rows) { squares[i] = block.x[i] * block.x[i] }
+            initialized = count * rows
         }
-        // Its own Philox key per (seed, trial, node, time); counters (pair, sample, place, 0).
-        let key = noiseKey(seed: noise.seed, purpose: 0x7265_6164, words: [noise.trial, context.node, noise.timeWord])
+        let outVariance = [Float](unsafeUninitializedCapacity: count * columns) { out, initialized in
+            variance.withUnsafeBufferPointer { v in
+                GEMMBlocks.multiply(squares, k: Int32(rows), v.baseAddress!, n: Int32(columns), into: out.baseAddress!)
+            }
+            initialized = count * columns
+        }
         addGaussian(to: block.y, variance: outVariance, plus: 0, columns: columns, key: key, context: context, block: block)
     }
 

@@ -28,7 +28,9 @@ extension Execution {
     /// im2col → provider product → scatter, per group and per chunk of samples. The chunk is sized
     /// from the scratch budget alone (never from the thread count), so the products, and an analog
     /// provider's noise keyed by sample, are the same however many threads run.
-    func convolution(_ step: Step, node: Node, op: Conv2DOp, matrix: CrossbarMatrix, relu: Bool,
+    /// With `pool`, the output is max-pooled over 2×2 windows at stride 2 as it is written
+    /// (`Convolution.scatterPooled`).
+    func convolution(_ step: Step, node: Node, op: Conv2DOp, matrix: CrossbarMatrix, relu: Bool, pool: Bool,
                      inShape: [Int], outShape: [Int]) throws(EngineError) -> [Float] {
         let g = ConvolutionGeometry(op, input: inShape, output: outShape)
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
@@ -39,7 +41,7 @@ extension Execution {
         let patchCount = chunk * pixels * rows
         let productCount = chunk * pixels * columns
         let x = try value(step.inputs[0]).data
-        let outCount = batch * g.outputSampleSize
+        let outCount = batch * (pool ? g.pooledSampleSize : g.outputSampleSize)
         guard batch > 0, pixels > 0 else { return [Float](repeating: 0, count: outCount) }
 
         let patches = UnsafeMutablePointer<Float>.allocate(capacity: max(patchCount, 1))
@@ -54,7 +56,8 @@ extension Execution {
             uninitializedArray(outCount) { y in
                 guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
                 do throws(EngineError) {
-                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data, relu: relu, input: xBase,
+                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data, relu: relu, pool: pool,
+                                         input: xBase,
                                          output: yBase, patches: patches, products: products)
                 } catch { failure = error }
             }
@@ -77,7 +80,8 @@ extension Execution {
     }
 
     private func convolveInChunks(_ step: Step, _ g: ConvolutionGeometry, matrix: CrossbarMatrix, chunk: Int,
-                                  bias: [Float]?, relu: Bool, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                  bias: [Float]?, relu: Bool, pool: Bool, input: UnsafePointer<Float>,
+                                  output: UnsafeMutablePointer<Float>,
                                   patches: UnsafeMutablePointer<Float>,
                                   products: UnsafeMutablePointer<Float>) throws(EngineError) {
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
@@ -114,8 +118,14 @@ extension Execution {
                 bias.withUnsafeBufferPointerIfPresent { bias in
                     parallel.forEach(count, workPerItem: pixels * columns) { samples in
                         for s in samples {
-                            Convolution.scatter(g, group: group, product: products + s * pixels * columns,
-                                                bias: bias, relu: relu, into: output + (start + s) * g.outputSampleSize)
+                            let product = products + s * pixels * columns
+                            if pool {
+                                Convolution.scatterPooled(g, group: group, product: product, bias: bias, relu: relu,
+                                                          into: output + (start + s) * g.pooledSampleSize)
+                            } else {
+                                Convolution.scatter(g, group: group, product: product, bias: bias, relu: relu,
+                                                    into: output + (start + s) * g.outputSampleSize)
+                            }
                         }
                     }
                 }

@@ -71,8 +71,12 @@ struct Execution {
         let node = engine.network.nodes[step.node]
         var inShapes = [[Int]]()
         for slot in step.inputs { inShapes.append(try value(slot).shape) }
-        let outShape: [Int]
-        do { outShape = try ShapeInference.outputShape(of: node, inputShapes: inShapes) } catch { throw .shape(error) }
+        var outShape: [Int]
+        if case .computedEarlier = step.kernel {
+            outShape = inShapes[0]
+        } else {
+            do { outShape = try ShapeInference.outputShape(of: node, inputShapes: inShapes) } catch { throw .shape(error) }
+        }
         let isBatched = step.inputs.contains { batched[$0] }
         if isBatched && outShape.first != batch {
             throw .batchAxisChanged(node: node.name, shape: outShape)
@@ -85,8 +89,10 @@ struct Execution {
         switch step.kernel {
         case .dense(let bias, let matrix):
             output = try dense(step, node: node, bias: bias, matrix: matrix, outCount: outCount)
-        case .conv(let op, let matrix, let relu):
-            output = try convolution(step, node: node, op: op, matrix: matrix, relu: relu, inShape: inShapes[0], outShape: outShape)
+        case .conv(let op, let matrix, let relu, let pool):
+            output = try convolution(step, node: node, op: op, matrix: matrix, relu: relu, pool: pool,
+                                     inShape: inShapes[0], outShape: outShape)
+            if pool { outShape = [outShape[0], outShape[1], outShape[2] / 2, outShape[3] / 2] }
         case .affine(let scale, let shift):
             var x = try takeInput(step)
             let s = inShapes[0]
@@ -108,7 +114,7 @@ struct Execution {
                               parallel: parallel)
             }
             output = x
-        case .view:
+        case .view, .computedEarlier:
             output = try takeInput(step)
         default:
             output = try layoutKernel(step, inShapes: inShapes, outShape: outShape, outCount: outCount)

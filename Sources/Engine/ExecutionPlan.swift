@@ -6,7 +6,13 @@ enum StepKernel: Sendable {
     case dense(bias: [Float]?, matrix: CrossbarMatrix)
     /// `relu`: the ReLU that alone reads this convolution's output is applied as the output is
     /// written (its own step became a `.view`), saving a pass over the largest activations.
-    case conv(Conv2DOp, matrix: CrossbarMatrix, relu: Bool)
+    /// `pool`: the 2×2, stride-2 max pool that alone reads it (or its ReLU) is applied too, so the
+    /// step writes the pooled output (the pool's step became `.computedEarlier`) and the
+    /// full-resolution activations are never written.
+    case conv(Conv2DOp, matrix: CrossbarMatrix, relu: Bool, pool: Bool)
+    /// An operation an earlier step already applied (a pool fused into its convolution): the
+    /// input, data and shape, is this step's output.
+    case computedEarlier
     /// Batch norm folded to y = x·scale + shift per channel.
     case affine(scale: [Float], shift: [Float])
     case activation(Activation)
@@ -73,8 +79,8 @@ struct ExecutionPlan: Sendable {
         }
 
         var kernels = network.nodes.map(Self.kernel(for:))
-        Self.fuseReLUs(&kernels, nodeInputs: nodeInputs, nodeOutputs: nodeOutputs, outputSlots: Set(outputSlots),
-                       slotCount: names.count)
+        Self.fuseConvolutionOutputs(&kernels, nodeInputs: nodeInputs, nodeOutputs: nodeOutputs,
+                                    outputSlots: Set(outputSlots), slotCount: names.count)
         self.steps = network.nodes.indices.map { i in
             Step(node: i, inputs: nodeInputs[i], output: nodeOutputs[i], kernel: kernels[i], release: releases[i])
         }
@@ -85,21 +91,42 @@ struct ExecutionPlan: Sendable {
         self.constants = constants
     }
 
-    /// Moves each ReLU that is the only reader of a convolution's output (not a network output)
-    /// into the convolution, leaving a `.view` in its place. The same max(x, 0) is applied to the
-    /// same values, so outputs are bitwise those of the two steps.
-    private static func fuseReLUs(_ kernels: inout [StepKernel], nodeInputs: [[Int]], nodeOutputs: [Int],
-                                  outputSlots: Set<Int>, slotCount: Int) {
+    /// Moves into each convolution the ReLU that is the only reader of its output, and then the
+    /// 2×2, stride-2 max pool (no padding, floor mode) that is the only reader of that, leaving a
+    /// `.view` for the ReLU and `.computedEarlier` for the pool. Intermediate outputs must not be
+    /// network outputs. The same max(x, 0) and the same maxima in the pool's order are taken of
+    /// the same values, so outputs are bitwise those of the separate steps.
+    private static func fuseConvolutionOutputs(_ kernels: inout [StepKernel], nodeInputs: [[Int]], nodeOutputs: [Int],
+                                               outputSlots: Set<Int>, slotCount: Int) {
         var readers = [[Int]](repeating: [], count: slotCount)
         for (i, ins) in nodeInputs.enumerated() { for s in Set(ins) { readers[s].append(i) } }
-        for (i, kernel) in kernels.enumerated() {
-            guard case .conv(let op, let matrix, relu: false) = kernel else { continue }
+        // The later step that alone reads step i's output, with no other input.
+        func soleReader(of i: Int) -> Int? {
             let out = nodeOutputs[i]
             guard !outputSlots.contains(out), readers[out].count == 1, let j = readers[out].first, j > i,
-                  nodeInputs[j] == [out], case .activation(.relu) = kernels[j] else { continue }
-            kernels[i] = .conv(op, matrix: matrix, relu: true)
-            kernels[j] = .view
+                  nodeInputs[j] == [out] else { return nil }
+            return j
         }
+        for (i, kernel) in kernels.enumerated() {
+            guard case .conv(let op, let matrix, relu: false, pool: false) = kernel else { continue }
+            var (last, relu, pool) = (i, false, false)
+            if let j = soleReader(of: i), case .activation(.relu) = kernels[j] {
+                kernels[j] = .view
+                (last, relu) = (j, true)
+            }
+            if let j = soleReader(of: last), case .pool(let p) = kernels[j], poolsInConvolution(p) {
+                kernels[j] = .computedEarlier
+                pool = true
+            }
+            kernels[i] = .conv(op, matrix: matrix, relu: relu, pool: pool)
+        }
+    }
+
+    /// The pools `Convolution.scatterPooled` computes: max over 2×2 windows at stride 2, no
+    /// padding or dilation, output size rounded down.
+    static func poolsInConvolution(_ p: Pool2DOp) -> Bool {
+        p.kind == .max && p.kernel == [2, 2] && p.strides == [2, 2] && p.dilations == [1, 1] && !p.ceilMode
+            && (p.padding == .valid || p.padding == .explicit(top: 0, left: 0, bottom: 0, right: 0))
     }
 
     private static func kernel(for node: Node) -> StepKernel {
@@ -109,7 +136,7 @@ struct ExecutionPlan: Sendable {
             return .dense(bias: d.bias?.data, matrix: matrix)
         case .conv2d(let c):
             guard let matrix = node.crossbarMatrix else { return .unsupported }
-            return .conv(c, matrix: matrix, relu: false)
+            return .conv(c, matrix: matrix, relu: false, pool: false)
         case .batchNorm(let b):
             // Folded in double precision so the two roundings of the float32 formula become one.
             var scale = [Float](), shift = [Float]()

@@ -121,6 +121,49 @@ let convCases: [ConvCase] = [
         }
     }
 
+    /// A 2×2, stride-2 max pool that alone reads a convolution (or the ReLU that alone reads it) is
+    /// computed as the convolution writes its output: the same bits as the separate steps (a network
+    /// whose intermediate outputs are network outputs keeps them separate), for odd sizes (floor
+    /// mode), channel counts that leave a remainder after groups of four, two groups, and a NaN.
+    @Test(arguments: [(relu: true, groups: 1, outChannels: 6), (relu: false, groups: 1, outChannels: 5),
+                      (relu: true, groups: 2, outChannels: 10)])
+    func maxPoolAfterAConvolutionGivesTheSameBits(_ c: (relu: Bool, groups: Int, outChannels: Int)) throws {
+        let op = Conv2DOp(weight: try randomTensor([c.outChannels, 4 / c.groups, 3, 3], seed: 41),
+                          bias: try randomTensor([c.outChannels], seed: 42), padding: .sameUpper, group: c.groups)
+        let pool = Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2])
+        var x = try randomTensor([5, 4, 7, 9], seed: 43)
+        x.data[23] = .nan
+        var nodes = [Node(name: "conv", operation: .conv2d(op), inputs: ["x"], output: "c")]
+        if c.relu { nodes.append(Node(name: "relu", operation: .activation(.relu), inputs: ["c"], output: "r")) }
+        nodes.append(Node(name: "pool", operation: .pool2d(pool), inputs: [c.relu ? "r" : "c"], output: "y"))
+        let input = [NetworkInput(name: "x", shape: [4, 7, 9])]
+        let fused = try Network(name: "fused", inputs: input, outputs: ["y"], nodes: nodes)
+        let separate = try Network(name: "separate", inputs: input, outputs: ["y"] + nodes.dropLast().map(\.output), nodes: nodes)
+        #expect(ExecutionPlan(fused).steps.contains { if case .computedEarlier = $0.kernel { true } else { false } })
+        #expect(!ExecutionPlan(separate).steps.contains { if case .computedEarlier = $0.kernel { true } else { false } })
+        let expected = try InferenceEngine(network: separate, options: .init(threads: 1)).run(inputs: ["x": x])["y"]!
+        #expect(expected.shape == [5, c.outChannels, 3, 4])
+        // The NaN spreads to a whole 2×2 window of the convolution's output; the pool's comparison
+        // keeps −∞ over NaNs (the ReLU turns them into 0 first).
+        #expect(expected.data.contains { $0 == -.infinity } == !c.relu)
+        for threads in [1, 2] {
+            let y = try InferenceEngine(network: fused, options: .init(threads: threads)).run(x)
+            #expect(y.shape == expected.shape)
+            #expect(y.data.map(\.bitPattern) == expected.data.map(\.bitPattern))
+        }
+    }
+
+    /// Only the pool `scatterPooled` computes is fused.
+    @Test func onlyTwoByTwoStrideTwoUnpaddedMaxPoolsAreFused() {
+        #expect(ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2])))
+        #expect(!ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .average, kernel: [2, 2], strides: [2, 2])))
+        #expect(!ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .max, kernel: [3, 3], strides: [2, 2])))
+        #expect(!ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .max, kernel: [2, 2], strides: [1, 1])))
+        #expect(!ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2], ceilMode: true)))
+        #expect(!ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2],
+                                                           padding: .explicit(top: 1, left: 0, bottom: 0, right: 0))))
+    }
+
     /// Chunks hold whole GEMM blocks where the budget allows: a multiple of 64 / gcd(pixels, 64)
     /// samples, never more than the batch, at least one sample.
     @Test(arguments: [(784, 12, 256, 12), (784, 3, 256, 3), (196, 40, 256, 32), (49, 300, 256, 256),

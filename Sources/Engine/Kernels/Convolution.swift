@@ -29,6 +29,8 @@ struct ConvolutionGeometry: Sendable {
     var pixels: Int { outHeight * outWidth }
     var inputSampleSize: Int { channels * height * width }
     var outputSampleSize: Int { outChannels * pixels }
+    /// One sample's output after a fused 2×2, stride-2 max pool (floor mode).
+    var pooledSampleSize: Int { outChannels * (outHeight / 2) * (outWidth / 2) }
 
     /// The same convolution of one group's channels after `Convolution.pad` has copied them into a
     /// zero border wide enough that every window lies inside, or nil when every window already does
@@ -141,47 +143,53 @@ enum Convolution {
     }
 
     /// The patch matrix of a 1×1, stride-1, unpadded convolution: the [channels, pixels] planes
-    /// transposed to [pixels, channels]. Tiles of 16 pixels (one cache line of each plane) × 64
-    /// channels keep the planes' lines in L1 until all 16 pixels are read (ResNet-50's 1×1
-    /// convolutions read up to 2,048 planes, whose lines one pixel at a time would not stay); each
-    /// 4 × 4 block is transposed in registers. Measured on the ResNet-50-sized network: the
+    /// transposed to [pixels, channels] (`transpose`). Measured on the ResNet-50-sized network: the
     /// element-by-element gather took 17 % of inference.
     static func transpose(_ x: UnsafePointer<Float>, channels: Int, pixels: Int, into out: UnsafeMutablePointer<Float>) {
-        let pixels4 = pixels & ~3, channels4 = channels & ~3
-        var p0 = 0
-        while p0 < pixels4 {
-            let p1 = min(p0 &+ 16, pixels4)
-            var c0 = 0
-            while c0 < channels4 {
-                let c1 = min(c0 &+ 64, channels4)
-                var p = p0
-                while p < p1 {
-                    var c = c0
-                    while c < c1 {
-                        let src = x + (c &* pixels &+ p)
-                        let r0 = UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self)
-                        let r1 = UnsafeRawPointer(src + pixels).loadUnaligned(as: SIMD4<Float>.self)
-                        let r2 = UnsafeRawPointer(src + 2 &* pixels).loadUnaligned(as: SIMD4<Float>.self)
-                        let r3 = UnsafeRawPointer(src + 3 &* pixels).loadUnaligned(as: SIMD4<Float>.self)
-                        let dst = UnsafeMutableRawPointer(out + (p &* channels &+ c))
-                        let step = channels &* 4
-                        dst.storeBytes(of: SIMD4(r0[0], r1[0], r2[0], r3[0]), as: SIMD4<Float>.self)
-                        dst.storeBytes(of: SIMD4(r0[1], r1[1], r2[1], r3[1]), toByteOffset: step, as: SIMD4<Float>.self)
-                        dst.storeBytes(of: SIMD4(r0[2], r1[2], r2[2], r3[2]), toByteOffset: 2 &* step, as: SIMD4<Float>.self)
-                        dst.storeBytes(of: SIMD4(r0[3], r1[3], r2[3], r3[3]), toByteOffset: 3 &* step, as: SIMD4<Float>.self)
-                        c &+= 4
+        transpose(x, rows: channels, columns: pixels, sourceStride: pixels, into: out, destinationStride: channels)
+    }
+
+    /// out[c · destinationStride + r] = x[r · sourceStride + c] for r < rows, c < columns. Tiles of
+    /// 16 columns (one cache line of each source row) × 64 rows keep the source lines in L1 until all
+    /// 16 columns are read (ResNet-50's 1×1 convolutions read up to 2,048 planes, whose lines one
+    /// column at a time would not stay); each 4 × 4 block is transposed in registers.
+    static func transpose(_ x: UnsafePointer<Float>, rows: Int, columns: Int, sourceStride: Int,
+                          into out: UnsafeMutablePointer<Float>, destinationStride: Int) {
+        let columns4 = columns & ~3, rows4 = rows & ~3
+        var c0 = 0
+        while c0 < columns4 {
+            let c1 = min(c0 &+ 16, columns4)
+            var r0 = 0
+            while r0 < rows4 {
+                let r1 = min(r0 &+ 64, rows4)
+                var c = c0
+                while c < c1 {
+                    var r = r0
+                    while r < r1 {
+                        let src = x + (r &* sourceStride &+ c)
+                        let a0 = UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self)
+                        let a1 = UnsafeRawPointer(src + sourceStride).loadUnaligned(as: SIMD4<Float>.self)
+                        let a2 = UnsafeRawPointer(src + 2 &* sourceStride).loadUnaligned(as: SIMD4<Float>.self)
+                        let a3 = UnsafeRawPointer(src + 3 &* sourceStride).loadUnaligned(as: SIMD4<Float>.self)
+                        let dst = UnsafeMutableRawPointer(out + (c &* destinationStride &+ r))
+                        let step = destinationStride &* 4
+                        dst.storeBytes(of: SIMD4(a0[0], a1[0], a2[0], a3[0]), as: SIMD4<Float>.self)
+                        dst.storeBytes(of: SIMD4(a0[1], a1[1], a2[1], a3[1]), toByteOffset: step, as: SIMD4<Float>.self)
+                        dst.storeBytes(of: SIMD4(a0[2], a1[2], a2[2], a3[2]), toByteOffset: 2 &* step, as: SIMD4<Float>.self)
+                        dst.storeBytes(of: SIMD4(a0[3], a1[3], a2[3], a3[3]), toByteOffset: 3 &* step, as: SIMD4<Float>.self)
+                        r &+= 4
                     }
-                    p &+= 4
+                    c &+= 4
                 }
-                c0 = c1
+                r0 = r1
             }
-            for p in p0..<p1 {
-                for c in channels4..<channels { out[p &* channels &+ c] = x[c &* pixels &+ p] }
+            for c in c0..<c1 {
+                for r in rows4..<rows { out[c &* destinationStride &+ r] = x[r &* sourceStride &+ c] }
             }
-            p0 = p1
+            c0 = c1
         }
-        for p in pixels4..<pixels {
-            for c in 0..<channels { out[p &* channels &+ c] = x[c &* pixels &+ p] }
+        for c in columns4..<columns {
+            for r in 0..<rows { out[c &* destinationStride &+ r] = x[r &* sourceStride &+ c] }
         }
     }
 
@@ -325,6 +333,71 @@ enum Convolution {
                 col &+= 1
             }
             start = end
+        }
+    }
+
+    /// `scatter` followed by a 2×2, stride-2 max pool (floor mode), one pooled row at a time: the
+    /// row's pooled values are computed channels-contiguous from the product rows (four channels per
+    /// vector) into a small buffer, then transposed into the planes. Each pooled value is the
+    /// maximum, from −∞ in the pool's order (top row, then bottom; left, then right), of the four
+    /// products plus bias (and ReLU), with `Pooling`'s comparison, so the output is bitwise that of
+    /// the two steps, and the full-size activations are never written nor read again.
+    static func scatterPooled(_ g: ConvolutionGeometry, group: Int, product p: UnsafePointer<Float>,
+                              bias: UnsafeBufferPointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
+        if relu {
+            scatterPooled(g, group: group, product: p, bias: bias, into: y) { v in v > 0 ? v : 0 } _: { v in
+                v.replacing(with: 0, where: .!(v .> 0))
+            }
+        } else {
+            scatterPooled(g, group: group, product: p, bias: bias, into: y) { $0 } _: { $0 }
+        }
+    }
+
+    @inline(__always)
+    private static func scatterPooled(_ g: ConvolutionGeometry, group: Int, product p: UnsafePointer<Float>,
+                                      bias: UnsafeBufferPointer<Float>?, into y: UnsafeMutablePointer<Float>,
+                                      _ f: (Float) -> Float, _ f4: (SIMD4<Float>) -> SIMD4<Float>) {
+        let columns = g.outChannelsPerGroup, width = g.outWidth
+        let (ho, wo) = (g.outHeight / 2, g.outWidth / 2)
+        guard ho > 0, wo > 0, columns > 0 else { return }
+        let plane = ho &* wo
+        let out = y + group &* columns &* plane
+        let biasBase = bias.map { $0.baseAddress! + group &* columns }
+        let columns4 = columns & ~3
+        let below = width &* columns
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: wo &* columns) { pooled in
+            let pooled = pooled.baseAddress!
+            for po in 0..<ho {
+                for q in 0..<wo {
+                    let a = p + (2 &* po &* width &+ 2 &* q) &* columns
+                    let dst = pooled + q &* columns
+                    var col = 0
+                    while col < columns4 {
+                        let b = biasBase.map { UnsafeRawPointer($0 + col).loadUnaligned(as: SIMD4<Float>.self) } ?? SIMD4()
+                        @inline(__always) func value(_ offset: Int) -> SIMD4<Float> {
+                            f4(UnsafeRawPointer(a + (offset &+ col)).loadUnaligned(as: SIMD4<Float>.self) + b)
+                        }
+                        let v0 = value(0), v1 = value(columns), v2 = value(below), v3 = value(below &+ columns)
+                        var m = SIMD4<Float>(repeating: -.infinity)
+                        m = m.replacing(with: v0, where: v0 .>= m)
+                        m = m.replacing(with: v1, where: v1 .>= m)
+                        m = m.replacing(with: v2, where: v2 .>= m)
+                        m = m.replacing(with: v3, where: v3 .>= m)
+                        UnsafeMutableRawPointer(dst + col).storeBytes(of: m, as: SIMD4<Float>.self)
+                        col &+= 4
+                    }
+                    while col < columns {
+                        let b = biasBase.map { $0[col] } ?? 0
+                        var m = -Float.infinity
+                        m = Swift.max(m, f(a[col] + b)); m = Swift.max(m, f(a[columns &+ col] + b))
+                        m = Swift.max(m, f(a[below &+ col] + b)); m = Swift.max(m, f(a[below &+ columns &+ col] + b))
+                        dst[col] = m
+                        col &+= 1
+                    }
+                }
+                transpose(pooled, rows: wo, columns: columns, sourceStride: columns, into: out + po &* wo,
+                          destinationStride: plane)
+            }
         }
     }
 }

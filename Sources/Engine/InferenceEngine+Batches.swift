@@ -4,8 +4,10 @@ extension InferenceEngine {
     /// Streams `samples` samples through a single-input, single-output network in batches, holding
     /// one batch at a time.
     ///
-    /// `input` builds the batch tensor for a range of dataset indices; `body` receives the range and
-    /// the batch's output. Each batch runs with `firstSample` set to its range's start, so a
+    /// `input` builds the input tensor for a range of dataset indices: a whole batch, or, when the
+    /// batch runs in parts on several threads, each part's samples, called concurrently for
+    /// disjoint ranges (so it must only read shared state); `body` receives each batch's range and
+    /// output, in order, on the calling thread. Each batch runs with `firstSample` set to its range's start, so a
     /// stochastic provider sees the same sample indices whatever the batch size. Errors are the
     /// closures' own or `EngineError`.
     public func forEachBatch(samples: Int, batchSize: Int? = nil,
@@ -32,7 +34,7 @@ extension InferenceEngine {
         var start = 0
         while start < samples {
             let range = start..<(start + min(size, samples - start))
-            let outputs = try run(inputs: try inputs(range), firstSample: range.lowerBound)
+            let outputs = try run(samples: range, makeInputs: inputs)
             try body(range, outputs)
             start = range.upperBound
         }

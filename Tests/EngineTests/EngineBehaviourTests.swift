@@ -167,6 +167,37 @@ final class ScalingProvider: MatrixProductProvider, @unchecked Sendable {
         #expect(Set(provider.calls.map(\.samples)).isSuperset(of: [0..<4, 4..<8, 8..<10]))
     }
 
+    /// A batch run in parts asks `input` for each part's samples (from the parts' threads) instead
+    /// of slicing a whole batch: the same outputs as one thread, and an input of the wrong size is an
+    /// error, not a crash.
+    @Test func batchesInPartsMakeTheirOwnInputs() throws {
+        let network = try TestNetworks.classifier()
+        let all = try randomTensor([80, 3, 12, 12], seed: 232)
+        final class Ranges: @unchecked Sendable {
+            let lock = NSLock()
+            var all = [Range<Int>]()
+            func add(_ r: Range<Int>) { lock.lock(); all.append(r); lock.unlock() }
+        }
+        func run(threads: Int, asked: Ranges) throws -> [Float] {
+            let engine = try InferenceEngine(network: network, options: .init(threads: threads, batchSize: 64))
+            var y = [Float]()
+            try engine.forEachBatch(samples: 80, input: { range in
+                asked.add(range)
+                return try Tensor(shape: [range.count, 3, 12, 12], data: Array(all.data[(range.lowerBound * 432)..<(range.upperBound * 432)]))
+            }, body: { _, output in y += output.data })
+            return y
+        }
+        let one = Ranges(), two = Ranges()
+        let reference = try run(threads: 1, asked: one)
+        #expect(try run(threads: 2, asked: two) == reference)
+        #expect(one.all == [0..<64, 64..<80])
+        #expect(two.all.sorted { $0.lowerBound < $1.lowerBound } == [0..<32, 32..<64, 64..<72, 72..<80])
+        let engine = try InferenceEngine(network: network, options: .init(threads: 2, batchSize: 64))
+        #expect(throws: EngineError.self) {
+            try engine.forEachBatch(samples: 64, input: { _ in try randomTensor([5, 3, 12, 12], seed: 1) }, body: { _, _ in })
+        }
+    }
+
     @Test func wrongInputShapeNamesInputAndExpectedShape() throws {
         let engine = try InferenceEngine(network: try TestNetworks.classifier())
         let error = #expect(throws: EngineError.self) { try engine.run(Tensor(shape: [2, 3, 10, 12])) }

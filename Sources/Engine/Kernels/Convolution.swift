@@ -275,12 +275,19 @@ enum Convolution {
     /// 32 pixels keep the strided reads in L1.
     static func scatter(_ g: ConvolutionGeometry, group: Int, product p: UnsafePointer<Float>,
                         bias: UnsafeBufferPointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
+        withActivation(relu: relu) { scatter(g, group: group, product: p, bias: bias, into: y, $0, $1) }
+    }
+
+    /// Calls `body` with the scalar and 4-wide forms of the output's activation: max(x, 0) as
+    /// `Elementwise.apply(.relu)` computes it (NaN and −0 become +0), or the identity. Inlined, so
+    /// each kernel is compiled once per form.
+    @inline(__always)
+    private static func withActivation(relu: Bool,
+                                       _ body: (_ f: (Float) -> Float, _ f4: (SIMD4<Float>) -> SIMD4<Float>) -> Void) {
         if relu {
-            scatter(g, group: group, product: p, bias: bias, into: y) { v in v > 0 ? v : 0 } _: { v in
-                v.replacing(with: 0, where: .!(v .> 0))
-            }
+            body({ v in v > 0 ? v : 0 }, { v in v.replacing(with: 0, where: .!(v .> 0)) })
         } else {
-            scatter(g, group: group, product: p, bias: bias, into: y) { $0 } _: { $0 }
+            body({ $0 }, { $0 })
         }
     }
 
@@ -344,13 +351,7 @@ enum Convolution {
     /// the two steps, and the full-size activations are never written nor read again.
     static func scatterPooled(_ g: ConvolutionGeometry, group: Int, product p: UnsafePointer<Float>,
                               bias: UnsafeBufferPointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
-        if relu {
-            scatterPooled(g, group: group, product: p, bias: bias, into: y) { v in v > 0 ? v : 0 } _: { v in
-                v.replacing(with: 0, where: .!(v .> 0))
-            }
-        } else {
-            scatterPooled(g, group: group, product: p, bias: bias, into: y) { $0 } _: { $0 }
-        }
+        withActivation(relu: relu) { scatterPooled(g, group: group, product: p, bias: bias, into: y, $0, $1) }
     }
 
     @inline(__always)

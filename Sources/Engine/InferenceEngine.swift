@@ -93,7 +93,7 @@ public struct InferenceEngine: Sendable {
         }
         if n == 0 { return try emptyOutputs() }
         let samples = firstSample..<(firstSample + n)
-        let parts = Self.sampleBlocks(samples, parts: min(options.threads, n / Self.minimumSamplesPerThread))
+        let parts = batchParts(of: samples)
         if parts.count <= 1 {
             return try runPart(inputs, offset: 0, samples: samples, parallelism: parallelism).outputs
         }
@@ -109,7 +109,7 @@ public struct InferenceEngine: Sendable {
     /// set's conversion runs on every thread and no batch is sliced and copied into parts (on the
     /// MLP at 2 threads they were a fifth of a batch's time).
     func run(samples: Range<Int>, makeInputs: (Range<Int>) throws -> [String: Tensor]) throws -> [String: Tensor] {
-        let parts = Self.sampleBlocks(samples, parts: min(options.threads, samples.count / Self.minimumSamplesPerThread))
+        let parts = batchParts(of: samples)
         if parts.count <= 1 { return try run(inputs: try makeInputs(samples), firstSample: samples.lowerBound) }
         let single = Parallelism(threads: 1)
         let done = try runSplit(parts) { (part) throws(any Error) in
@@ -120,6 +120,12 @@ public struct InferenceEngine: Sendable {
             return try runPart(inputs, offset: 0, samples: part, parallelism: single)
         }
         return try merge(done, samples: samples.count)
+    }
+
+    /// The parts a batch of `samples` runs in: one per thread, at least `minimumSamplesPerThread`
+    /// samples each, one part when that leaves fewer than two.
+    private func batchParts(of samples: Range<Int>) -> [Range<Int>] {
+        Self.sampleBlocks(samples, parts: min(options.threads, samples.count / Self.minimumSamplesPerThread))
     }
 
     /// Checks named inputs against the network (every input, its shape, one batch size) and returns

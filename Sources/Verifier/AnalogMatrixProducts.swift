@@ -189,8 +189,8 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
     }
 
     /// One output row's noise (see `addGaussian`) in Swift's 4-wide vectors: where the CPU has
-    /// neither AVX2 nor AVX-512 (CKernels' `imprint_add_read_noise_row` gives these bits 16 blocks
-    /// at a time elsewhere), and the reference the tests hold those kernels to.
+    /// neither AVX2 nor AVX-512 (CKernels' `imprint_add_read_noise_row` gives these bits eight
+    /// blocks at a time elsewhere), and the reference the tests hold those kernels to.
     static func addGaussianRow(_ out: UnsafeMutablePointer<Float>, spread: UnsafePointer<Float>, plus: Float, columns: Int,
                                sample: UInt32, place: UInt32, key: SIMD2<UInt32>) {
         let lanes = SIMD4<UInt32>(0, 1, 2, 3)

@@ -144,23 +144,30 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         }
     }
 
-    /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block. The scratch is written whole
-    /// (the squares by the loop, the variances by the GEMM), so it is not zero-filled first, and the
-    /// key is made once per product: conv layers with few rows call this ≈ 10⁵ times per evaluation.
+    /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block. The key is made once per
+    /// product: conv layers with few rows call this ≈ 10⁵ times per evaluation.
     static func addReadNoise(block: GEMMBlock, rows: Int, columns: Int, variance: [Float], key: SIMD2<UInt32>,
                              context: MatrixProductContext) {
+        let outVariance = outputVariance(block.x, rows: rows, variance: variance, columns: columns)
+        addGaussian(to: block.y, variance: outVariance, plus: 0, columns: columns, key: key, context: context, block: block)
+    }
+
+    /// Σ_r x_r² V_rc for the `GEMMBlocks.rows` vectors of a block, `rows` inputs each: the output
+    /// variance of per-read weight noise (the whole matrix here, one tile in `PeripheralTiles`). The
+    /// scratch is written whole (the squares by the loop, the variances by the GEMM), so it is not
+    /// zero-filled first.
+    static func outputVariance(_ x: UnsafePointer<Float>, rows: Int, variance: [Float], columns: Int) -> [Float] {
         let count = GEMMBlocks.rows
         let squares = [Float](unsafeUninitializedCapacity: count * rows) { squares, initialized in
-            for i in 0..<(count * rows) { squares[i] = block.x[i] * block.x[i] }
+            for i in 0..<(count * rows) { squares[i] = x[i] * x[i] }
             initialized = count * rows
         }
-        let outVariance = [Float](unsafeUninitializedCapacity: count * columns) { out, initialized in
+        return [Float](unsafeUninitializedCapacity: count * columns) { out, initialized in
             variance.withUnsafeBufferPointer { v in
                 GEMMBlocks.multiply(squares, k: Int32(rows), v.baseAddress!, n: Int32(columns), into: out.baseAddress!)
             }
             initialized = count * columns
         }
-        addGaussian(to: block.y, variance: outVariance, plus: 0, columns: columns, key: key, context: context, block: block)
     }
 
     /// y[v, c] += √(variance[v, c] + plus) · z for the valid rows v of a block (where the variance

@@ -122,13 +122,9 @@ public struct PeripheralTiles: Sendable {
     static func addNoise(xt: [Float], yt: inout [Float], block: GEMMBlock, tile: Block, sigmaOut: Float,
                          noise: AnalogMatrixProducts.PerReadNoiseKey, context: MatrixProductContext) {
         let (tr, tc) = (tile.rows.count, tile.columns.count)
-        var outVariance = [Float](repeating: 0, count: GEMMBlocks.rows * tc)
-        if let variance = tile.variances {
-            let squares = xt.map { $0 * $0 }
-            variance.withUnsafeBufferPointer { v in
-                GEMMBlocks.multiply(squares, k: Int32(tr), v.baseAddress!, n: Int32(tc), into: &outVariance)
-            }
-        }
+        let outVariance = tile.variances.map { variance in
+            xt.withUnsafeBufferPointer { AnalogMatrixProducts.outputVariance($0.baseAddress!, rows: tr, variance: variance, columns: tc) }
+        } ?? [Float](repeating: 0, count: GEMMBlocks.rows * tc)
         let sigma2 = sigmaOut * sigmaOut
         guard tile.variances != nil || sigma2 > 0 else { return }
         let key = AnalogMatrixProducts.noiseKey(seed: noise.seed, purpose: 0x7065_7269,   // "peri"

@@ -38,7 +38,7 @@ let package = Package(
             "NetworkModel", "HDF5Support", "CONNX", "CProtobufC", "ProtobufCSupport", "FileSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "Engine", dependencies: ["NetworkModel", "Parallel", "CBLAS"]),
+        .target(name: "Engine", dependencies: ["NetworkModel", "Parallel", "CBLAS", "CKernels"]),
         .target(name: "Plan", dependencies: ["NetworkModel", "Devices", "CPlan", "CProtobufC", "ProtobufCSupport", "FileSupport"]),
         // The device-record schema written once, and the tester files: emitters (CSV, JSON Lines, proto, HDF5).
         .target(name: "TesterFiles", dependencies: ["Plan", "Devices", "CPlan", "ProtobufCSupport", "FileSupport", "HDF5Support"]),
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport", "CKernels"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "FileSupport", "TestSupport"]),
         .testTarget(name: "DeviceFitTests", dependencies: ["DeviceFit", "Devices", "DeviceSimulation", "TesterFiles", "FileSupport", "TestSupport",
                                                            "Compiler", "ModelImport", "Verifier", "Datasets", "Plan"]),

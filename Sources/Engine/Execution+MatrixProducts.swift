@@ -43,6 +43,17 @@ extension Execution {
         let x = try value(step.inputs[0]).data
         let outCount = batch * (pool ? g.pooledSampleSize : g.outputSampleSize)
         guard batch > 0, pixels > 0 else { return [Float](repeating: 0, count: outCount) }
+        if let direct = engine.direct[step.node], DirectConvolution.applies(to: g) {
+            let parallel = parallelism
+            let y = x.withUnsafeBufferPointer { x in
+                uninitializedArray(outCount) { y in
+                    direct.run(g, batch: batch, bias: op.bias?.data, relu: relu, pool: pool,
+                               input: x.baseAddress!, output: y.baseAddress!, parallel: parallel)
+                }
+            }
+            try inspectDirect(step, g, matrix: matrix, chunk: chunk, input: x)
+            return y
+        }
 
         let patches = UnsafeMutablePointer<Float>.allocate(capacity: max(patchCount, 1))
         defer { patches.deallocate() }
@@ -86,28 +97,11 @@ extension Execution {
                                   products: UnsafeMutablePointer<Float>) throws(EngineError) {
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
         let parallel = parallelism
-        let padded = g.padded
         var start = 0
         while start < batch {
             let count = min(chunk, batch - start)
             for group in 0..<g.groups {
-                parallel.forEach(count, workPerItem: pixels * rows) { samples in
-                    guard let padded else {
-                        for s in samples {
-                            Convolution.im2col(g, group: group, sample: input + (start + s) * g.inputSampleSize,
-                                               into: patches + s * pixels * rows)
-                        }
-                        return
-                    }
-                    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: padded.inputSampleSize)
-                    defer { buffer.deallocate() }
-                    buffer.initialize(repeating: 0, count: padded.inputSampleSize)
-                    for s in samples {
-                        Convolution.pad(g, group: group, sample: input + (start + s) * g.inputSampleSize, padded: padded,
-                                        into: buffer)
-                        Convolution.im2col(padded, group: 0, sample: buffer, into: patches + s * pixels * rows)
-                    }
-                }
+                writePatches(g, group: group, samples: input + start * g.inputSampleSize, count: count, into: patches)
                 let context = MatrixProductContext(
                     node: step.node, group: group, matrix: matrix,
                     samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
@@ -131,6 +125,61 @@ extension Execution {
                 }
             }
             start += count
+        }
+    }
+}
+
+extension Execution {
+    /// The [pixels, rows] patch matrices of `count` consecutive samples (from `samples`) and one
+    /// group, one after another in `patches`.
+    func writePatches(_ g: ConvolutionGeometry, group: Int, samples input: UnsafePointer<Float>, count: Int,
+                      into patches: UnsafeMutablePointer<Float>) {
+        let (rows, pixels) = (g.rows, g.pixels)
+        let padded = g.padded
+        parallelism.forEach(count, workPerItem: pixels * rows) { samples in
+            guard let padded else {
+                for s in samples {
+                    Convolution.im2col(g, group: group, sample: input + s * g.inputSampleSize, into: patches + s * pixels * rows)
+                }
+                return
+            }
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: padded.inputSampleSize)
+            defer { buffer.deallocate() }
+            buffer.initialize(repeating: 0, count: padded.inputSampleSize)
+            for s in samples {
+                Convolution.pad(g, group: group, sample: input + s * g.inputSampleSize, padded: padded, into: buffer)
+                Convolution.im2col(padded, group: 0, sample: buffer, into: patches + s * pixels * rows)
+            }
+        }
+    }
+
+    /// After a direct convolution: the patch matrices of the batch's samples the provider inspects
+    /// (`FixedProductProvider.inspectedSamples`), chunk by chunk and group by group, as `multiply`
+    /// would have received them.
+    func inspectDirect(_ step: Step, _ g: ConvolutionGeometry, matrix: CrossbarMatrix, chunk: Int,
+                       input x: [Float]) throws(EngineError) {
+        guard let provider = engine.provider as? any FixedProductProvider else { return }
+        let wanted = provider.inspectedSamples(node: step.node).clamped(to: firstSample..<(firstSample + batch))
+        guard !wanted.isEmpty else { return }
+        let (rows, pixels) = (g.rows, g.pixels)
+        let patches = UnsafeMutablePointer<Float>.allocate(capacity: max(chunk * pixels * rows, 1))
+        defer { patches.deallocate() }
+        try x.withUnsafeBufferPointer { (x) throws(EngineError) in
+            guard let base = x.baseAddress else { return }
+            var start = wanted.lowerBound - firstSample
+            let end = wanted.upperBound - firstSample
+            while start < end {
+                let count = min(chunk, end - start)
+                for group in 0..<g.groups {
+                    writePatches(g, group: group, samples: base + start * g.inputSampleSize, count: count, into: patches)
+                    let context = MatrixProductContext(
+                        node: step.node, group: group, matrix: matrix,
+                        samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
+                        threads: parallelism.threads)
+                    try provider.inspect(UnsafeBufferPointer(start: patches, count: count * pixels * rows), context: context)
+                }
+                start += count
+            }
         }
     }
 }

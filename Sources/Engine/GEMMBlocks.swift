@@ -69,6 +69,12 @@ package enum GEMMBlocks {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), n, k, 1, x, k, w, n, 0, y, n)
     }
 
+    /// As `multiply`, with W given as its transpose, row-major `[n × k]`.
+    package static func multiplyTransposed(_ x: UnsafePointer<Float>, k: Int32, _ wT: UnsafePointer<Float>, n: Int32,
+                                           into y: UnsafeMutablePointer<Float>) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), n, k, 1, x, k, wT, k, 0, y, n)
+    }
+
     /// The block row of the context's first vector: (first sample · vectorsPerSample) mod `rows`,
     /// computed from the residues so that no product can overflow.
     static func leadingOffset(_ context: MatrixProductContext) -> Int {

@@ -54,6 +54,9 @@ public struct InferenceEngine: Sendable {
     public let options: Options
     let plan: ExecutionPlan
     let parallelism: Parallelism
+    /// Per node: the stride-1 convolution computed from its planes, when the provider's products
+    /// for it are fixed (`FixedProductProvider`); nil where products go through `multiply`.
+    let direct: [DirectConvolution?]
 
     /// Prepares a network for execution; with no provider, the exact float32 weights are used.
     public init(network: Network, provider: (any MatrixProductProvider)? = nil,
@@ -66,7 +69,9 @@ public struct InferenceEngine: Sendable {
         self.network = network
         self.provider = provider
         self.options = options
-        self.plan = ExecutionPlan(network)
+        let plan = ExecutionPlan(network)
+        self.plan = plan
+        self.direct = Self.directConvolutions(plan, network: network, provider: provider)
         self.parallelism = Parallelism(threads: options.threads)
         // Own the threads ourselves, never both (see ARCHITECTURE.md): BLAS runs single-threaded.
         BLASKernels.useOneThread()

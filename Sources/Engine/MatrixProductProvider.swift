@@ -75,3 +75,56 @@ public protocol MatrixProductProvider: Sendable {
 extension MatrixProductProvider {
     public func validate(for network: Network) throws(EngineError) {}
 }
+
+/// What a provider's products are for one node and group when they are a fixed matrix product:
+/// `multiply` computes exactly `input · W`, then `y_j ← y_j · columnGain[j]`, then
+/// `y_j ← channelScale[j] · y_j + channelShift[j]` (each present or not), every operation rounded
+/// on its own. The engine may then compute a convolution directly from its input planes
+/// (`DirectConvolution`), with its own summation order, instead of calling `multiply`.
+public struct FixedProducts: Sendable {
+    /// How `weights` holds W (`rows × columns`, rows in (c_in, k_h, k_w) order).
+    public enum Layout: Sendable, Equatable {
+        /// Row-major `[rows × columns]`: the crossbar's layout.
+        case crossbar
+        /// Row-major `[columns × rows]`: a convolution's weights as a model stores them per group.
+        case outputMajor
+    }
+
+    /// Holds W from index `start` on (so a group can point into a whole node's array, uncopied).
+    public var weights: [Float]
+    public var start: Int
+    public var layout: Layout
+    /// One factor per column, or nil for 1.
+    public var columnGain: [Float]?
+    /// One affine map per column of this group, or nil for the identity; both or neither.
+    public var channelScale: [Float]?
+    public var channelShift: [Float]?
+
+    public init(weights: [Float], start: Int = 0, layout: Layout = .crossbar, columnGain: [Float]? = nil,
+                channelScale: [Float]? = nil, channelShift: [Float]? = nil) {
+        self.weights = weights; self.start = start; self.layout = layout; self.columnGain = columnGain
+        self.channelScale = channelScale; self.channelShift = channelShift
+    }
+}
+
+/// A provider that can say, per node and group, that its products are a fixed matrix product
+/// (`FixedProducts`): the exact weights, or an analog chip's frozen ones. Providers with per-read
+/// randomness or tile-wise periphery return nil for those nodes, whose products go through
+/// `multiply`.
+///
+/// A provider that must see some products although the engine computes them directly (an
+/// observer of layer errors, a calibration) names their samples in `inspectedSamples`; the engine
+/// then also builds those samples' inputs, as `multiply` would get them, and passes them to
+/// `inspect`. What `inspect` does never changes the engine's results.
+public protocol FixedProductProvider: MatrixProductProvider {
+    func fixedProducts(node: Int, group: Int) -> FixedProducts?
+    /// Dataset samples whose products of `node` must reach `inspect`; empty by default.
+    func inspectedSamples(node: Int) -> Range<Int>
+    /// `input` is `[context.vectorCount × rows]`, exactly what `multiply` would get for these samples.
+    func inspect(_ input: UnsafeBufferPointer<Float>, context: MatrixProductContext) throws(EngineError)
+}
+
+extension FixedProductProvider {
+    public func inspectedSamples(node: Int) -> Range<Int> { 0..<0 }
+    public func inspect(_ input: UnsafeBufferPointer<Float>, context: MatrixProductContext) throws(EngineError) {}
+}

@@ -189,6 +189,8 @@ final class ChannelStatistics: @unchecked Sendable {
 }
 
 extension ChannelStatistics: ProductObserver {
+    func observedSamples(node: Int) -> Range<Int> { records(node: node) ? 0..<samples : 0..<0 }
+
     func observe(input: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>, context: MatrixProductContext) {
         if records(node: context.node) { add(output, context: context) }
     }

@@ -19,7 +19,7 @@ import NetworkModel
 /// Determinism: like `ExactMatrixProducts`, every product goes through `GEMMBlocks` (fixed 64-row
 /// blocks aligned to the dataset-wide vector index), so results are bitwise independent of
 /// `context.threads`, the batch size and convolution chunking.
-public struct AnalogMatrixProducts: MatrixProductProvider {
+public struct AnalogMatrixProducts: FixedProductProvider {
     let weights: [[[Float]]?]
     let variances: [[[Float]]?]?
     let gains: [[Float]?]
@@ -80,6 +80,23 @@ public struct AnalogMatrixProducts: MatrixProductProvider {
         guard network.nodes.map(\.crossbarMatrix) == matrices else {
             throw .provider(node: network.name, detail: "the analog provider was built for another network")
         }
+    }
+
+    /// Fixed where `multiply` is a plain product: no tile-wise periphery and no per-read noise on
+    /// this node (frozen reads are in the weights). The gain and correction as `multiply` applies
+    /// them; the engine then runs convolutions directly (`FixedProducts`).
+    public func fixedProducts(node n: Int, group: Int) -> FixedProducts? {
+        guard n >= 0, n < weights.count, let groups = weights[n], let matrix = matrices[n],
+              group >= 0, group < groups.count else { return nil }
+        if peripheral != nil && peripheral?.tiles.blocks[n]?[group] != nil { return nil }
+        if noise != nil && variances?[n]?[group] != nil { return nil }
+        let columns = matrix.columns
+        if let c = corrections[n], c.scale.count < (group + 1) * columns || c.shift.count < (group + 1) * columns { return nil }
+        let correction = corrections[n].map { c in
+            (Array(c.scale[(group * columns)..<((group + 1) * columns)]), Array(c.shift[(group * columns)..<((group + 1) * columns)]))
+        }
+        return FixedProducts(weights: groups[group], layout: .crossbar, columnGain: gains[n],
+                             channelScale: correction?.0, channelShift: correction?.1)
     }
 
     public func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,

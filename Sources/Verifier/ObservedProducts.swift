@@ -49,6 +49,10 @@ final class LayerErrorAccumulator: @unchecked Sendable {
 }
 
 extension LayerErrorAccumulator: ProductObserver {
+    func observedSamples(node: Int) -> Range<Int> {
+        node >= 0 && node < layerOfNode.count && layerOfNode[node] != nil ? 0..<sampleLimit : 0..<0
+    }
+
     /// For the samples of the subset: the exact product of the same input with the weights as
     /// compiled, and the squared norms of its difference to the analog output.
     func observe(input: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>, context: MatrixProductContext) {
@@ -89,11 +93,18 @@ extension LayerErrorAccumulator: ProductObserver {
 /// changing it.
 protocol ProductObserver: Sendable {
     func observe(input: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>, context: MatrixProductContext)
+    /// The dataset samples whose products of `node` this observer looks at.
+    func observedSamples(node: Int) -> Range<Int>
 }
 
 /// An analog provider whose products are also handed to an observer; the output is returned
 /// unchanged, so accuracy is exactly that of the analog provider.
-struct ObservedProducts: MatrixProductProvider {
+///
+/// Where the analog products are fixed the engine computes convolutions directly and hands the
+/// observed samples' inputs to `inspect`, which computes their analog products with `multiply`
+/// for the observer (so an observed run costs one more product for those samples only, and its
+/// outputs are those of the unobserved run).
+struct ObservedProducts: FixedProductProvider {
     let analog: AnalogMatrixProducts
     let observer: any ProductObserver
 
@@ -104,5 +115,16 @@ struct ObservedProducts: MatrixProductProvider {
         try analog.multiply(input, into: output, context: context)
         observer.observe(input: input, output: UnsafeBufferPointer(start: output.baseAddress, count: context.vectorCount * context.matrix.columns),
                          context: context)
+    }
+
+    func fixedProducts(node: Int, group: Int) -> FixedProducts? { analog.fixedProducts(node: node, group: group) }
+
+    func inspectedSamples(node: Int) -> Range<Int> { observer.observedSamples(node: node) }
+
+    func inspect(_ input: UnsafeBufferPointer<Float>, context: MatrixProductContext) throws(EngineError) {
+        var output = [Float](repeating: 0, count: context.vectorCount * context.matrix.columns)
+        try output.withUnsafeMutableBufferPointer { (output) throws(EngineError) in
+            try multiply(input, into: output, context: context)
+        }
     }
 }

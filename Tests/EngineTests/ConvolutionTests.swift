@@ -43,9 +43,31 @@ let convCases: [ConvCase] = [
              padding: .explicit(top: 1, left: 0, bottom: 0, right: 2)),
 ]
 
+/// The two ways the engine computes a convolution: straight from the planes (`DirectConvolution`,
+/// for fixed products such as the exact provider's) and as im2col, provider product and scatter.
+enum ConvolutionPath: String, CaseIterable, Sendable { case direct, gemm }
+
+/// The exact products through `multiply` only: a provider that does not offer fixed products.
+struct ProductsOnly: MatrixProductProvider {
+    let exact: ExactMatrixProducts
+    init(network: Network) { exact = ExactMatrixProducts(network: network) }
+    func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                  context: MatrixProductContext) throws(EngineError) {
+        try exact.multiply(input, into: output, context: context)
+    }
+}
+
+func engine(_ network: Network, path: ConvolutionPath, threads: Int = 2, scratchBytes: Int = 1 << 20) throws -> InferenceEngine {
+    let engine = try InferenceEngine(network: network, provider: path == .direct ? nil : ProductsOnly(network: network),
+                                     options: .init(threads: threads, scratchBytes: scratchBytes))
+    let convolutions = network.nodes.indices.filter { if case .conv2d = network.nodes[$0].operation { true } else { false } }
+    #expect(convolutions.allSatisfy { (engine.direct[$0] != nil) == (path == .direct) })
+    return engine
+}
+
 @Suite struct ConvolutionTests {
-    @Test(arguments: convCases)
-    func matchesDirectConvolution(_ c: ConvCase) throws {
+    @Test(arguments: convCases, ConvolutionPath.allCases)
+    func matchesDirectConvolution(_ c: ConvCase, path: ConvolutionPath) throws {
         let weight = try randomTensor([c.outChannels, c.inChannels / c.group, c.kernel[0], c.kernel[1]], seed: 11)
         let bias = c.bias ? try randomTensor([c.outChannels], seed: 12) : nil
         let op = Conv2DOp(weight: weight, bias: bias, strides: c.strides, dilations: c.dilations,
@@ -62,7 +84,7 @@ let convCases: [ConvCase] = [
         }
         let expected = try Reference.conv(x, weight: weight, bias: bias, strides: c.strides,
                                           dilations: c.dilations, pads: pads, group: c.group)
-        expectClose(try runNetwork(network, x), expected)
+        expectClose(try engine(network, path: path).run(x), expected)
     }
 
     /// 1..16 through a 3×3 kernel of ones: each output is the sum of a 3×3 window, plus the bias.
@@ -85,21 +107,23 @@ let convCases: [ConvCase] = [
     }
 
     /// A tiny scratch budget forces one sample per im2col chunk; results must not depend on it.
-    @Test func chunkingDoesNotChangeResults() throws {
+    @Test(arguments: ConvolutionPath.allCases)
+    func chunkingDoesNotChangeResults(_ path: ConvolutionPath) throws {
         let op = Conv2DOp(weight: try randomTensor([8, 3, 3, 3], seed: 1), bias: try randomTensor([8], seed: 2),
                           padding: .sameUpper)
         let network = try singleNodeNetwork(.conv2d(op), input: [3, 9, 9])
         let x = try randomTensor([5, 3, 9, 9], seed: 3)
-        let small = try InferenceEngine(network: network, options: .init(threads: 2, scratchBytes: 4)).run(x)
-        let large = try InferenceEngine(network: network, options: .init(threads: 2)).run(x)
-        expectClose(small, large)
+        let small = try engine(network, path: path, scratchBytes: 4).run(x)
+        let large = try engine(network, path: path).run(x)
+        #expect(small.data.map(\.bitPattern) == large.data.map(\.bitPattern))
     }
 
     /// A ReLU that alone reads a convolution is applied as the convolution writes its output;
     /// when the convolution's output is also a network output it stays a step of its own. Either
     /// way the ReLU's output is max(conv, 0) of the unfused convolution, bit for bit, NaNs (the
     /// input holds one) becoming 0.
-    @Test func reluReadingOnlyAConvolutionGivesTheSameBits() throws {
+    @Test(arguments: ConvolutionPath.allCases)
+    func reluReadingOnlyAConvolutionGivesTheSameBits(_ path: ConvolutionPath) throws {
         let op = Conv2DOp(weight: try randomTensor([6, 2, 3, 3], seed: 31), bias: try randomTensor([6], seed: 32),
                           padding: .sameUpper)
         var x = try randomTensor([5, 2, 7, 9], seed: 33)
@@ -109,13 +133,13 @@ let convCases: [ConvCase] = [
         let input = [NetworkInput(name: "x", shape: [2, 7, 9])]
         let fused = try Network(name: "fused", inputs: input, outputs: ["y"], nodes: [conv, relu])
         let separate = try Network(name: "separate", inputs: input, outputs: ["y", "c"], nodes: [conv, relu])
-        let convOnly = try runNetwork(try singleNodeNetwork(.conv2d(op), input: [2, 7, 9]), x)
+        let convOnly = try engine(try singleNodeNetwork(.conv2d(op), input: [2, 7, 9]), path: path).run(x)
         let expected = convOnly.data.map { $0 > 0 ? $0 : 0 }
         #expect(convOnly.data.contains { $0.isNaN } && convOnly.data.contains { $0 < 0 })
         for threads in [1, 2] {
-            let y = try InferenceEngine(network: fused, options: .init(threads: threads)).run(x)
+            let y = try engine(fused, path: path, threads: threads).run(x)
             #expect(y.data.map(\.bitPattern) == expected.map(\.bitPattern))
-            let both = try InferenceEngine(network: separate, options: .init(threads: threads)).run(inputs: ["x": x])
+            let both = try engine(separate, path: path, threads: threads).run(inputs: ["x": x])
             #expect(both["y"]?.data.map(\.bitPattern) == expected.map(\.bitPattern))
             #expect(both["c"]?.data.map(\.bitPattern) == convOnly.data.map(\.bitPattern))
         }
@@ -126,8 +150,9 @@ let convCases: [ConvCase] = [
     /// whose intermediate outputs are network outputs keeps them separate), for odd sizes (floor
     /// mode), channel counts that leave a remainder after groups of four, two groups, and a NaN.
     @Test(arguments: [(relu: true, groups: 1, outChannels: 6), (relu: false, groups: 1, outChannels: 5),
-                      (relu: true, groups: 2, outChannels: 10)])
-    func maxPoolAfterAConvolutionGivesTheSameBits(_ c: (relu: Bool, groups: Int, outChannels: Int)) throws {
+                      (relu: true, groups: 2, outChannels: 10), (relu: true, groups: 1, outChannels: 17)],
+          ConvolutionPath.allCases)
+    func maxPoolAfterAConvolutionGivesTheSameBits(_ c: (relu: Bool, groups: Int, outChannels: Int), path: ConvolutionPath) throws {
         let op = Conv2DOp(weight: try randomTensor([c.outChannels, 4 / c.groups, 3, 3], seed: 41),
                           bias: try randomTensor([c.outChannels], seed: 42), padding: .sameUpper, group: c.groups)
         let pool = Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2])
@@ -141,13 +166,13 @@ let convCases: [ConvCase] = [
         let separate = try Network(name: "separate", inputs: input, outputs: ["y"] + nodes.dropLast().map(\.output), nodes: nodes)
         #expect(ExecutionPlan(fused).steps.contains { if case .computedEarlier = $0.kernel { true } else { false } })
         #expect(!ExecutionPlan(separate).steps.contains { if case .computedEarlier = $0.kernel { true } else { false } })
-        let expected = try InferenceEngine(network: separate, options: .init(threads: 1)).run(inputs: ["x": x])["y"]!
+        let expected = try engine(separate, path: path, threads: 1).run(inputs: ["x": x])["y"]!
         #expect(expected.shape == [5, c.outChannels, 3, 4])
         // The NaN spreads to a whole 2×2 window of the convolution's output; the pool's comparison
         // keeps −∞ over NaNs (the ReLU turns them into 0 first).
         #expect(expected.data.contains { $0 == -.infinity } == !c.relu)
         for threads in [1, 2] {
-            let y = try InferenceEngine(network: fused, options: .init(threads: threads)).run(x)
+            let y = try engine(fused, path: path, threads: threads).run(x)
             #expect(y.shape == expected.shape)
             #expect(y.data.map(\.bitPattern) == expected.data.map(\.bitPattern))
         }

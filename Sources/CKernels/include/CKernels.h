@@ -24,6 +24,39 @@ int imprint_add_read_noise_row_variant(int variant, float *out, const float *spr
 int imprint_read_noise_normals_variant(int variant, const uint32_t *w0, const uint32_t *w1, const uint32_t *w2,
                                        float *normals);
 
+/// Direct products of a convolution, eight output channels at a time: for c in 0..<8 and p in
+/// 0..<positions rounded up to a multiple of IMPRINT_DIRECT_STEP,
+///     y[c * y_stride + p] = Σ_t x[p + offsets[t]] · w[min(c, channels − 1) · channel_stride + t · tap_stride],
+/// summed in tap order as acc = fma(x, w, acc) from acc = +0, so every variant (and C's fmaf in
+/// the portable one) gives the same bits. Position p is a place in zero-padded input planes of
+/// one row width, offsets[t] the tap's (channel, kernel row, kernel column) displacement; the
+/// caller makes every read of the rounded-up range lie in its buffer. The strides read weights
+/// in place: a crossbar's [rows × columns] (1, columns) or a model's [columns × rows] (rows, 1).
+/// Rows c ≥ channels (1…8) repeat the last channel's products.
+///
+/// `imprint_direct_variants()` is a bit set (1: AVX2 with FMA, 2: AVX-512F);
+/// `imprint_direct_products` runs the widest. `_variant` runs one (0: portable C), returning 0
+/// when this CPU lacks it, so tests can compare them.
+#define IMPRINT_DIRECT_STEP 16
+int imprint_direct_variants(void);
+void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
+                             long tap_stride, int channels, long positions, float *y, long y_stride);
+int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
+                                    const float *w, long channel_stride, long tap_stride, int channels,
+                                    long positions, float *y, long y_stride);
+
+/// The epilogue of one output channel's products `row` (`positions` values, output pixel (y, x) at
+/// y·row_width + x), in place and then into `out`: row ← row · *gain (if gain), row ← affine[0] ·
+/// row + affine[1] (if affine), row ← row + bias, then v > 0 ? v : 0 with relu (NaN and −0 become
+/// +0). Then `out` (out_height × out_width, or with pool its 2×2, stride-2 max pool, floor) gets
+/// the rows, the pool taking −∞ and then each window value in row-major order when it is ≥ the
+/// running maximum. Selects and single roundings only: the same bits in every variant.
+void imprint_direct_finish(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
+                           int pool, long out_height, long out_width, long row_width, float *out);
+int imprint_direct_finish_variant(int variant, float *row, long positions, const float *gain, const float *affine,
+                                  float bias, int relu, int pool, long out_height, long out_width, long row_width,
+                                  float *out);
+
 /// A hint to the CPU that the caller is spinning on a memory location (x86 PAUSE, ARM YIELD).
 static inline void imprint_spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)

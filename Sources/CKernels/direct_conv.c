@@ -1,0 +1,268 @@
+// Direct stride-1 convolution products (CKernels.h): eight output channels over a run of
+// positions of zero-padded input planes, one fused multiply-add per tap in tap order.
+//
+// Why C: Swift compiles for baseline x86-64 (SSE2, no FMA) and has no per-function target
+// attribute. Why not OpenBLAS: a small convolution's GEMM (the bundled CNN's first layer has
+// k = 9, n = 16) runs in OpenBLAS's small-matrix path after an im2col copy and before a scatter
+// back into planes, together 80 % of the CNN's time; here the planes are read in place and
+// the products land in planes.
+//
+// Bits: every variant computes each output as acc = fma(x_t, w_t, acc) for t = 0, 1, … from
+// acc = +0, the portable one with C's fmaf, so every CPU gives the same bits.
+
+#include "CKernels.h"
+
+#include <math.h>
+
+// The epilogue's multiplies and adds stay separately rounded, as Swift's are (the products'
+// fused multiply-adds are explicit).
+#pragma clang fp contract(off)
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+// The epilogue of one channel (CKernels.h, imprint_direct_finish), plain C for the vectoriser,
+// compiled once per instruction set below. `v > 0 ? v : 0` and `v >= m ? v : m` are selects, so
+// every variant gives the same bits.
+ALWAYS_INLINE void finish_in_place(float *row, long positions, const float *gain, const float *affine, float bias,
+                                   int relu) {
+    if (gain) {
+        float g = *gain;
+        for (long i = 0; i < positions; i++) row[i] = row[i] * g;
+    }
+    if (affine) {
+        float scale = affine[0], shift = affine[1];
+        for (long i = 0; i < positions; i++) row[i] = scale * row[i] + shift;
+    }
+    if (relu) {
+        for (long i = 0; i < positions; i++) {
+            float v = row[i] + bias;
+            row[i] = v > 0 ? v : 0;
+        }
+    } else {
+        for (long i = 0; i < positions; i++) row[i] = row[i] + bias;
+    }
+}
+
+ALWAYS_INLINE float window_max(const float *r0, const float *r1) {
+    float m = -__builtin_inff(), v;
+    v = r0[0]; m = v >= m ? v : m;
+    v = r0[1]; m = v >= m ? v : m;
+    v = r1[0]; m = v >= m ? v : m;
+    v = r1[1]; m = v >= m ? v : m;
+    return m;
+}
+
+ALWAYS_INLINE void finish(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
+                          int pool, long out_height, long out_width, long row_width, float *out) {
+    finish_in_place(row, positions, gain, affine, bias, relu);
+    if (pool) {
+        long ph = out_height / 2, pw = out_width / 2;
+        for (long py = 0; py < ph; py++) {
+            const float *r0 = row + 2 * py * row_width, *r1 = r0 + row_width;
+            for (long q = 0; q < pw; q++) out[py * pw + q] = window_max(r0 + 2 * q, r1 + 2 * q);
+        }
+    } else {
+        for (long y = 0; y < out_height; y++)
+            for (long x = 0; x < out_width; x++) out[y * out_width + x] = row[y * row_width + x];
+    }
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+
+// `pv` vectors of 16 positions × 8 channels (pv = 3: 24 accumulators of the 32 registers; per tap
+// 3 loads and 8 broadcasts feed 24 FMAs). Inlined with a constant `pv`, so the loops unroll.
+__attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *xp, const int32_t *offsets, long taps,
+                                                                 const float *const *w, long tap_stride, float *y,
+                                                                 long y_stride, int pv) {
+    __m512 a[3][8];
+    for (int v = 0; v < pv; v++)
+        for (int c = 0; c < 8; c++) a[v][c] = _mm512_setzero_ps();
+    for (long t = 0; t < taps; t++) {
+        const float *xt = xp + offsets[t];
+        __m512 x[3];
+        for (int v = 0; v < pv; v++) x[v] = _mm512_loadu_ps(xt + 16 * v);
+        long wt = t * tap_stride;
+#pragma clang loop unroll(full)
+        for (int c = 0; c < 8; c++) {
+            __m512 wc = _mm512_set1_ps(w[c][wt]);
+            for (int v = 0; v < pv; v++) a[v][c] = _mm512_fmadd_ps(x[v], wc, a[v][c]);
+        }
+    }
+    for (int c = 0; c < 8; c++)
+        for (int v = 0; v < pv; v++) _mm512_storeu_ps(y + c * y_stride + 16 * v, a[v][c]);
+}
+
+__attribute__((target("avx512f"))) static void products_avx512(const float *x, const int32_t *offsets, long taps,
+                                                             const float *const *w, long tap_stride, long positions,
+                                                             float *y, long y_stride) {
+    positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
+    long p = 0;
+    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 3);
+    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 2);
+    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 1);
+}
+
+// 16 registers: `pv` vectors of 8 positions × 4 channels (pv = 3: 12 accumulators), the eight
+// channels in two passes.
+__attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp, const int32_t *offsets, long taps,
+                                                                const float *const *w, long tap_stride, float *y,
+                                                                long y_stride, int pv) {
+    for (int half = 0; half < 2; half++) {
+        __m256 a[3][4];
+        for (int v = 0; v < pv; v++)
+            for (int c = 0; c < 4; c++) a[v][c] = _mm256_setzero_ps();
+        for (long t = 0; t < taps; t++) {
+            const float *xt = xp + offsets[t];
+            __m256 x[3];
+            for (int v = 0; v < pv; v++) x[v] = _mm256_loadu_ps(xt + 8 * v);
+            long wt = t * tap_stride;
+#pragma clang loop unroll(full)
+            for (int c = 0; c < 4; c++) {
+                __m256 wc = _mm256_broadcast_ss(w[half * 4 + c] + wt);
+                for (int v = 0; v < pv; v++) a[v][c] = _mm256_fmadd_ps(x[v], wc, a[v][c]);
+            }
+        }
+        for (int c = 0; c < 4; c++)
+            for (int v = 0; v < pv; v++) _mm256_storeu_ps(y + (half * 4 + c) * y_stride + 8 * v, a[v][c]);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void products_avx2(const float *x, const int32_t *offsets, long taps,
+                                                            const float *const *w, long tap_stride, long positions,
+                                                            float *y, long y_stride) {
+    positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
+    long p = 0;
+    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 3);
+    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 2);
+    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 1);
+}
+
+// Sixteen windows per step: two masked 16-wide loads per image row, split into the windows'
+// left and right values by two permutes, and a masked store (the vectoriser left rows of 14 or
+// 6 pooled values, the bundled CNN's, to its scalar remainder loop).
+__attribute__((target("avx512f"))) static void finish_avx512(float *row, long positions, const float *gain,
+                                                           const float *affine, float bias, int relu, int pool,
+                                                           long out_height, long out_width, long row_width, float *out) {
+    if (!pool) {
+        finish(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out);
+        return;
+    }
+    finish_in_place(row, positions, gain, affine, bias, relu);
+    long ph = out_height / 2, pw = out_width / 2;
+    const __m512i left = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i right = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (long py = 0; py < ph; py++) {
+        const float *r0 = row + 2 * py * row_width, *r1 = r0 + row_width;
+        float *o = out + py * pw;
+        for (long q = 0; q < pw; q += 16) {
+            long n = pw - q < 16 ? pw - q : 16;
+            __mmask16 store = (__mmask16)((1u << n) - 1);
+            __mmask16 low = (__mmask16)(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1);
+            __mmask16 high = (__mmask16)(n > 8 ? (1u << (2 * n - 16)) - 1 : 0);
+            __m512 a0 = _mm512_maskz_loadu_ps(low, r0 + 2 * q), a1 = _mm512_maskz_loadu_ps(high, r0 + 2 * q + 16);
+            __m512 b0 = _mm512_maskz_loadu_ps(low, r1 + 2 * q), b1 = _mm512_maskz_loadu_ps(high, r1 + 2 * q + 16);
+            __m512 m = _mm512_set1_ps(-__builtin_inff());
+            __m512 v[4] = {_mm512_permutex2var_ps(a0, left, a1), _mm512_permutex2var_ps(a0, right, a1),
+                           _mm512_permutex2var_ps(b0, left, b1), _mm512_permutex2var_ps(b0, right, b1)};
+            for (int i = 0; i < 4; i++) m = _mm512_mask_mov_ps(m, _mm512_cmp_ps_mask(v[i], m, _CMP_GE_OQ), v[i]);
+            _mm512_mask_storeu_ps(o + q, store, m);
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void finish_avx2(float *row, long positions, const float *gain,
+                                                          const float *affine, float bias, int relu, int pool,
+                                                          long out_height, long out_width, long row_width, float *out) {
+    finish(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out);
+}
+
+static int direct_variants(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27)) || !(c & (1u << 12))) return 0;   // OSXSAVE, FMA
+    unsigned lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    int variants = (b & (1u << 5)) ? 1 : 0;
+    if ((b & (1u << 16)) && (lo & 0xE6) == 0xE6) variants |= 2;
+    return variants;
+}
+#else
+static int direct_variants(void) { return 0; }
+#endif
+
+// The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
+static void products_portable(const float *x, const int32_t *offsets, long taps, const float *const *w,
+                              long tap_stride, long positions, float *y, long y_stride) {
+    long end = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
+    for (int c = 0; c < 8; c++) {
+        for (long p = 0; p < end; p++) {
+            float acc = 0.0f;
+            for (long t = 0; t < taps; t++) acc = fmaf(x[p + offsets[t]], w[c][t * tap_stride], acc);
+            y[c * y_stride + p] = acc;
+        }
+    }
+}
+
+int imprint_direct_variants(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = direct_variants();
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
+                                    const float *w, long channel_stride, long tap_stride, int channels,
+                                    long positions, float *y, long y_stride) {
+    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    if (channels < 1 || channels > 8) return 0;
+    // Channels past the last read the last one's weights: computed, never stored by the caller.
+    const float *rows[8];
+    for (int c = 0; c < 8; c++) rows[c] = w + (c < channels ? c : channels - 1) * channel_stride;
+    switch (variant) {
+#if defined(__x86_64__)
+    case 2: products_avx512(x, offsets, taps, rows, tap_stride, positions, y, y_stride); return 1;
+    case 1: products_avx2(x, offsets, taps, rows, tap_stride, positions, y, y_stride); return 1;
+#endif
+    case 0: products_portable(x, offsets, taps, rows, tap_stride, positions, y, y_stride); return 1;
+    default: return 0;
+    }
+}
+
+void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
+                             long tap_stride, int channels, long positions, float *y, long y_stride) {
+    int v = imprint_direct_variants();
+    imprint_direct_products_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, x, offsets, taps, w, channel_stride, tap_stride,
+                                    channels, positions, y, y_stride);
+}
+
+static void finish_portable(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
+                            int pool, long out_height, long out_width, long row_width, float *out) {
+    finish(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out);
+}
+
+int imprint_direct_finish_variant(int variant, float *row, long positions, const float *gain, const float *affine,
+                                  float bias, int relu, int pool, long out_height, long out_width, long row_width,
+                                  float *out) {
+    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    switch (variant) {
+#if defined(__x86_64__)
+    case 2: finish_avx512(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out); return 1;
+    case 1: finish_avx2(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out); return 1;
+#endif
+    case 0: finish_portable(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out); return 1;
+    default: return 0;
+    }
+}
+
+void imprint_direct_finish(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
+                           int pool, long out_height, long out_width, long row_width, float *out) {
+    int v = imprint_direct_variants();
+    imprint_direct_finish_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, row, positions, gain, affine, bias, relu, pool,
+                                  out_height, out_width, row_width, out);
+}

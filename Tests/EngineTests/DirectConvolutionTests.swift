@@ -1,0 +1,261 @@
+import CKernels
+@testable import Engine
+import Foundation
+import NetworkModel
+import Testing
+import TestSupport
+
+/// CKernels' direct products and epilogue: every variant gives the portable C's bits, and the
+/// portable C gives the bits of the contract (one fused multiply-add per tap, in tap order).
+@Suite struct DirectKernelTests {
+    /// Random products problems: input planes with slack, tap displacements, weights in both
+    /// layouts and 1…8 channels, positions that leave every kind of tail after 48- and 24-wide steps.
+    struct Problem {
+        var x: [Float], offsets: [Int32], weights: [Float]
+        var taps: Int, channels: Int, positions: Int
+        var channelStride: Int, tapStride: Int
+        var rounded: Int { (positions + 15) / 16 * 16 }
+
+        init(taps: Int, channels: Int, positions: Int, outputMajor: Bool, seed: UInt64) {
+            var rng = SplitMix64(seed: seed)
+            self.taps = taps; self.channels = channels; self.positions = positions
+            offsets = (0..<taps).map { _ in Int32(rng.next() % 200) }
+            x = (0..<((positions + 15) / 16 * 16 + 200)).map { _ in rng.uniform() * 2 - 1 }
+            weights = (0..<(taps * channels)).map { _ in rng.uniform() * 2 - 1 }
+            (channelStride, tapStride) = outputMajor ? (taps, 1) : (1, channels)
+        }
+
+        func run(variant: Int32) -> [Float]? {
+            var y = [Float](repeating: .nan, count: 8 * rounded)
+            let ok = x.withUnsafeBufferPointer { x in
+                offsets.withUnsafeBufferPointer { o in
+                    weights.withUnsafeBufferPointer { w in
+                        y.withUnsafeMutableBufferPointer { y in
+                            imprint_direct_products_variant(variant, x.baseAddress, o.baseAddress, taps, w.baseAddress,
+                                                            channelStride, tapStride, Int32(channels), positions,
+                                                            y.baseAddress, rounded)
+                        }
+                    }
+                }
+            }
+            return ok == 1 ? y : nil
+        }
+
+        /// The contract, computed here: acc = fma(x, w, acc) from +0 in tap order; rows past the
+        /// last channel repeat it.
+        func expected() -> [Float] {
+            var y = [Float](repeating: 0, count: 8 * rounded)
+            for c in 0..<8 {
+                let channel = min(c, channels - 1)
+                for p in 0..<rounded {
+                    var acc: Float = 0
+                    for t in 0..<taps {
+                        acc = acc.addingProduct(x[p + Int(offsets[t])], weights[channel * channelStride + t * tapStride])
+                    }
+                    y[c * rounded + p] = acc
+                }
+            }
+            return y
+        }
+    }
+
+    static let shapes: [(taps: Int, channels: Int, positions: Int)] = [
+        (1, 8, 16), (9, 8, 848), (9, 3, 47), (144, 8, 176), (37, 1, 1), (5, 7, 49), (40, 8, 64), (3, 5, 100),
+    ]
+
+    @Test func portableFollowsTheContract() throws {
+        for (i, s) in Self.shapes.enumerated() {
+            for outputMajor in [false, true] {
+                let p = Problem(taps: s.taps, channels: s.channels, positions: s.positions, outputMajor: outputMajor,
+                                seed: UInt64(i) * 2 + (outputMajor ? 1 : 0))
+                let y = try #require(p.run(variant: 0))
+                #expect(y.map(\.bitPattern) == p.expected().map(\.bitPattern), "\(s), output-major \(outputMajor)")
+            }
+        }
+    }
+
+    static func variantMatchesPortable(_ variant: Int32) throws {
+        for (i, s) in shapes.enumerated() {
+            for outputMajor in [false, true] {
+                let p = Problem(taps: s.taps, channels: s.channels, positions: s.positions, outputMajor: outputMajor,
+                                seed: 100 + UInt64(i) * 2 + (outputMajor ? 1 : 0))
+                let wide = try #require(p.run(variant: variant)), portable = try #require(p.run(variant: 0))
+                #expect(wide.map(\.bitPattern) == portable.map(\.bitPattern), "\(s), output-major \(outputMajor)")
+            }
+        }
+    }
+
+    @Test(.enabled(if: imprint_direct_variants() & 1 != 0)) func avx2MatchesPortable() throws {
+        try Self.variantMatchesPortable(1)
+    }
+
+    @Test(.enabled(if: imprint_direct_variants() & 2 != 0)) func avx512MatchesPortable() throws {
+        try Self.variantMatchesPortable(2)
+    }
+
+    /// A variant this CPU lacks is refused, not run; so are channel counts outside 1…8.
+    @Test func missingVariantsAndBadChannelCountsAreRefused() {
+        let p = Problem(taps: 3, channels: 2, positions: 16, outputMajor: false, seed: 9)
+        for v: Int32 in [1, 2] where imprint_direct_variants() & v == 0 { #expect(p.run(variant: v) == nil) }
+        var bad = p
+        bad.channels = 9
+        #expect(bad.run(variant: 0) == nil)
+    }
+
+    /// The epilogue's cases (gain, affine, ReLU, pool, odd sizes, NaN, −0) against the test's own
+    /// computation, for every variant.
+    @Test(arguments: [(relu: true, pool: true, gain: false, affine: false, height: 12, width: 12),
+                      (relu: true, pool: true, gain: true, affine: true, height: 7, width: 37),
+                      (relu: false, pool: true, gain: false, affine: true, height: 5, width: 3),
+                      (relu: false, pool: false, gain: true, affine: false, height: 6, width: 9),
+                      (relu: true, pool: false, gain: false, affine: false, height: 1, width: 33)])
+    func finishMatchesItsDefinition(_ c: (relu: Bool, pool: Bool, gain: Bool, affine: Bool, height: Int, width: Int)) throws {
+        let rowWidth = c.width + 2
+        let positions = ((c.height - 1) * rowWidth + c.width + 15) / 16 * 16
+        var rng = SplitMix64(seed: 77)
+        var row = (0..<positions).map { _ in rng.uniform() * 4 - 2 }
+        row[3] = .nan
+        row[5] = -0.0
+        var gain: Float = 1.5, affine: [Float] = [0.75, -0.25]
+        let bias: Float = 0.125
+        var expectedRow = row.map { v -> Float in
+            var v = v
+            if c.gain { v = v * gain }
+            if c.affine { v = affine[0] * v + affine[1] }
+            v = v + bias
+            return c.relu ? (v > 0 ? v : 0) : v
+        }
+        var expected = [Float]()
+        if c.pool {
+            for py in 0..<(c.height / 2) {
+                for q in 0..<(c.width / 2) {
+                    var m = -Float.infinity
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let v = expectedRow[(2 * py + dy) * rowWidth + 2 * q + dx]
+                        if v >= m { m = v }
+                    }
+                    expected.append(m)
+                }
+            }
+        } else {
+            for y in 0..<c.height { expected += expectedRow[(y * rowWidth)..<(y * rowWidth + c.width)] }
+        }
+        expectedRow = []
+        for variant: Int32 in [0, 1, 2] where variant == 0 || imprint_direct_variants() & variant != 0 {
+            var scratch = row
+            var out = [Float](repeating: 42, count: expected.count + 1)
+            let ok = scratch.withUnsafeMutableBufferPointer { r in
+                out.withUnsafeMutableBufferPointer { o in
+                    withUnsafePointer(to: &gain) { g in
+                        affine.withUnsafeBufferPointer { a in
+                            imprint_direct_finish_variant(variant, r.baseAddress, positions, c.gain ? g : nil,
+                                                          c.affine ? a.baseAddress : nil, bias, c.relu ? 1 : 0,
+                                                          c.pool ? 1 : 0, c.height, c.width, rowWidth, o.baseAddress)
+                        }
+                    }
+                }
+            }
+            #expect(ok == 1)
+            #expect(out.dropLast().map(\.bitPattern) == expected.map(\.bitPattern), "variant \(variant)")
+            #expect(out.last == 42, "variant \(variant) wrote past its output")
+        }
+    }
+}
+
+/// A fixed-products provider that inspects some samples: records what `inspect` was given.
+final class InspectingProvider: FixedProductProvider, @unchecked Sendable {
+    let exact: ExactMatrixProducts
+    let inspected: Range<Int>
+    private let lock = NSLock()
+    private var seen = [(context: MatrixProductContext, input: [Float])]()
+    init(network: Network, inspected: Range<Int>) { exact = ExactMatrixProducts(network: network); self.inspected = inspected }
+
+    var inspections: [(context: MatrixProductContext, input: [Float])] { lock.withLock { seen } }
+
+    func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                  context: MatrixProductContext) throws(EngineError) {
+        try exact.multiply(input, into: output, context: context)
+    }
+    func fixedProducts(node: Int, group: Int) -> FixedProducts? { exact.fixedProducts(node: node, group: group) }
+    func inspectedSamples(node: Int) -> Range<Int> { inspected }
+    func inspect(_ input: UnsafeBufferPointer<Float>, context: MatrixProductContext) throws(EngineError) {
+        lock.withLock { seen.append((context, Array(input))) }
+    }
+}
+
+/// Records every `multiply` input, per (group, sample), without offering fixed products.
+final class RecordingProvider: MatrixProductProvider, @unchecked Sendable {
+    let exact: ExactMatrixProducts
+    private let lock = NSLock()
+    private var inputs = [[Int]: [Float]]()
+    init(network: Network) { exact = ExactMatrixProducts(network: network) }
+
+    func input(group: Int, sample: Int) -> [Float]? { lock.withLock { inputs[[group, sample]] } }
+
+    func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                  context: MatrixProductContext) throws(EngineError) {
+        let per = context.vectorsPerSample * context.matrix.rows
+        lock.withLock {
+            for (k, s) in context.samples.enumerated() {
+                inputs[[context.group, s]] = Array(input[(k * per)..<((k + 1) * per)])
+            }
+        }
+        try exact.multiply(input, into: output, context: context)
+    }
+}
+
+@Suite struct DirectConvolutionEngineTests {
+    /// A provider inspecting samples 7..<10 of a batch starting at dataset sample 5 gets exactly the
+    /// patch matrices `multiply` gets on the GEMM path, for those samples and every group, with
+    /// their dataset indices; the outputs are those of the run without inspection.
+    @Test func inspectedSamplesGetTheGEMMPathsInputs() throws {
+        let op = Conv2DOp(weight: try randomTensor([6, 2, 3, 3], seed: 51), bias: try randomTensor([6], seed: 52),
+                          strides: [2, 1], padding: .sameUpper, group: 2)
+        let network = try singleNodeNetwork(.conv2d(op), input: [4, 7, 9])
+        let x = try randomTensor([6, 4, 7, 9], seed: 53)
+        let inspecting = InspectingProvider(network: network, inspected: 7..<10)
+        let recording = RecordingProvider(network: network)
+        let y = try InferenceEngine(network: network, provider: inspecting, options: .init(threads: 2, scratchBytes: 4000))
+            .run(x, firstSample: 5)
+        _ = try InferenceEngine(network: network, provider: recording, options: .init(threads: 2)).run(x, firstSample: 5)
+        let plain = try InferenceEngine(network: network, options: .init(threads: 1)).run(x, firstSample: 5)
+        #expect(y.data.map(\.bitPattern) == plain.data.map(\.bitPattern))
+
+        var covered = Set<[Int]>()
+        for (context, input) in inspecting.inspections {
+            let per = context.vectorsPerSample * context.matrix.rows
+            #expect(input.count == context.samples.count * per)
+            for (k, s) in context.samples.enumerated() {
+                #expect((7..<10).contains(s))
+                #expect(covered.insert([context.group, s]).inserted, "sample \(s), group \(context.group) inspected twice")
+                let expected = try #require(recording.input(group: context.group, sample: s))
+                #expect(Array(input[(k * per)..<((k + 1) * per)]) == expected)
+            }
+        }
+        #expect(covered == Set((7..<10).flatMap { s in [[0, s], [1, s]] }))
+    }
+
+    /// Weights read in place in either layout give the same bits: the exact provider's (the model's
+    /// [C_out, rows] per group) and an analog-style provider's crossbar [rows, C_out] copy.
+    @Test func bothWeightLayoutsGiveTheSameBits() throws {
+        struct Crossbar: FixedProductProvider {
+            let exact: ExactMatrixProducts
+            func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                          context: MatrixProductContext) throws(EngineError) {
+                try exact.multiply(input, into: output, context: context)
+            }
+            func fixedProducts(node: Int, group: Int) -> FixedProducts? {
+                exact.weights(node: node, group: group).map { FixedProducts(weights: $0, layout: .crossbar) }
+            }
+        }
+        let op = Conv2DOp(weight: try randomTensor([11, 3, 5, 5], seed: 61), bias: try randomTensor([11], seed: 62),
+                          padding: .sameUpper)
+        let network = try singleNodeNetwork(.conv2d(op), input: [3, 13, 10])
+        let x = try randomTensor([3, 3, 13, 10], seed: 63)
+        let exact = ExactMatrixProducts(network: network)
+        #expect(exact.fixedProducts(node: 0, group: 0)?.layout == .outputMajor)
+        let a = try InferenceEngine(network: network, provider: exact).run(x)
+        let b = try InferenceEngine(network: network, provider: Crossbar(exact: exact)).run(x)
+        #expect(a.data.map(\.bitPattern) == b.data.map(\.bitPattern))
+    }
+}

@@ -266,3 +266,142 @@ void imprint_direct_finish(float *row, long positions, const float *gain, const 
     imprint_direct_finish_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, row, positions, gain, affine, bias, relu, pool,
                                   out_height, out_width, row_width, out);
 }
+
+// ---- Dense products (CKernels.h, imprint_dense_products) ----
+//
+// A GEMM without packing: each output row's columns accumulate acc = fma(x[m][t], w[t][n], acc)
+// in t order, vectorised over n (the crossbar's rows are contiguous over columns), `mr` rows of
+// x broadcast per step. Blocks only change which outputs share a step, never an output's sum.
+
+static void dense_portable(const float *x, long x_stride, long rows, const float *w, long w_stride, long taps,
+                           long columns, float *y, long y_stride) {
+    for (long m = 0; m < rows; m++) {
+        for (long n = 0; n < columns; n++) {
+            float acc = 0.0f;
+            for (long t = 0; t < taps; t++) acc = fmaf(x[m * x_stride + t], w[t * w_stride + n], acc);
+            y[m * y_stride + n] = acc;
+        }
+    }
+}
+
+#if defined(__x86_64__)
+// Up to 6 rows × 4 vectors of 16 columns = 24 accumulators; per tap 4 loads and 6 broadcasts.
+__attribute__((target("avx512f"))) ALWAYS_INLINE void dense_step_avx512(const float *x, long x_stride, const float *w,
+                                                                       long w_stride, long taps, float *y,
+                                                                       long y_stride, int mr, int nv, __mmask16 last) {
+    __m512 a[6][4];
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < nv; v++) a[i][v] = _mm512_setzero_ps();
+    for (long t = 0; t < taps; t++) {
+        __m512 b[4];
+        for (int v = 0; v < nv; v++) b[v] = _mm512_maskz_loadu_ps(v == nv - 1 ? last : 0xFFFF, w + t * w_stride + 16 * v);
+        for (int i = 0; i < mr; i++) {
+            __m512 xi = _mm512_set1_ps(x[i * x_stride + t]);
+            for (int v = 0; v < nv; v++) a[i][v] = _mm512_fmadd_ps(xi, b[v], a[i][v]);
+        }
+    }
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(y + i * y_stride + 16 * v, v == nv - 1 ? last : 0xFFFF, a[i][v]);
+}
+
+#define DENSE_ROWS_512(MR)                                                                                   \
+    switch (nv) {                                                                                            \
+    case 1: dense_step_avx512(xm, x_stride, wn, w_stride, taps, ym, y_stride, MR, 1, last); break;           \
+    case 2: dense_step_avx512(xm, x_stride, wn, w_stride, taps, ym, y_stride, MR, 2, last); break;           \
+    case 3: dense_step_avx512(xm, x_stride, wn, w_stride, taps, ym, y_stride, MR, 3, last); break;           \
+    default: dense_step_avx512(xm, x_stride, wn, w_stride, taps, ym, y_stride, MR, 4, last); break;          \
+    }
+
+__attribute__((target("avx512f"))) static void dense_avx512(const float *x, long x_stride, long rows, const float *w,
+                                                          long w_stride, long taps, long columns, float *y,
+                                                          long y_stride) {
+    for (long n = 0; n < columns; n += 64) {
+        long width = columns - n < 64 ? columns - n : 64;
+        int nv = (int)((width + 15) / 16);
+        long tail = width - 16 * (nv - 1);
+        __mmask16 last = (__mmask16)(tail == 16 ? 0xFFFF : (1u << tail) - 1);
+        const float *wn = w + n;
+        for (long m = 0; m < rows; m += 6) {
+            const float *xm = x + m * x_stride;
+            float *ym = y + m * y_stride + n;
+            switch (rows - m < 6 ? rows - m : 6) {
+            case 1: DENSE_ROWS_512(1) break;
+            case 2: DENSE_ROWS_512(2) break;
+            case 3: DENSE_ROWS_512(3) break;
+            case 4: DENSE_ROWS_512(4) break;
+            case 5: DENSE_ROWS_512(5) break;
+            default: DENSE_ROWS_512(6) break;
+            }
+        }
+    }
+}
+
+// Up to 4 rows × 3 vectors of 8 columns = 12 accumulators of the 16 registers.
+__attribute__((target("avx2,fma"))) ALWAYS_INLINE void dense_step_avx2(const float *x, long x_stride, const float *w,
+                                                                      long w_stride, long taps, float *y,
+                                                                      long y_stride, int mr, int nv, __m256i last) {
+    const __m256i all = _mm256_set1_epi32(-1);
+    __m256 a[4][3];
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < nv; v++) a[i][v] = _mm256_setzero_ps();
+    for (long t = 0; t < taps; t++) {
+        __m256 b[3];
+        for (int v = 0; v < nv; v++) b[v] = _mm256_maskload_ps(w + t * w_stride + 8 * v, v == nv - 1 ? last : all);
+        for (int i = 0; i < mr; i++) {
+            __m256 xi = _mm256_broadcast_ss(x + i * x_stride + t);
+            for (int v = 0; v < nv; v++) a[i][v] = _mm256_fmadd_ps(xi, b[v], a[i][v]);
+        }
+    }
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < nv; v++) _mm256_maskstore_ps(y + i * y_stride + 8 * v, v == nv - 1 ? last : all, a[i][v]);
+}
+
+#define DENSE_ROWS_256(MR)                                                                                   \
+    switch (nv) {                                                                                            \
+    case 1: dense_step_avx2(xm, x_stride, wn, w_stride, taps, ym, y_stride, MR, 1, last); break;             \
+    case 2: dense_step_avx2(xm, x_stride, wn, w_stride, taps, ym, y_stride, MR, 2, last); break;             \
+    default: dense_step_avx2(xm, x_stride, wn, w_stride, taps, ym, y_stride, MR, 3, last); break;            \
+    }
+
+__attribute__((target("avx2,fma"))) static void dense_avx2(const float *x, long x_stride, long rows, const float *w,
+                                                         long w_stride, long taps, long columns, float *y,
+                                                         long y_stride) {
+    for (long n = 0; n < columns; n += 24) {
+        long width = columns - n < 24 ? columns - n : 24;
+        int nv = (int)((width + 7) / 8);
+        long tail = width - 8 * (nv - 1);
+        __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const float *wn = w + n;
+        for (long m = 0; m < rows; m += 4) {
+            const float *xm = x + m * x_stride;
+            float *ym = y + m * y_stride + n;
+            switch (rows - m < 4 ? rows - m : 4) {
+            case 1: DENSE_ROWS_256(1) break;
+            case 2: DENSE_ROWS_256(2) break;
+            case 3: DENSE_ROWS_256(3) break;
+            default: DENSE_ROWS_256(4) break;
+            }
+        }
+    }
+}
+#endif
+
+int imprint_dense_products_variant(int variant, const float *x, long x_stride, long rows, const float *w,
+                                   long w_stride, long taps, long columns, float *y, long y_stride) {
+    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    switch (variant) {
+#if defined(__x86_64__)
+    case 2: dense_avx512(x, x_stride, rows, w, w_stride, taps, columns, y, y_stride); return 1;
+    case 1: dense_avx2(x, x_stride, rows, w, w_stride, taps, columns, y, y_stride); return 1;
+#endif
+    case 0: dense_portable(x, x_stride, rows, w, w_stride, taps, columns, y, y_stride); return 1;
+    default: return 0;
+    }
+}
+
+void imprint_dense_products(const float *x, long x_stride, long rows, const float *w, long w_stride, long taps,
+                            long columns, float *y, long y_stride) {
+    int v = imprint_direct_variants();
+    imprint_dense_products_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, x, x_stride, rows, w, w_stride, taps, columns, y,
+                                   y_stride);
+}

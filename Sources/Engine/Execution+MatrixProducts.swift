@@ -1,3 +1,4 @@
+internal import CKernels
 import NetworkModel
 
 /// Dense and convolution steps: the only places the provider is called.
@@ -11,16 +12,59 @@ extension Execution {
         let context = MatrixProductContext(node: step.node, group: 0, matrix: matrix,
                                            samples: firstSample..<(firstSample + samples),
                                            vectorsPerSample: vectors / samples, threads: parallelism.threads)
-        var y = [Float](repeating: 0, count: outCount)
-        let provider = engine.provider
-        try x.withUnsafeBufferPointer { (x) throws(EngineError) in
-            try y.withUnsafeMutableBufferPointer { (y) throws(EngineError) in
-                try provider.multiply(x, into: y, context: context)
+        var y: [Float]
+        if let fixed = engine.fixedDense[step.node], matrix.rows > 0, vectors > 0, vectors * matrix.rows <= x.count {
+            y = denseDirect(x, fixed: fixed, vectors: vectors, rows: matrix.rows, columns: matrix.columns, outCount: outCount)
+            if let provider = engine.provider as? any FixedProductProvider {
+                let wanted = provider.inspectedSamples(node: step.node).clamped(to: context.samples)
+                if !wanted.isEmpty {
+                    var inspected = context
+                    inspected.samples = wanted
+                    let per = context.vectorsPerSample * matrix.rows
+                    try x.withUnsafeBufferPointer { (x) throws(EngineError) in
+                        try provider.inspect(UnsafeBufferPointer(rebasing: x[((wanted.lowerBound - firstSample) * per)..<((wanted.upperBound - firstSample) * per)]),
+                                             context: inspected)
+                    }
+                }
+            }
+        } else {
+            y = [Float](repeating: 0, count: outCount)
+            let provider = engine.provider
+            try x.withUnsafeBufferPointer { (x) throws(EngineError) in
+                try y.withUnsafeMutableBufferPointer { (y) throws(EngineError) in
+                    try provider.multiply(x, into: y, context: context)
+                }
             }
         }
         if let bias {
             let parallel = parallelism
             y.withUnsafeMutableBufferPointer { Elementwise.addRowBias($0, rows: vectors, bias: bias, parallel: parallel) }
+        }
+        return y
+    }
+
+    /// `x · W` for fixed products with CKernels' `imprint_dense_products` (no packing, one fused
+    /// multiply-add per input in order, so each output's bits depend on its own vector alone),
+    /// the vectors split over the threads; then the provider's column gain and channel affine.
+    private func denseDirect(_ x: [Float], fixed: FixedProducts, vectors: Int, rows: Int, columns: Int,
+                             outCount: Int) -> [Float] {
+        let parallel = parallelism
+        var y = x.withUnsafeBufferPointer { x in
+            fixed.weights.withUnsafeBufferPointer { w in
+                uninitializedArray(outCount) { y in
+                    let (x, w, y) = (x.baseAddress!, w.baseAddress! + fixed.start, y.baseAddress!)
+                    parallel.forEach(vectors, workPerItem: rows * columns) { range in
+                        imprint_dense_products(x + range.lowerBound * rows, rows, range.count, w, columns, rows, columns,
+                                               y + range.lowerBound * columns, columns)
+                    }
+                }
+            }
+        }
+        if let gain = fixed.columnGain {
+            for r in 0..<vectors { for j in 0..<columns { y[r * columns + j] *= gain[j] } }
+        }
+        if let scale = fixed.channelScale, let shift = fixed.channelShift {
+            for r in 0..<vectors { for j in 0..<columns { y[r * columns + j] = scale[j] * y[r * columns + j] + shift[j] } }
         }
         return y
     }

@@ -12,6 +12,14 @@
 // digital in the engine. Each call carries a `MatrixProductContext` naming the dataset samples its
 // vectors belong to, so stochastic providers can key randomness by sample, not by call order.
 //
+// Fixed products. A provider whose products for a node are a fixed matrix (and per-column maps)
+// says so (`FixedProductProvider`: the exact weights, an analog chip's frozen ones); the engine then
+// computes that node itself: convolutions straight from their planes (`DirectConvolution`, no
+// im2col or scatter), dense layers without packing, both in CKernels with one fused multiply-add
+// per input in (c_in, k_h, k_w) order, so every output's bits depend on its own sample only and are
+// the same on every CPU. Observers of such products get the inputs `multiply` would have got
+// (`inspect`) and never change the outputs.
+//
 // Threading. A batch of at least `minimumSamplesPerThread` samples per thread is cut into one part
 // per thread (contiguous samples), and each thread runs the whole network on its part with
 // single-threaded kernels: one hand-off per batch instead of one per kernel, and every kernel
@@ -57,6 +65,9 @@ public struct InferenceEngine: Sendable {
     /// Per node: the stride-1 convolution computed from its planes, when the provider's products
     /// for it are fixed (`FixedProductProvider`); nil where products go through `multiply`.
     let direct: [DirectConvolution?]
+    /// Per node: a dense node's fixed products in the crossbar layout (`imprint_dense_products`),
+    /// nil where its products go through `multiply`.
+    let fixedDense: [FixedProducts?]
 
     /// Prepares a network for execution; with no provider, the exact float32 weights are used.
     public init(network: Network, provider: (any MatrixProductProvider)? = nil,
@@ -72,6 +83,7 @@ public struct InferenceEngine: Sendable {
         let plan = ExecutionPlan(network)
         self.plan = plan
         self.direct = Self.directConvolutions(plan, network: network, provider: provider)
+        self.fixedDense = Self.fixedDenseProducts(plan, network: network, provider: provider)
         self.parallelism = Parallelism(threads: options.threads)
         // Own the threads ourselves, never both (see ARCHITECTURE.md): BLAS runs single-threaded.
         BLASKernels.useOneThread()

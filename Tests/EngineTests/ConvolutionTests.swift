@@ -197,12 +197,24 @@ func engine(_ network: Network, path: ConvolutionPath, threads: Int = 2, scratch
         #expect(Execution.convolutionChunk(samplesInBudget: c.budget, pixels: c.pixels, batch: c.batch) == c.expected)
     }
 
-    @Test(arguments: [([3, 5], [5, 4]), ([2, 3, 5], [5, 2]), ([7], [7, 3])])
-    func denseAppliesOverTheLastAxis(_ shapes: ([Int], [Int])) throws {
+    /// Dense products, directly (`imprint_dense_products`: tails of 6 rows and 16 columns) and
+    /// through `multiply`, against the reference.
+    @Test(arguments: [([3, 5], [5, 4]), ([2, 3, 5], [5, 2]), ([7], [7, 3]), ([300], [300, 70]), ([2, 17], [17, 129])],
+          ConvolutionPath.allCases)
+    func denseAppliesOverTheLastAxis(_ shapes: ([Int], [Int]), path: ConvolutionPath) throws {
         let weight = try randomTensor(shapes.1, seed: 21)
         let bias = try randomTensor([shapes.1[1]], seed: 22)
         let network = try singleNodeNetwork(.dense(DenseOp(weight: weight, bias: bias)), input: shapes.0)
-        let x = try randomTensor([4] + shapes.0, seed: 23)
-        expectClose(try runNetwork(network, x), try Reference.dense(x, weight: weight, bias: bias))
+        let x = try randomTensor([13] + shapes.0, seed: 23)
+        let engine = try InferenceEngine(network: network, provider: path == .direct ? nil : ProductsOnly(network: network))
+        #expect((engine.fixedDense[0] != nil) == (path == .direct))
+        let y = try engine.run(x)
+        expectClose(y, try Reference.dense(x, weight: weight, bias: bias), tolerance: 1e-5 * Float(shapes.1[0]).squareRoot())
+        // Each output depends on its own vector alone: any batch split gives the same bits.
+        for threads in [1, 3] {
+            let again = try InferenceEngine(network: network, provider: path == .direct ? nil : ProductsOnly(network: network),
+                                            options: .init(threads: threads)).run(x)
+            #expect(again.data.map(\.bitPattern) == y.data.map(\.bitPattern))
+        }
     }
 }

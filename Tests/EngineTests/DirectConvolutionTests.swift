@@ -102,6 +102,39 @@ import TestSupport
         #expect(bad.run(variant: 0) == nil)
     }
 
+    /// Dense products: the portable C follows the contract (computed here), every variant gives its
+    /// bits, and nothing outside the output's rows and columns is written (row and column tails of
+    /// every kind for 6 × 64 and 4 × 24 blocks).
+    @Test(arguments: [(rows: 1, taps: 1, columns: 1), (rows: 13, taps: 37, columns: 70), (rows: 6, taps: 784, columns: 256),
+                      (rows: 5, taps: 9, columns: 17), (rows: 25, taps: 3, columns: 129)])
+    func denseVariantsFollowTheContract(_ c: (rows: Int, taps: Int, columns: Int)) throws {
+        var rng = SplitMix64(seed: UInt64(c.rows * 1000 + c.columns))
+        let xStride = c.taps + 3, wStride = c.columns + 5, yStride = c.columns + 2
+        let x = (0..<(c.rows * xStride)).map { _ in rng.uniform() * 2 - 1 }
+        let w = (0..<(c.taps * wStride)).map { _ in rng.uniform() * 2 - 1 }
+        var expected = [Float](repeating: 7, count: c.rows * yStride)
+        for m in 0..<c.rows {
+            for n in 0..<c.columns {
+                var acc: Float = 0
+                for t in 0..<c.taps { acc = acc.addingProduct(x[m * xStride + t], w[t * wStride + n]) }
+                expected[m * yStride + n] = acc
+            }
+        }
+        for variant: Int32 in [0, 1, 2] where variant == 0 || imprint_direct_variants() & variant != 0 {
+            var y = [Float](repeating: 7, count: c.rows * yStride)
+            let ok = x.withUnsafeBufferPointer { x in
+                w.withUnsafeBufferPointer { w in
+                    y.withUnsafeMutableBufferPointer { y in
+                        imprint_dense_products_variant(variant, x.baseAddress, xStride, c.rows, w.baseAddress, wStride,
+                                                       c.taps, c.columns, y.baseAddress, yStride)
+                    }
+                }
+            }
+            #expect(ok == 1)
+            #expect(y.map(\.bitPattern) == expected.map(\.bitPattern), "variant \(variant)")
+        }
+    }
+
     /// The epilogue's cases (gain, affine, ReLU, pool, odd sizes, NaN, −0) against the test's own
     /// computation, for every variant.
     @Test(arguments: [(relu: true, pool: true, gain: false, affine: false, height: 12, width: 12),

@@ -45,6 +45,15 @@ int imprint_direct_products_variant(int variant, const float *x, const int32_t *
                                     const float *w, long channel_stride, long tap_stride, int channels,
                                     long positions, float *y, long y_stride);
 
+/// Dense products without packing: y[m · y_stride + n] = Σ_t x[m · x_stride + t] · w[t · w_stride + n]
+/// for m < rows, n < columns, summed in t order as acc = fma(x, w, acc) from acc = +0 (the same
+/// contract, and so the same bits on every CPU, as the direct convolution products). Reads and
+/// writes nothing outside those elements.
+void imprint_dense_products(const float *x, long x_stride, long rows, const float *w, long w_stride, long taps,
+                            long columns, float *y, long y_stride);
+int imprint_dense_products_variant(int variant, const float *x, long x_stride, long rows, const float *w,
+                                   long w_stride, long taps, long columns, float *y, long y_stride);
+
 /// The epilogue of one output channel's products `row` (`positions` values, output pixel (y, x) at
 /// y·row_width + x), in place and then into `out`: row ← row · *gain (if gain), row ← affine[0] ·
 /// row + affine[1] (if affine), row ← row + bias, then v > 0 ? v : 0 with relu (NaN and −0 become

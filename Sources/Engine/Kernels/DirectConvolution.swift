@@ -219,4 +219,22 @@ extension InferenceEngine {
         }
         return direct
     }
+
+    /// The plan's dense nodes whose products are fixed, with weights in the crossbar layout.
+    static func fixedDenseProducts(_ plan: ExecutionPlan, network: Network,
+                                   provider: any MatrixProductProvider) -> [FixedProducts?] {
+        var fixed = [FixedProducts?](repeating: nil, count: network.nodes.count)
+        guard let provider = provider as? any FixedProductProvider else { return fixed }
+        for step in plan.steps {
+            guard case .dense(_, let matrix) = step.kernel, matrix.groups == 1,
+                  let f = provider.fixedProducts(node: step.node, group: 0), f.layout == .crossbar, f.start >= 0,
+                  f.weights.count - f.start >= matrix.rows * matrix.columns,
+                  f.columnGain.map({ $0.count >= matrix.columns }) ?? true,
+                  (f.channelScale == nil) == (f.channelShift == nil),
+                  f.channelScale.map({ $0.count >= matrix.columns }) ?? true,
+                  f.channelShift.map({ $0.count >= matrix.columns }) ?? true else { continue }
+            fixed[step.node] = f
+        }
+        return fixed
+    }
 }

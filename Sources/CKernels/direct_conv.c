@@ -20,29 +20,9 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-// The epilogue of one channel (CKernels.h, imprint_direct_finish), plain C for the vectoriser,
-// compiled once per instruction set below. `v > 0 ? v : 0` and `v >= m ? v : m` are selects, so
-// every variant gives the same bits.
-ALWAYS_INLINE void finish_in_place(float *row, long positions, const float *gain, const float *affine, float bias,
-                                   int relu) {
-    if (gain) {
-        float g = *gain;
-        for (long i = 0; i < positions; i++) row[i] = row[i] * g;
-    }
-    if (affine) {
-        float scale = affine[0], shift = affine[1];
-        for (long i = 0; i < positions; i++) row[i] = scale * row[i] + shift;
-    }
-    if (relu) {
-        for (long i = 0; i < positions; i++) {
-            float v = row[i] + bias;
-            row[i] = v > 0 ? v : 0;
-        }
-    } else {
-        for (long i = 0; i < positions; i++) row[i] = row[i] + bias;
-    }
-}
-
+// One channel's rows into its output plane (CKernels.h, imprint_direct_place), plain C for the
+// vectoriser, compiled once per instruction set below. `v >= m ? v : m` is a select, so every
+// variant gives the same bits.
 ALWAYS_INLINE float window_max(const float *r0, const float *r1) {
     float m = -__builtin_inff(), v;
     v = r0[0]; m = v >= m ? v : m;
@@ -52,9 +32,7 @@ ALWAYS_INLINE float window_max(const float *r0, const float *r1) {
     return m;
 }
 
-ALWAYS_INLINE void finish(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
-                          int pool, long out_height, long out_width, long row_width, float *out) {
-    finish_in_place(row, positions, gain, affine, bias, relu);
+ALWAYS_INLINE void place(const float *row, int pool, long out_height, long out_width, long row_width, float *out) {
     if (pool) {
         long ph = out_height / 2, pw = out_width / 2;
         for (long py = 0; py < ph; py++) {
@@ -76,7 +54,8 @@ ALWAYS_INLINE void finish(float *row, long positions, const float *gain, const f
 // 3 loads and 8 broadcasts feed 24 FMAs). Inlined with a constant `pv`, so the loops unroll.
 __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *xp, const int32_t *offsets, long taps,
                                                                  const float *const *w, long tap_stride, float *y,
-                                                                 long y_stride, int pv) {
+                                                                 long y_stride, const imprint_direct_epilogue *e,
+                                                                 int pv) {
     __m512 a[3][8];
     for (int v = 0; v < pv; v++)
         for (int c = 0; c < 8; c++) a[v][c] = _mm512_setzero_ps();
@@ -91,25 +70,36 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
             for (int v = 0; v < pv; v++) a[v][c] = _mm512_fmadd_ps(x[v], wc, a[v][c]);
         }
     }
-    for (int c = 0; c < 8; c++)
-        for (int v = 0; v < pv; v++) _mm512_storeu_ps(y + c * y_stride + 16 * v, a[v][c]);
+    for (int c = 0; c < 8; c++) {
+        for (int v = 0; v < pv; v++) {
+            __m512 r = a[v][c];
+            if (e) {
+                if (e->gain) r = _mm512_mul_ps(r, _mm512_set1_ps(e->gain[c]));
+                if (e->scale) r = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(e->scale[c]), r), _mm512_set1_ps(e->shift[c]));
+                r = _mm512_add_ps(r, _mm512_set1_ps(e->bias[c]));
+                if (e->relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
+            }
+            _mm512_storeu_ps(y + c * y_stride + 16 * v, r);
+        }
+    }
 }
 
 __attribute__((target("avx512f"))) static void products_avx512(const float *x, const int32_t *offsets, long taps,
                                                              const float *const *w, long tap_stride, long positions,
-                                                             float *y, long y_stride) {
+                                                             float *y, long y_stride, const imprint_direct_epilogue *e) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
-    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 3);
-    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 2);
-    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 1);
+    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 3);
+    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 2);
+    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 1);
 }
 
 // 16 registers: `pv` vectors of 8 positions × 4 channels (pv = 3: 12 accumulators), the eight
 // channels in two passes.
 __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp, const int32_t *offsets, long taps,
                                                                 const float *const *w, long tap_stride, float *y,
-                                                                long y_stride, int pv) {
+                                                                long y_stride, const imprint_direct_epilogue *e,
+                                                                int pv) {
     for (int half = 0; half < 2; half++) {
         __m256 a[3][4];
         for (int v = 0; v < pv; v++)
@@ -125,32 +115,41 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
                 for (int v = 0; v < pv; v++) a[v][c] = _mm256_fmadd_ps(x[v], wc, a[v][c]);
             }
         }
-        for (int c = 0; c < 4; c++)
-            for (int v = 0; v < pv; v++) _mm256_storeu_ps(y + (half * 4 + c) * y_stride + 8 * v, a[v][c]);
+        for (int c = 0; c < 4; c++) {
+            int k = half * 4 + c;
+            for (int v = 0; v < pv; v++) {
+                __m256 r = a[v][c];
+                if (e) {
+                    if (e->gain) r = _mm256_mul_ps(r, _mm256_set1_ps(e->gain[k]));
+                    if (e->scale) r = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(e->scale[k]), r), _mm256_set1_ps(e->shift[k]));
+                    r = _mm256_add_ps(r, _mm256_set1_ps(e->bias[k]));
+                    if (e->relu) r = _mm256_and_ps(r, _mm256_cmp_ps(r, _mm256_setzero_ps(), _CMP_GT_OQ));
+                }
+                _mm256_storeu_ps(y + k * y_stride + 8 * v, r);
+            }
+        }
     }
 }
 
 __attribute__((target("avx2,fma"))) static void products_avx2(const float *x, const int32_t *offsets, long taps,
                                                             const float *const *w, long tap_stride, long positions,
-                                                            float *y, long y_stride) {
+                                                            float *y, long y_stride, const imprint_direct_epilogue *e) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
-    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 3);
-    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 2);
-    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, 1);
+    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 3);
+    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 2);
+    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 1);
 }
 
 // Sixteen windows per step: two masked 16-wide loads per image row, split into the windows'
 // left and right values by two permutes, and a masked store (the vectoriser left rows of 14 or
 // 6 pooled values, the bundled CNN's, to its scalar remainder loop).
-__attribute__((target("avx512f"))) static void finish_avx512(float *row, long positions, const float *gain,
-                                                           const float *affine, float bias, int relu, int pool,
-                                                           long out_height, long out_width, long row_width, float *out) {
+__attribute__((target("avx512f"))) static void place_avx512(const float *row, int pool, long out_height,
+                                                          long out_width, long row_width, float *out) {
     if (!pool) {
-        finish(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out);
+        place(row, pool, out_height, out_width, row_width, out);
         return;
     }
-    finish_in_place(row, positions, gain, affine, bias, relu);
     long ph = out_height / 2, pw = out_width / 2;
     const __m512i left = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i right = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
@@ -173,10 +172,9 @@ __attribute__((target("avx512f"))) static void finish_avx512(float *row, long po
     }
 }
 
-__attribute__((target("avx2,fma"))) static void finish_avx2(float *row, long positions, const float *gain,
-                                                          const float *affine, float bias, int relu, int pool,
-                                                          long out_height, long out_width, long row_width, float *out) {
-    finish(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out);
+__attribute__((target("avx2,fma"))) static void place_avx2(const float *row, int pool, long out_height,
+                                                         long out_width, long row_width, float *out) {
+    place(row, pool, out_height, out_width, row_width, out);
 }
 
 static int direct_variants(void) {
@@ -194,14 +192,25 @@ static int direct_variants(void) { return 0; }
 #endif
 
 // The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
+// The epilogue's arithmetic, one value: the same operations in the same order as the vectors'.
+static float epilogue_value(float v, const imprint_direct_epilogue *e, int c) {
+    if (!e) return v;
+    if (e->gain) v = v * e->gain[c];
+    if (e->scale) v = e->scale[c] * v + e->shift[c];
+    v = v + e->bias[c];
+    if (e->relu) v = v > 0 ? v : 0;
+    return v;
+}
+
 static void products_portable(const float *x, const int32_t *offsets, long taps, const float *const *w,
-                              long tap_stride, long positions, float *y, long y_stride) {
+                              long tap_stride, long positions, float *y, long y_stride,
+                              const imprint_direct_epilogue *e) {
     long end = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     for (int c = 0; c < 8; c++) {
         for (long p = 0; p < end; p++) {
             float acc = 0.0f;
             for (long t = 0; t < taps; t++) acc = fmaf(x[p + offsets[t]], w[c][t * tap_stride], acc);
-            y[c * y_stride + p] = acc;
+            y[c * y_stride + p] = epilogue_value(acc, e, c);
         }
     }
 }
@@ -218,7 +227,7 @@ int imprint_direct_variants(void) {
 
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
                                     const float *w, long channel_stride, long tap_stride, int channels,
-                                    long positions, float *y, long y_stride) {
+                                    long positions, float *y, long y_stride, const imprint_direct_epilogue *e) {
     if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
     if (channels < 1 || channels > 8) return 0;
     // Channels past the last read the last one's weights: computed, never stored by the caller.
@@ -226,45 +235,42 @@ int imprint_direct_products_variant(int variant, const float *x, const int32_t *
     for (int c = 0; c < 8; c++) rows[c] = w + (c < channels ? c : channels - 1) * channel_stride;
     switch (variant) {
 #if defined(__x86_64__)
-    case 2: products_avx512(x, offsets, taps, rows, tap_stride, positions, y, y_stride); return 1;
-    case 1: products_avx2(x, offsets, taps, rows, tap_stride, positions, y, y_stride); return 1;
+    case 2: products_avx512(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e); return 1;
+    case 1: products_avx2(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e); return 1;
 #endif
-    case 0: products_portable(x, offsets, taps, rows, tap_stride, positions, y, y_stride); return 1;
+    case 0: products_portable(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e); return 1;
     default: return 0;
     }
 }
 
 void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
-                             long tap_stride, int channels, long positions, float *y, long y_stride) {
+                             long tap_stride, int channels, long positions, float *y, long y_stride,
+                             const imprint_direct_epilogue *e) {
     int v = imprint_direct_variants();
     imprint_direct_products_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, x, offsets, taps, w, channel_stride, tap_stride,
-                                    channels, positions, y, y_stride);
+                                    channels, positions, y, y_stride, e);
 }
 
-static void finish_portable(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
-                            int pool, long out_height, long out_width, long row_width, float *out) {
-    finish(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out);
+static void place_portable(const float *row, int pool, long out_height, long out_width, long row_width, float *out) {
+    place(row, pool, out_height, out_width, row_width, out);
 }
 
-int imprint_direct_finish_variant(int variant, float *row, long positions, const float *gain, const float *affine,
-                                  float bias, int relu, int pool, long out_height, long out_width, long row_width,
-                                  float *out) {
+int imprint_direct_place_variant(int variant, const float *row, int pool, long out_height, long out_width,
+                                 long row_width, float *out) {
     if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
     switch (variant) {
 #if defined(__x86_64__)
-    case 2: finish_avx512(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out); return 1;
-    case 1: finish_avx2(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out); return 1;
+    case 2: place_avx512(row, pool, out_height, out_width, row_width, out); return 1;
+    case 1: place_avx2(row, pool, out_height, out_width, row_width, out); return 1;
 #endif
-    case 0: finish_portable(row, positions, gain, affine, bias, relu, pool, out_height, out_width, row_width, out); return 1;
+    case 0: place_portable(row, pool, out_height, out_width, row_width, out); return 1;
     default: return 0;
     }
 }
 
-void imprint_direct_finish(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
-                           int pool, long out_height, long out_width, long row_width, float *out) {
+void imprint_direct_place(const float *row, int pool, long out_height, long out_width, long row_width, float *out) {
     int v = imprint_direct_variants();
-    imprint_direct_finish_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, row, positions, gain, affine, bias, relu, pool,
-                                  out_height, out_width, row_width, out);
+    imprint_direct_place_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, row, pool, out_height, out_width, row_width, out);
 }
 
 // ---- Dense products (CKernels.h, imprint_dense_products) ----

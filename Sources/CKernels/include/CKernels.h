@@ -37,13 +37,23 @@ int imprint_read_noise_normals_variant(int variant, const uint32_t *w0, const ui
 /// `imprint_direct_variants()` is a bit set (1: AVX2 with FMA, 2: AVX-512F);
 /// `imprint_direct_products` runs the widest. `_variant` runs one (0: portable C), returning 0
 /// when this CPU lacks it, so tests can compare them.
+///
+/// With an epilogue `e` (or NULL for none), each stored value is, in this order and each operation
+/// rounded on its own: v · gain[c] (if gain), scale[c] · v + shift[c] (if scale; shift with it),
+/// v + bias[c], then v > 0 ? v : 0 with relu (NaN and −0 become +0); the arrays hold the eight
+/// channels' values.
 #define IMPRINT_DIRECT_STEP 16
+typedef struct {
+    const float *gain, *scale, *shift, *bias;
+    int relu;
+} imprint_direct_epilogue;
 int imprint_direct_variants(void);
 void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
-                             long tap_stride, int channels, long positions, float *y, long y_stride);
+                             long tap_stride, int channels, long positions, float *y, long y_stride,
+                             const imprint_direct_epilogue *e);
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
                                     const float *w, long channel_stride, long tap_stride, int channels,
-                                    long positions, float *y, long y_stride);
+                                    long positions, float *y, long y_stride, const imprint_direct_epilogue *e);
 
 /// Dense products without packing: y[m · y_stride + n] = Σ_t x[m · x_stride + t] · w[t · w_stride + n]
 /// for m < rows, n < columns, summed in t order as acc = fma(x, w, acc) from acc = +0 (the same
@@ -54,17 +64,13 @@ void imprint_dense_products(const float *x, long x_stride, long rows, const floa
 int imprint_dense_products_variant(int variant, const float *x, long x_stride, long rows, const float *w,
                                    long w_stride, long taps, long columns, float *y, long y_stride);
 
-/// The epilogue of one output channel's products `row` (`positions` values, output pixel (y, x) at
-/// y·row_width + x), in place and then into `out`: row ← row · *gain (if gain), row ← affine[0] ·
-/// row + affine[1] (if affine), row ← row + bias, then v > 0 ? v : 0 with relu (NaN and −0 become
-/// +0). Then `out` (out_height × out_width, or with pool its 2×2, stride-2 max pool, floor) gets
-/// the rows, the pool taking −∞ and then each window value in row-major order when it is ≥ the
-/// running maximum. Selects and single roundings only: the same bits in every variant.
-void imprint_direct_finish(float *row, long positions, const float *gain, const float *affine, float bias, int relu,
-                           int pool, long out_height, long out_width, long row_width, float *out);
-int imprint_direct_finish_variant(int variant, float *row, long positions, const float *gain, const float *affine,
-                                  float bias, int relu, int pool, long out_height, long out_width, long row_width,
-                                  float *out);
+/// One output channel's finished products `row` (output pixel (y, x) at y·row_width + x) into
+/// `out`: out_height × out_width values, or with pool their 2×2, stride-2 max pool (floor), the
+/// pool taking −∞ and then each window value in row-major order when it is ≥ the running maximum.
+/// Selects only: the same bits in every variant.
+void imprint_direct_place(const float *row, int pool, long out_height, long out_width, long row_width, float *out);
+int imprint_direct_place_variant(int variant, const float *row, int pool, long out_height, long out_width,
+                                 long row_width, float *out);
 
 /// A hint to the CPU that the caller is spinning on a memory location (x86 PAUSE, ARM YIELD).
 static inline void imprint_spin_pause(void) {

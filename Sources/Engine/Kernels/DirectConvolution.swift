@@ -9,16 +9,17 @@ import Parallel
 /// and output pixel (y, x) is read as position y·W_p + x of those planes: tap (c, i, j) of every
 /// position is then one displacement, c·H_p·W_p + i·d_h·W_p + j·d_w at stride 1, so CKernels'
 /// `imprint_direct_products` runs over contiguous positions, eight output channels at a time
-/// (positions with x ≥ W_out are computed and dropped). A stride s splits each padded plane into
-/// s_h·s_w phase planes (rows ≡ a mod s_h, columns ≡ b mod s_w), in which every tap is again one
-/// displacement of the output positions (`Layout`). The epilogue applies the provider's
-/// per-column factors, the bias, the fused ReLU and the fused 2×2 max pool while it moves each
-/// row into the NCHW output.
+/// (positions with x ≥ W_out are computed and dropped), the provider's column maps, the bias and
+/// the fused ReLU applied as they are stored; `imprint_direct_place` then copies each channel's
+/// rows into the NCHW output, or max-pools them (the fused 2×2 pool). A stride s splits each
+/// padded plane into s_h·s_w phase planes (rows ≡ a mod s_h, columns ≡ b mod s_w), in which every
+/// tap is again one displacement of the output positions (`Layout`).
 ///
 /// Bits: each output is Σ over taps in (c_in, k_h, k_w) order with one fused multiply-add per tap,
 /// the same on every CPU (CKernels' variants and its portable C agree) and for every batch,
 /// part and thread count, since a sample's outputs depend on that sample alone. They differ from
-/// the GEMM path's (OpenBLAS sums in its own blocks), which the engine takes for everything else.
+/// the GEMM path's where OpenBLAS sums in its own blocks (long rows), which the engine takes for
+/// products that are not fixed.
 struct DirectConvolution: Sendable {
     /// Per group: the provider's weights, read in place.
     let fixed: [FixedProducts]
@@ -57,33 +58,70 @@ struct DirectConvolution: Sendable {
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
         let layout = Layout(g)
         let sampleOut = pool ? g.pooledSampleSize : g.outputSampleSize
+        let outPlane = pool ? (g.outHeight / 2) * (g.outWidth / 2) : g.pixels
         let offsets = layout.offsets(g)
+        let maps = (0..<g.groups).map { ChannelMaps(fixed[$0], bias: bias, group: $0, columns: columns) }
         offsets.withUnsafeBufferPointer { offsets in
-            bias.withUnsafeBufferPointerIfPresent { bias in
-                parallel.forEach(batch, workPerItem: g.pixels * taps * g.outChannelsPerGroup) { samples in
-                    let planes = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferSize)
-                    defer { planes.deallocate() }
-                    planes.initialize(repeating: 0, count: layout.bufferSize)
-                    let products = UnsafeMutablePointer<Float>.allocate(capacity: 8 * layout.positions)
-                    defer { products.deallocate() }
-                    for s in samples {
-                        for group in 0..<g.groups {
-                            layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: planes)
-                            let f = fixed[group]
-                            // (channel stride, tap stride) of W in the provider's layout.
-                            let (channelStride, tapStride) = f.layout == .crossbar ? (1, columns) : (taps, 1)
-                            f.weights.withUnsafeBufferPointer { w in
-                                for first in stride(from: 0, to: columns, by: 8) {
-                                    let count = min(8, columns - first)
+            parallel.forEach(batch, workPerItem: g.pixels * taps * g.outChannelsPerGroup) { samples in
+                let planes = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferSize)
+                defer { planes.deallocate() }
+                planes.initialize(repeating: 0, count: layout.bufferSize)
+                let products = UnsafeMutablePointer<Float>.allocate(capacity: 8 * layout.positions)
+                defer { products.deallocate() }
+                for s in samples {
+                    for group in 0..<g.groups {
+                        layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: planes)
+                        let f = fixed[group]
+                        // (channel stride, tap stride) of W in the provider's layout.
+                        let (channelStride, tapStride) = f.layout == .crossbar ? (1, columns) : (taps, 1)
+                        f.weights.withUnsafeBufferPointer { w in
+                            for first in stride(from: 0, to: columns, by: 8) {
+                                let count = min(8, columns - first)
+                                maps[group].withEpilogue(block: first / 8, relu: relu) { epilogue in
                                     imprint_direct_products(planes, offsets.baseAddress!, taps,
                                                             w.baseAddress! + f.start + first * channelStride,
                                                             channelStride, tapStride, Int32(count), layout.positions,
-                                                            products, layout.positions)
-                                    epilogue(g, layout: layout, group: group, channels: first..<(first + count),
-                                             products: products, bias: bias, relu: relu, pool: pool,
-                                             into: y + s * sampleOut)
+                                                            products, layout.positions, epilogue)
+                                }
+                                for c in 0..<count {
+                                    imprint_direct_place(products + c * layout.positions, pool ? 1 : 0, g.outHeight,
+                                                         g.outWidth, layout.width,
+                                                         y + s * sampleOut + (group * columns + first + c) * outPlane)
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A group's per-channel arithmetic after the products, in blocks of eight channels (the last
+    /// block padded with its last channel): the provider's column gain and channel affine, as it
+    /// applies them, then + bias (+0 without one, as `Convolution.scatter` adds it).
+    struct ChannelMaps {
+        let gain: [Float]?, scale: [Float]?, shift: [Float]?, bias: [Float]
+
+        init(_ f: FixedProducts, bias: [Float]?, group: Int, columns: Int) {
+            let padded = (columns + 7) / 8 * 8
+            func blocks(_ value: (Int) -> Float) -> [Float] { (0..<padded).map { value(min($0, columns - 1)) } }
+            gain = f.columnGain.map { g in blocks { g[$0] } }
+            scale = f.channelScale.map { s in blocks { s[$0] } }
+            shift = f.channelShift.map { s in blocks { s[$0] } }
+            self.bias = blocks { bias?[group * columns + $0] ?? 0 }
+        }
+
+        func withEpilogue(block: Int, relu: Bool, _ body: (UnsafePointer<imprint_direct_epilogue>) -> Void) {
+            let at = block * 8
+            gain.withUnsafeBufferPointerIfPresent { gain in
+                scale.withUnsafeBufferPointerIfPresent { scale in
+                    shift.withUnsafeBufferPointerIfPresent { shift in
+                        bias.withUnsafeBufferPointer { bias in
+                            var e = imprint_direct_epilogue(gain: gain.map { $0.baseAddress! + at },
+                                                            scale: scale.map { $0.baseAddress! + at },
+                                                            shift: shift.map { $0.baseAddress! + at },
+                                                            bias: bias.baseAddress! + at, relu: relu ? 1 : 0)
+                            withUnsafePointer(to: &e) { body($0) }
                         }
                     }
                 }
@@ -180,31 +218,6 @@ struct DirectConvolution: Sendable {
         }
     }
 
-    /// Moves channels `channels` of one block's products into the output with CKernels'
-    /// `imprint_direct_finish`: the column gain and channel affine as the provider applies them,
-    /// + bias (+0 without one), the ReLU as `Convolution.scatter` applies it, and the 2×2 max pool
-    /// in `Convolution.scatterPooled`'s order.
-    private func epilogue(_ g: ConvolutionGeometry, layout: Layout, group: Int, channels: Range<Int>,
-                          products: UnsafeMutablePointer<Float>, bias: UnsafeBufferPointer<Float>?, relu: Bool,
-                          pool: Bool, into y: UnsafeMutablePointer<Float>) {
-        let f = fixed[group]
-        let columns = g.outChannelsPerGroup
-        let outPlane = pool ? (g.outHeight / 2) * (g.outWidth / 2) : g.outHeight * g.outWidth
-        for column in channels {
-            var gain = f.columnGain?[column] ?? 1
-            var affine = (f.channelScale?[column] ?? 1, f.channelShift?[column] ?? 0)
-            let channel = group &* columns &+ column
-            withUnsafeMutablePointer(to: &gain) { gainPointer in
-                withUnsafeMutableBytes(of: &affine) { affinePointer in
-                    imprint_direct_finish(products + (column - channels.lowerBound) &* layout.positions, layout.positions,
-                                          f.columnGain == nil ? nil : gainPointer,
-                                          f.channelScale == nil ? nil : affinePointer.baseAddress!.assumingMemoryBound(to: Float.self),
-                                          bias?[channel] ?? 0, relu ? 1 : 0, pool ? 1 : 0,
-                                          g.outHeight, g.outWidth, layout.width, y + channel &* outPlane)
-                }
-            }
-        }
-    }
 }
 
 extension InferenceEngine {

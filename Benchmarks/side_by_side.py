@@ -8,7 +8,8 @@ imprint's the "seconds" of `imprint infer --json` (model and data loading exclud
 imprint / onnxruntime, so 1.0 is parity and larger is slower.
 
 Also printed: imprint's peak resident memory (/usr/bin/time's maximum resident set size) against
-model + one batch of activations, and the cost of one verify evaluation (ideal periphery) with
+2 × (model file + one batch's live activations: the most a layer-by-layer run holds at once, from
+ONNX shape inference), its peak on one sample (the process's fixed cost: runtime, data set), and the cost of one verify evaluation (ideal periphery) with
 frozen and per-read noise, (wall(3 trials) - wall(1 trial)) / 2, which includes simulating one
 chip's programming.
 
@@ -95,6 +96,37 @@ def imprint_seconds(imprint, model, data, batch, threads, repeats):
     return best, max(best_cpu - load_cpu, 0), args
 
 
+def live_activation_mib(model, batch):
+    """The most activation memory a layer-by-layer run of one batch must hold: the graph's nodes
+    in order, each tensor (not the weights) alive from its producer to its last reader, the batch
+    axis set to `batch`; sizes from ONNX shape inference."""
+    m = onnx.load(model, load_external_data=False)
+    for value in list(m.graph.input) + list(m.graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if dims:
+            dims[0].ClearField("dim_param")
+            dims[0].dim_value = batch
+    m = onnx.shape_inference.infer_shapes(m)
+    weights = {i.name for i in m.graph.initializer}
+    size = {}
+    for value in list(m.graph.input) + list(m.graph.value_info) + list(m.graph.output):
+        dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        if value.name not in weights and dims and all(d > 0 for d in dims):
+            size[value.name] = int(np.prod(dims)) * 4
+    last = {}
+    for k, node in enumerate(m.graph.node):
+        for name in node.input:
+            last[name] = k
+    outputs = {o.name for o in m.graph.output}
+    live = {i.name for i in m.graph.input if i.name in size}
+    peak = sum(size[n] for n in live)
+    for k, node in enumerate(m.graph.node):
+        live |= {o for o in node.output if o in size}
+        peak = max(peak, sum(size[n] for n in live))
+        live = {n for n in live if n in outputs or last.get(n, -1) > k}
+    return peak / 2**20
+
+
 def verify_evaluation_seconds(imprint, model, workdir, threads, noise):
     plan = os.path.join(workdir, os.path.basename(model) + ".plan")
     if not os.path.exists(plan):
@@ -171,9 +203,11 @@ def main():
         print(f"{'':46} max |imprint − onnxruntime| = {np.abs(ours - reference).max():.2e}; "
               f"same top-1 on {np.mean(ours.argmax(1) == reference.argmax(1)) * 100:.2f} % of samples")
         weights = os.path.getsize(model) / 2**20
-        activation = batch * x[0].size * 4 / 2**20
+        activation = live_activation_mib(model, batch)
         rss = peak_rss_mib(args[:-1])
-        print(f"{'':46} imprint peak RSS {rss:.0f} MiB (model file {weights:.1f} MiB, one input batch {activation:.1f} MiB)")
+        baseline = peak_rss_mib(args[:-1] + ["--limit", "1"])
+        print(f"{'':46} imprint peak RSS {rss:.0f} MiB; 2 × (model file {weights:.1f} MiB + one batch's live activations "
+              f"{activation:.1f} MiB) = {2 * (weights + activation):.0f} MiB; one sample alone: {baseline:.0f} MiB")
 
     if not a.skip_verify:
         for title, model, _, _, _ in cases[:1]:

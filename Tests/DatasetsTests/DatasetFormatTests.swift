@@ -114,6 +114,20 @@ typealias FileWriteErrorMatcher = FileWriteError
         #expect(throws: DatasetError.self) { try FileBytes.gunzip(corrupt, file: "c.gz") }
         #expect(try FileBytes.gunzip(bytes, file: "ok.gz").count == 8 + 10000)
     }
+
+    /// The capacity reserved before inflating believes gzip's size trailer only up to 16 × the
+    /// compressed size: exact for a real file, bounded for a forged one, which still inflates to
+    /// its true content.
+    @Test func reservedCapacityBelievesTheTrailerOnlySoFar() throws {
+        let bytes = [UInt8](try Data(contentsOf: Fixtures.fashionMNIST.appendingPathComponent("t10k-labels-idx1-ubyte.gz")))
+        #expect(FileBytes.reservedCapacity(bytes) == 8 + 10000)
+        var forged = bytes
+        for i in (forged.count - 4)..<forged.count { forged[i] = 0xFF }
+        #expect(FileBytes.reservedCapacity(forged) == 16 * forged.count)
+        #expect(FileBytes.reservedCapacity([0x1F, 0x8B, 0, 0xFF]) == 0)
+        // zlib checks the trailer's size: a forged one is corrupt data, reported, after a bounded reservation.
+        #expect(throws: DatasetError.self) { try FileBytes.gunzip(forged, file: "forged.gz") }
+    }
 }
 
 @Suite struct DatasetTests {

@@ -13,6 +13,7 @@
 #include "CKernels.h"
 
 #include <math.h>
+#include <string.h>
 
 // The epilogue's multiplies and adds stay separately rounded, as Swift's are (the products'
 // fused multiply-adds are explicit).
@@ -410,4 +411,35 @@ void imprint_dense_products(const float *x, long x_stride, long rows, const floa
     int v = imprint_direct_variants();
     imprint_dense_products_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, x, x_stride, rows, w, w_stride, taps, columns, y,
                                    y_stride);
+}
+
+// ---- Row copies for the direct convolution's planes (CKernels.h, imprint_copy_rows) ----
+
+static void copy_rows_portable(const float *src, long src_stride, float *dst, long dst_stride, long rows, long count) {
+    for (long r = 0; r < rows; r++) memcpy(dst + r * dst_stride, src + r * src_stride, (size_t)count * sizeof(float));
+}
+
+#if defined(__x86_64__)
+// Rows of tens of values: masked 16-wide moves, no call per row.
+__attribute__((target("avx512f"))) static void copy_rows_avx512(const float *src, long src_stride, float *dst,
+                                                               long dst_stride, long rows, long count) {
+    long full = count / 16 * 16;
+    __mmask16 tail = (__mmask16)((1u << (count - full)) - 1);
+    for (long r = 0; r < rows; r++) {
+        const float *s = src + r * src_stride;
+        float *d = dst + r * dst_stride;
+        for (long k = 0; k < full; k += 16) _mm512_storeu_ps(d + k, _mm512_loadu_ps(s + k));
+        if (tail) _mm512_mask_storeu_ps(d + full, tail, _mm512_maskz_loadu_ps(tail, s + full));
+    }
+}
+#endif
+
+void imprint_copy_rows(const float *src, long src_stride, float *dst, long dst_stride, long rows, long count) {
+#if defined(__x86_64__)
+    if (imprint_direct_variants() & 2) {
+        copy_rows_avx512(src, src_stride, dst, dst_stride, rows, count);
+        return;
+    }
+#endif
+    copy_rows_portable(src, src_stride, dst, dst_stride, rows, count);
 }

@@ -5,15 +5,13 @@ import Parallel
 /// A convolution computed straight from its input planes, for providers whose products are fixed
 /// (`FixedProductProvider`): no patch matrix, no scatter.
 ///
-/// Each sample's group is copied into zero-padded planes of width W_p (with slack after them),
-/// and output pixel (y, x) is read as position y·W_p + x of those planes: tap (c, i, j) of every
-/// position is then one displacement, c·H_p·W_p + i·d_h·W_p + j·d_w at stride 1, so CKernels'
-/// `imprint_direct_products` runs over contiguous positions, eight output channels at a time
-/// (positions with x ≥ W_out are computed and dropped), the provider's column maps, the bias and
-/// the fused ReLU applied as they are stored; `imprint_direct_place` then copies each channel's
-/// rows into the NCHW output, or max-pools them (the fused 2×2 pool). A stride s splits each
-/// padded plane into s_h·s_w phase planes (rows ≡ a mod s_h, columns ≡ b mod s_w), in which every
-/// tap is again one displacement of the output positions (`Layout`).
+/// Each sample's group is copied into planes one output row wide (`Layout`: per input channel and
+/// kernel column, the padded input's columns that column reads), so that output pixel (y, x) is
+/// position y·W_out + x and every tap is one displacement of all positions: CKernels'
+/// `imprint_direct_products` runs over exactly the output pixels, eight output channels at a time,
+/// the provider's column maps, the bias and the fused ReLU applied as they are stored;
+/// `imprint_direct_place` then copies each channel into the NCHW output, or max-pools it (the
+/// fused 2×2 pool). Strides and dilations only change which input values the copy gathers.
 ///
 /// Bits: each output is Σ over taps in (c_in, k_h, k_w) order with one fused multiply-add per tap,
 /// the same on every CPU (CKernels' variants and its portable C agree) and for every batch,
@@ -129,39 +127,45 @@ struct DirectConvolution: Sendable {
         }
     }
 
-    /// Where a sample's padded planes and positions lie.
+    /// Where a sample's planes and positions lie: one plane per (input channel, kernel column,
+    /// row phase), `width` = W_out columns wide, holding the padded input's row y·s_h + phase at
+    /// row y and its column x·s_w + j·d_w at column x (zero where that is padding). Tap (c, i, j)
+    /// of output pixel (y, x) then reads position y·W_out + x of plane (c, j, (i·d_h) mod s_h),
+    /// displaced by ⌊i·d_h / s_h⌋ rows: one displacement for every position, and the positions are
+    /// exactly the output pixels (rounded up to CKernels' step at the end), so nothing computed is
+    /// dropped. The copies cost k_w input-sized writes per sample, against k_h·k_w·C_out
+    /// multiply-adds per input value.
     struct Layout {
-        /// Phases per axis (the strides); each channel holds strideH·strideW phase planes.
-        let phasesH: Int, phasesW: Int
-        /// Phase plane height and width.
+        /// Row phases (the row stride).
+        let phases: Int
+        /// Plane height (rows an output row's taps can reach) and width (W_out).
         let height: Int, width: Int
-        /// Positions computed: (H_out − 1)·width + W_out, rounded up to CKernels' step.
+        let kernelWidth: Int
+        /// Positions computed: H_out·W_out rounded up to CKernels' step.
         let positions: Int
         /// Planes plus the slack the rounded-up positions read.
         let bufferSize: Int
 
-        var channelSize: Int { phasesH * phasesW * height * width }
+        var planeSize: Int { height * width }
+        var channelSize: Int { kernelWidth * phases * planeSize }
 
         init(_ g: ConvolutionGeometry) {
-            let spanH = (g.kernelHeight - 1) * g.dilationH, spanW = (g.kernelWidth - 1) * g.dilationW
-            (phasesH, phasesW) = (g.strideH, g.strideW)
-            height = max((g.height + g.padTop + phasesH - 1) / phasesH, g.outHeight + spanH / phasesH)
-            width = max((g.width + g.padLeft + phasesW - 1) / phasesW, g.outWidth + spanW / phasesW)
-            let needed = (g.outHeight - 1) * width + g.outWidth
+            phases = g.strideH
+            kernelWidth = g.kernelWidth
+            height = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
+            width = g.outWidth
             let step = Int(IMPRINT_DIRECT_STEP)
-            positions = (needed + step - 1) / step * step
-            let channelSize = phasesH * phasesW * height * width
-            let lastTap = (g.channelsPerGroup - 1) * channelSize + Self.offset(row: spanH, column: spanW,
-                                                                               phasesH, phasesW, height, width)
-            bufferSize = max(g.channelsPerGroup * channelSize, positions + lastTap)
+            positions = (g.outHeight * g.outWidth + step - 1) / step * step
+            let lastTap = Self.offset(channel: g.channelsPerGroup - 1, row: g.kernelHeight - 1, column: g.kernelWidth - 1,
+                                      dilation: g.dilationH, phases: phases, kernelWidth: kernelWidth,
+                                      height: height, width: width)
+            bufferSize = max(g.channelsPerGroup * kernelWidth * phases * height * width, positions + lastTap)
         }
 
-        /// Where padded input (row, column) lies in a channel's phase planes: phase
-        /// (row mod s_h, column mod s_w), place (row / s_h, column / s_w). Output pixel (y, x) tap
-        /// (i, j) reads padded (y·s_h + i·d_h, x·s_w + j·d_w): at position y·width + x plus the
-        /// offset of (i·d_h, j·d_w), so every tap is one displacement of the positions.
-        private static func offset(row: Int, column: Int, _ ph: Int, _ pw: Int, _ height: Int, _ width: Int) -> Int {
-            ((row % ph) * pw + column % pw) * height * width + (row / ph) * width + column / pw
+        private static func offset(channel c: Int, row i: Int, column j: Int, dilation: Int, phases: Int,
+                                   kernelWidth: Int, height: Int, width: Int) -> Int {
+            let plane = (c * kernelWidth + j) * phases + (i * dilation) % phases
+            return plane * height * width + (i * dilation) / phases * width
         }
 
         /// Tap displacements in (c_in, k_h, k_w) order: the crossbar's row order.
@@ -171,53 +175,58 @@ struct DirectConvolution: Sendable {
             for c in 0..<g.channelsPerGroup {
                 for i in 0..<g.kernelHeight {
                     for j in 0..<g.kernelWidth {
-                        let tap = Self.offset(row: i * g.dilationH, column: j * g.dilationW, phasesH, phasesW, height, width)
-                        offsets.append(Int32(c * channelSize + tap))
+                        offsets.append(Int32(Self.offset(channel: c, row: i, column: j, dilation: g.dilationH, phases: phases,
+                                                         kernelWidth: kernelWidth, height: height, width: width)))
                     }
                 }
             }
             return offsets
         }
 
-        /// Copies one sample's channels of `group` into the phase planes, padding offsets applied.
-        /// The border and slack are never written: the buffer is zeroed once and every sample fills
-        /// the same places, so they stay the zeros the padding stands for.
+        /// Copies one sample's channels of `group` into the planes. Padding and slack are never
+        /// written: the buffer is zeroed once and every sample fills the same places.
         func copy(_ g: ConvolutionGeometry, group: Int, sample x: UnsafePointer<Float>,
                   into planes: UnsafeMutablePointer<Float>) {
             let planeIn = g.height &* g.width
             let first = x + group &* g.channelsPerGroup &* planeIn
-            if phasesH == 1 && phasesW == 1 {
+            let (stride, dilation) = (g.strideW, g.dilationW)
+            for j in 0..<kernelWidth {
+                // Output columns x whose input column x·s_w + j·d_w − pad lies in the image.
+                let shift = j &* dilation &- g.padLeft
+                var low = 0
+                while low < width && low &* stride &+ shift < 0 { low &+= 1 }
+                var high = low
+                while high < width && high &* stride &+ shift < g.width { high &+= 1 }
+                guard high > low else { continue }
                 for c in 0..<g.channelsPerGroup {
-                    for r in 0..<g.height {
-                        (planes + (c &* channelSize &+ (r &+ g.padTop) &* width &+ g.padLeft))
-                            .update(from: first + (c &* planeIn &+ r &* g.width), count: g.width)
-                    }
-                }
-                return
-            }
-            // Each input row goes to phase row (row mod s_h); its columns ≡ b (mod s_w) to phase
-            // column b, in order: a strided gather per phase, no division per element.
-            let phasePlane = height &* width
-            for c in 0..<g.channelsPerGroup {
-                for r in 0..<g.height {
-                    let row = r &+ g.padTop
-                    let source = first + (c &* planeIn &+ r &* g.width)
-                    let target = planes + (c &* channelSize &+ (row % phasesH) &* phasesW &* phasePlane &+ (row / phasesH) &* width)
-                    for b in 0..<phasesW {
-                        let firstPadded = g.padLeft &+ ((b &- g.padLeft) % phasesW &+ phasesW) % phasesW
-                        var column = firstPadded &- g.padLeft
-                        var to = target + (b &* phasePlane &+ firstPadded / phasesW)
-                        while column < g.width {
-                            to.pointee = source[column]
-                            to += 1
-                            column &+= phasesW
+                    let channel = planes + (c &* kernelWidth &+ j) &* phases &* planeSize
+                    let image = first + (c &* planeIn &+ shift)
+                    if stride == 1 {
+                        // Input rows of one phase land one plane row apart: one call per phase.
+                        for phase in 0..<phases {
+                            var r = (phase &- g.padTop) % phases
+                            if r < 0 { r &+= phases }
+                            guard r < g.height else { continue }
+                            let index = (r &+ g.padTop) / phases
+                            let rows = min((g.height &- r &+ phases &- 1) / phases, height &- index)
+                            guard rows > 0 else { continue }
+                            imprint_copy_rows(image + (r &* g.width &+ low), phases &* g.width,
+                                              channel + (phase &* planeSize &+ index &* width &+ low), width, rows, high &- low)
+                        }
+                    } else {
+                        for r in 0..<g.height {
+                            let row = r &+ g.padTop
+                            let index = row / phases
+                            guard index < height else { break }
+                            let source = image + r &* g.width
+                            let target = channel + ((row % phases) &* planeSize &+ index &* width)
+                            for col in low..<high { target[col] = source[col &* stride] }
                         }
                     }
                 }
             }
         }
     }
-
 }
 
 extension InferenceEngine {

@@ -285,6 +285,29 @@ final class RecordingProvider: MatrixProductProvider, @unchecked Sendable {
         #expect(covered == Set((7..<10).flatMap { s in [[0, s], [1, s]] }))
     }
 
+    /// 7 × 7 maps fill 49 of a 64-position step, so samples are stacked in one plane (with a
+    /// 1 × 1 convolution too, and a stride 2); each sample's outputs are the bits it gets alone, in
+    /// any batch and at any thread count.
+    @Test(arguments: [(kernel: 3, stride: 1, pad: 1, size: 7), (kernel: 1, stride: 1, pad: 0, size: 7),
+                      (kernel: 3, stride: 2, pad: 1, size: 13)])
+    func stackedSamplesKeepTheirOwnBits(_ c: (kernel: Int, stride: Int, pad: Int, size: Int)) throws {
+        let op = Conv2DOp(weight: try randomTensor([9, 5, c.kernel, c.kernel], seed: 71), bias: try randomTensor([9], seed: 72),
+                          strides: [c.stride, c.stride], padding: .explicit(top: c.pad, left: c.pad, bottom: c.pad, right: c.pad))
+        let network = try singleNodeNetwork(.conv2d(op), input: [5, c.size, c.size])
+        let x = try randomTensor([11, 5, c.size, c.size], seed: 73)
+        let out = (c.size + 2 * c.pad - c.kernel) / c.stride + 1
+        let g = ConvolutionGeometry(op, input: [11, 5, c.size, c.size], output: [11, 9, out, out])
+        #expect(DirectConvolution.Layout.samplesStacked(g, batch: 11) > 1)
+        #expect(DirectConvolution.Layout.samplesStacked(g, batch: 1) == 1)
+        let all = try InferenceEngine(network: network, options: .init(threads: 2)).run(x)
+        let per = 5 * c.size * c.size, outPer = 9 * out * out
+        for sample in [0, 4, 10] {
+            let one = try Tensor(shape: [1, 5, c.size, c.size], data: Array(x.data[(sample * per)..<((sample + 1) * per)]))
+            let alone = try InferenceEngine(network: network, options: .init(threads: 1)).run(one, firstSample: sample)
+            #expect(alone.data.map(\.bitPattern) == all.data[(sample * outPer)..<((sample + 1) * outPer)].map(\.bitPattern))
+        }
+    }
+
     /// Weights read in place in either layout give the same bits: the exact provider's (the model's
     /// [C_out, rows] per group) and an analog-style provider's crossbar [rows, C_out] copy.
     @Test func bothWeightLayoutsGiveTheSameBits() throws {

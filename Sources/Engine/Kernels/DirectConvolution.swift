@@ -54,21 +54,26 @@ struct DirectConvolution: Sendable {
     /// Writes the batch's output (pooled with `pool`) for `batch` samples of input `x` into `y`.
     func run(_ g: ConvolutionGeometry, batch: Int, bias: [Float]?, relu: Bool, pool: Bool,
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
-        let layout = Layout(g)
+        let stack = Layout.samplesStacked(g, batch: batch)
+        let layout = Layout(g, samples: stack)
         let sampleOut = pool ? g.pooledSampleSize : g.outputSampleSize
         let outPlane = pool ? (g.outHeight / 2) * (g.outWidth / 2) : g.pixels
         let offsets = layout.offsets(g)
         let maps = (0..<g.groups).map { ChannelMaps(fixed[$0], bias: bias, group: $0, columns: columns) }
+        let chunks = (batch + stack - 1) / stack
         offsets.withUnsafeBufferPointer { offsets in
-            parallel.forEach(batch, workPerItem: g.pixels * taps * g.outChannelsPerGroup) { samples in
+            parallel.forEach(chunks, workPerItem: stack * g.pixels * taps * g.outChannelsPerGroup) { chunkRange in
                 let planes = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferSize)
                 defer { planes.deallocate() }
                 planes.initialize(repeating: 0, count: layout.bufferSize)
                 let products = UnsafeMutablePointer<Float>.allocate(capacity: 8 * layout.positions)
                 defer { products.deallocate() }
-                for s in samples {
+                for chunk in chunkRange {
+                    let samples = (chunk * stack)..<min(batch, (chunk + 1) * stack)
                     for group in 0..<g.groups {
-                        layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: planes)
+                        for (k, s) in samples.enumerated() {
+                            layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: planes, slot: k)
+                        }
                         let f = fixed[group]
                         // (channel stride, tap stride) of W in the provider's layout.
                         let (channelStride, tapStride) = f.layout == .crossbar ? (1, columns) : (taps, 1)
@@ -81,10 +86,12 @@ struct DirectConvolution: Sendable {
                                                             channelStride, tapStride, Int32(count), layout.positions,
                                                             products, layout.positions, epilogue)
                                 }
-                                for c in 0..<count {
-                                    imprint_direct_place(products + c * layout.positions, pool ? 1 : 0, g.outHeight,
-                                                         g.outWidth, layout.width,
-                                                         y + s * sampleOut + (group * columns + first + c) * outPlane)
+                                for (k, s) in samples.enumerated() {
+                                    for c in 0..<count {
+                                        imprint_direct_place(products + c * layout.positions + k * layout.slotPositions,
+                                                             pool ? 1 : 0, g.outHeight, g.outWidth, layout.width,
+                                                             y + s * sampleOut + (group * columns + first + c) * outPlane)
+                                    }
                                 }
                             }
                         }
@@ -138,28 +145,52 @@ struct DirectConvolution: Sendable {
     struct Layout {
         /// Row phases (the row stride).
         let phases: Int
-        /// Plane height (rows an output row's taps can reach) and width (W_out).
-        let height: Int, width: Int
+        /// Rows of one sample's slot in a plane (rows an output row's taps can reach), samples
+        /// stacked in a plane, and the plane's width (W_out).
+        let slotHeight: Int, samples: Int, width: Int
         let kernelWidth: Int
-        /// Positions computed: H_out·W_out rounded up to CKernels' step.
+        /// Positions computed: up to the last sample's last output pixel, rounded up to CKernels' step.
         let positions: Int
         /// Planes plus the slack the rounded-up positions read.
         let bufferSize: Int
 
+        var height: Int { slotHeight * samples }
         var planeSize: Int { height * width }
         var channelSize: Int { kernelWidth * phases * planeSize }
+        /// Positions from one sample's first output pixel to the next's.
+        var slotPositions: Int { slotHeight * width }
 
-        init(_ g: ConvolutionGeometry) {
+        /// Samples stacked in one plane: one, unless its output pixels leave much of the last
+        /// 16-position step empty (a 7 × 7 map: 49 of 64); then as many as bring the rows the
+        /// taps reach past a sample's own (`slotHeight − H_out`) plus the rounding under an eighth
+        /// of the positions, up to 16 and to the batch. Never from the thread count.
+        static func samplesStacked(_ g: ConvolutionGeometry, batch: Int) -> Int {
+            let one = Layout(g, samples: 1)
+            let pixels = g.outHeight * g.outWidth
+            guard one.positions * 8 > pixels * 9 else { return 1 }
+            var best = (samples: 1, waste: Double(one.positions) / Double(pixels))
+            for n in 2...16 where n <= batch {
+                let l = Layout(g, samples: n)
+                let waste = Double(l.positions) / Double(n * pixels)
+                if waste < best.waste - 1e-9 { best = (n, waste) }
+            }
+            return best.samples
+        }
+
+        init(_ g: ConvolutionGeometry, samples: Int = 1) {
             phases = g.strideH
             kernelWidth = g.kernelWidth
-            height = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
+            slotHeight = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
+            self.samples = samples
             width = g.outWidth
             let step = Int(IMPRINT_DIRECT_STEP)
-            positions = (g.outHeight * g.outWidth + step - 1) / step * step
+            let last = (samples - 1) * slotHeight * width + g.outHeight * g.outWidth
+            positions = (last + step - 1) / step * step
+            let planeHeight = slotHeight * samples
             let lastTap = Self.offset(channel: g.channelsPerGroup - 1, row: g.kernelHeight - 1, column: g.kernelWidth - 1,
                                       dilation: g.dilationH, phases: phases, kernelWidth: kernelWidth,
-                                      height: height, width: width)
-            bufferSize = max(g.channelsPerGroup * kernelWidth * phases * height * width, positions + lastTap)
+                                      height: planeHeight, width: width)
+            bufferSize = max(g.channelsPerGroup * kernelWidth * phases * planeHeight * width, positions + lastTap)
         }
 
         private static func offset(channel c: Int, row i: Int, column j: Int, dilation: Int, phases: Int,
@@ -183,12 +214,13 @@ struct DirectConvolution: Sendable {
             return offsets
         }
 
-        /// Copies one sample's channels of `group` into the planes. Padding and slack are never
-        /// written: the buffer is zeroed once and every sample fills the same places.
+        /// Copies one sample's channels of `group` into its slot of the planes. Padding and slack
+        /// are never written: the buffer is zeroed once and every sample fills the same places.
         func copy(_ g: ConvolutionGeometry, group: Int, sample x: UnsafePointer<Float>,
-                  into planes: UnsafeMutablePointer<Float>) {
+                  into buffer: UnsafeMutablePointer<Float>, slot: Int) {
             let planeIn = g.height &* g.width
             let first = x + group &* g.channelsPerGroup &* planeIn
+            let planes = buffer + slot &* slotPositions
             let (stride, dilation) = (g.strideW, g.dilationW)
             for j in 0..<kernelWidth {
                 // Output columns x whose input column x·s_w + j·d_w − pad lies in the image.
@@ -208,7 +240,7 @@ struct DirectConvolution: Sendable {
                             if r < 0 { r &+= phases }
                             guard r < g.height else { continue }
                             let index = (r &+ g.padTop) / phases
-                            let rows = min((g.height &- r &+ phases &- 1) / phases, height &- index)
+                            let rows = min((g.height &- r &+ phases &- 1) / phases, slotHeight &- index)
                             guard rows > 0 else { continue }
                             imprint_copy_rows(image + (r &* g.width &+ low), phases &* g.width,
                                               channel + (phase &* planeSize &+ index &* width &+ low), width, rows, high &- low)
@@ -217,7 +249,7 @@ struct DirectConvolution: Sendable {
                         for r in 0..<g.height {
                             let row = r &+ g.padTop
                             let index = row / phases
-                            guard index < height else { break }
+                            guard index < slotHeight else { break }
                             let source = image + r &* g.width
                             let target = channel + ((row % phases) &* planeSize &+ index &* width)
                             for col in low..<high { target[col] = source[col &* stride] }

@@ -415,31 +415,68 @@ void imprint_dense_products(const float *x, long x_stride, long rows, const floa
 
 // ---- Row copies for the direct convolution's planes (CKernels.h, imprint_copy_rows) ----
 
-static void copy_rows_portable(const float *src, long src_stride, float *dst, long dst_stride, long rows, long count) {
-    for (long r = 0; r < rows; r++) memcpy(dst + r * dst_stride, src + r * src_stride, (size_t)count * sizeof(float));
+static void copy_rows_portable(const float *src, long src_stride, long step, float *dst, long dst_stride, long rows,
+                               long count) {
+    for (long r = 0; r < rows; r++) {
+        if (step == 1) {
+            memcpy(dst + r * dst_stride, src + r * src_stride, (size_t)count * sizeof(float));
+        } else {
+            for (long k = 0; k < count; k++) dst[r * dst_stride + k] = src[r * src_stride + k * step];
+        }
+    }
 }
 
 #if defined(__x86_64__)
 // Rows of tens of values: masked 16-wide moves, no call per row.
-__attribute__((target("avx512f"))) static void copy_rows_avx512(const float *src, long src_stride, float *dst,
-                                                               long dst_stride, long rows, long count) {
-    long full = count / 16 * 16;
-    __mmask16 tail = (__mmask16)((1u << (count - full)) - 1);
+// Rows of tens of values: masked 16-wide moves, no call per row; every other value (a stride of
+// 2) from two loads and one permute.
+__attribute__((target("avx512f"))) static void copy_rows_avx512(const float *src, long src_stride, long step,
+                                                               float *dst, long dst_stride, long rows, long count) {
+    long full = count / 16 * 16, rest = count - full;
+    __mmask16 tail = (__mmask16)((1u << rest) - 1);
+    if (step == 1) {
+        for (long r = 0; r < rows; r++) {
+            const float *s = src + r * src_stride;
+            float *d = dst + r * dst_stride;
+            for (long k = 0; k < full; k += 16) _mm512_storeu_ps(d + k, _mm512_loadu_ps(s + k));
+            if (tail) _mm512_mask_storeu_ps(d + full, tail, _mm512_maskz_loadu_ps(tail, s + full));
+        }
+        return;
+    }
+    if (step != 2) {
+        copy_rows_portable(src, src_stride, step, dst, dst_stride, rows, count);
+        return;
+    }
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    // The last value read is 2·(count − 1): the tail's loads stop there.
+    long tailValues = rest ? 2 * rest - 1 : 0;
+    __mmask16 low = (__mmask16)(tailValues >= 16 ? 0xFFFF : (1u << tailValues) - 1);
+    __mmask16 high = (__mmask16)(tailValues > 16 ? (1u << (tailValues - 16)) - 1 : 0);
     for (long r = 0; r < rows; r++) {
         const float *s = src + r * src_stride;
         float *d = dst + r * dst_stride;
-        for (long k = 0; k < full; k += 16) _mm512_storeu_ps(d + k, _mm512_loadu_ps(s + k));
-        if (tail) _mm512_mask_storeu_ps(d + full, tail, _mm512_maskz_loadu_ps(tail, s + full));
+        long k = 0;
+        for (; k < full; k += 16) {
+            // 31 values are read for 16 outputs; the 32nd only when it lies in the row.
+            __mmask16 last = (k + 16 < count) ? 0xFFFF : 0x7FFF;
+            __m512 a = _mm512_loadu_ps(s + 2 * k), b = _mm512_maskz_loadu_ps(last, s + 2 * k + 16);
+            _mm512_storeu_ps(d + k, _mm512_permutex2var_ps(a, even, b));
+        }
+        if (tail) {
+            __m512 a = _mm512_maskz_loadu_ps(low, s + 2 * k), b = _mm512_maskz_loadu_ps(high, s + 2 * k + 16);
+            _mm512_mask_storeu_ps(d + k, tail, _mm512_permutex2var_ps(a, even, b));
+        }
     }
 }
 #endif
 
-void imprint_copy_rows(const float *src, long src_stride, float *dst, long dst_stride, long rows, long count) {
+void imprint_copy_rows(const float *src, long src_stride, long step, float *dst, long dst_stride, long rows,
+                       long count) {
 #if defined(__x86_64__)
     if (imprint_direct_variants() & 2) {
-        copy_rows_avx512(src, src_stride, dst, dst_stride, rows, count);
+        copy_rows_avx512(src, src_stride, step, dst, dst_stride, rows, count);
         return;
     }
 #endif
-    copy_rows_portable(src, src_stride, dst, dst_stride, rows, count);
+    copy_rows_portable(src, src_stride, step, dst, dst_stride, rows, count);
 }

@@ -170,6 +170,26 @@ import TestSupport
         }
     }
 
+    /// Row copies of every step and length (full 16-value blocks, tails, strides 1, 2 and 3) move
+    /// exactly the values asked for and write nothing else.
+    @Test func rowCopiesMoveExactlyTheirValues() {
+        let source = (0..<4000).map { Float($0) }
+        for step in 1...3 {
+            for count in [1, 7, 15, 16, 17, 28, 31, 32, 33] {
+                let (rows, srcStride, dstStride) = (3, step * count + 5, count + 3)
+                var dst = [Float](repeating: -1, count: rows * dstStride)
+                source.withUnsafeBufferPointer { s in
+                    dst.withUnsafeMutableBufferPointer { d in
+                        imprint_copy_rows(s.baseAddress! + 2, srcStride, step, d.baseAddress, dstStride, rows, count)
+                    }
+                }
+                var expected = [Float](repeating: -1, count: rows * dstStride)
+                for r in 0..<rows { for k in 0..<count { expected[r * dstStride + k] = source[2 + r * srcStride + k * step] } }
+                #expect(dst == expected, "step \(step), count \(count)")
+            }
+        }
+    }
+
     /// Placing rows (copied, or 2×2 max-pooled in floor mode with NaN and −0 among the values)
     /// against the test's own computation, for every variant, writing nothing past the output.
     @Test(arguments: [(pool: true, height: 12, width: 12), (pool: true, height: 7, width: 37), (pool: true, height: 5, width: 3),

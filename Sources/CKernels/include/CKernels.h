@@ -72,9 +72,11 @@ void imprint_direct_place(const float *row, int pool, long out_height, long out_
 int imprint_direct_place_variant(int variant, const float *row, int pool, long out_height, long out_width,
                                  long row_width, float *out);
 
-/// Copies `rows` rows of `count` floats from src (rows src_stride apart) to dst (rows dst_stride
-/// apart): the direct convolution's plane rows, tens of values each, without a call per row.
-void imprint_copy_rows(const float *src, long src_stride, float *dst, long dst_stride, long rows, long count);
+/// Copies `rows` rows of `count` floats, every `step`-th value of a source row (rows src_stride
+/// apart, value k at k·step) to dst (rows dst_stride apart, contiguous): the direct convolution's
+/// plane rows, tens of values each, without a call per row. Reads nothing past a row's last value.
+void imprint_copy_rows(const float *src, long src_stride, long step, float *dst, long dst_stride, long rows,
+                       long count);
 
 /// A hint to the CPU that the caller is spinning on a memory location (x86 PAUSE, ARM YIELD).
 static inline void imprint_spin_pause(void) {

@@ -233,27 +233,16 @@ struct DirectConvolution: Sendable {
                 for c in 0..<g.channelsPerGroup {
                     let channel = planes + (c &* kernelWidth &+ j) &* phases &* planeSize
                     let image = first + (c &* planeIn &+ shift)
-                    if stride == 1 {
-                        // Input rows of one phase land one plane row apart: one call per phase.
-                        for phase in 0..<phases {
-                            var r = (phase &- g.padTop) % phases
-                            if r < 0 { r &+= phases }
-                            guard r < g.height else { continue }
-                            let index = (r &+ g.padTop) / phases
-                            let rows = min((g.height &- r &+ phases &- 1) / phases, slotHeight &- index)
-                            guard rows > 0 else { continue }
-                            imprint_copy_rows(image + (r &* g.width &+ low), phases &* g.width,
-                                              channel + (phase &* planeSize &+ index &* width &+ low), width, rows, high &- low)
-                        }
-                    } else {
-                        for r in 0..<g.height {
-                            let row = r &+ g.padTop
-                            let index = row / phases
-                            guard index < slotHeight else { break }
-                            let source = image + r &* g.width
-                            let target = channel + ((row % phases) &* planeSize &+ index &* width)
-                            for col in low..<high { target[col] = source[col &* stride] }
-                        }
+                    // Input rows of one phase land one plane row apart: one call per phase.
+                    for phase in 0..<phases {
+                        var r = (phase &- g.padTop) % phases
+                        if r < 0 { r &+= phases }
+                        guard r < g.height else { continue }
+                        let index = (r &+ g.padTop) / phases
+                        let rows = min((g.height &- r &+ phases &- 1) / phases, slotHeight &- index)
+                        guard rows > 0 else { continue }
+                        imprint_copy_rows(image + (r &* g.width &+ low &* stride), phases &* g.width, stride,
+                                          channel + (phase &* planeSize &+ index &* width &+ low), width, rows, high &- low)
                     }
                 }
             }

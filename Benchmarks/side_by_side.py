@@ -14,8 +14,8 @@ frozen and per-read noise, (wall(3 trials) - wall(1 trial)) / 2, which includes 
 chip's programming.
 
 For models with convolutions, also onnxruntime at ORT_ENABLE_EXTENDED (its NCHWc layout
-transformer off, so it convolves by im2col and GEMM like imprint), on the fewest threads asked:
-that ratio separates the cost of imprint's convolution design from the cost of its code.
+transformer off, so it convolves by im2col and GEMM, as imprint did before its direct
+convolutions), on the fewest threads asked: what onnxruntime's own convolution design is worth.
 """
 import argparse
 import gzip
@@ -186,11 +186,11 @@ def main():
             print(f"{title:46} {t:>7} {batch:>5} {o:>9.3f} {i:>8.3f} {i / o:>6.2f} {oc:>8.3f} {ic:>8.3f} {ic / oc:>6.2f}",
                   flush=True)
         # The same at ORT_ENABLE_EXTENDED: every fusion, but not the layout transformer that turns
-        # convolutions into direct NCHWc kernels; onnxruntime then convolves by im2col and GEMM, as imprint does.
+        # convolutions into direct NCHWc kernels; onnxruntime then convolves by im2col and GEMM.
         if "Conv" in {n.op_type for n in onnx.load(model, load_external_data=False).graph.node}:
             t = min(threads)
             e, _, _ = ort_seconds(model, x, batch, t, a.repeats, ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED)
-            print(f"{'':46} onnxruntime without its NCHWc layout (im2col + GEMM, as imprint), {t} thread(s): "
+            print(f"{'':46} onnxruntime without its NCHWc layout (im2col + GEMM), {t} thread(s): "
                   f"{e:.3f} s; imprint / that = {rows[t][1] / e:.2f}")
         if 1 in rows and len(rows) > 1:
             t = max(rows)

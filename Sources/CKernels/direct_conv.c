@@ -11,6 +11,7 @@
 // acc = +0, the portable one with C's fmaf, so every CPU gives the same bits.
 
 #include "CKernels.h"
+#include "cpu.h"
 
 #include <math.h>
 #include <string.h>
@@ -47,7 +48,6 @@ ALWAYS_INLINE void place(const float *row, int pool, long out_height, long out_w
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 
 
@@ -178,21 +178,8 @@ __attribute__((target("avx2,fma"))) static void place_avx2(const float *row, int
     place(row, pool, out_height, out_width, row_width, out);
 }
 
-static int direct_variants(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27)) || !(c & (1u << 12))) return 0;   // OSXSAVE, FMA
-    unsigned lo, hi;
-    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    int variants = (b & (1u << 5)) ? 1 : 0;
-    if ((b & (1u << 16)) && (lo & 0xE6) == 0xE6) variants |= 2;
-    return variants;
-}
-#else
-static int direct_variants(void) { return 0; }
 #endif
 
-// The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
 // The epilogue's arithmetic, one value: the same operations in the same order as the vectors'.
 static float epilogue_value(float v, const imprint_direct_epilogue *e, int c) {
     if (!e) return v;
@@ -203,6 +190,7 @@ static float epilogue_value(float v, const imprint_direct_epilogue *e, int c) {
     return v;
 }
 
+// The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
 static void products_portable(const float *x, const int32_t *offsets, long taps, const float *const *w,
                               long tap_stride, long positions, float *y, long y_stride,
                               const imprint_direct_epilogue *e) {
@@ -217,13 +205,8 @@ static void products_portable(const float *x, const int32_t *offsets, long taps,
 }
 
 int imprint_direct_variants(void) {
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        v = direct_variants();
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
+    int f = imprint_cpu_features();
+    return ((f & IMPRINT_CPU_AVX2) && (f & IMPRINT_CPU_FMA) ? 1 : 0) | (f & IMPRINT_CPU_AVX512F ? 2 : 0);
 }
 
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,

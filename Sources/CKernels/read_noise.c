@@ -7,10 +7,10 @@
 // multiply-adds switched off, so every variant gives the Swift code's bits on every CPU.
 
 #include "CKernels.h"
+#include "cpu.h"
 #include <string.h>
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 
 #pragma clang fp contract(off)
 // The 512- and 1024-bit vector helpers are always inlined into the target-specific functions
@@ -181,22 +181,8 @@ ALWAYS_INLINE void add_noise_row(float *out, const float *spread, float plus, lo
 VARIANT(avx2, "avx2")
 VARIANT(avx512, "avx512f")
 
-// CPUID leaf 7 and the OS's saved register state (XGETBV): AVX2 needs XMM and YMM state saved,
-// AVX-512F also the opmask and ZMM state.
-static int detect(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0;   // OSXSAVE
-    unsigned lo, hi;
-    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    int variants = (b & (1u << 5)) ? 1 : 0;
-    if ((b & (1u << 16)) && (lo & 0xE6) == 0xE6) variants |= 2;
-    return variants;
-}
-
 #else
 // No wide variants elsewhere: the Swift path runs.
-static int detect(void) { return 0; }
 #define add_noise_row_avx512(...) ((void)0)
 #define add_noise_row_avx2(...) ((void)0)
 #define normals_avx512(...) ((void)0)
@@ -204,13 +190,7 @@ static int detect(void) { return 0; }
 #endif
 
 int imprint_read_noise_variants(void) {
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        v = detect();
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
+    return imprint_cpu_features() & (IMPRINT_CPU_AVX2 | IMPRINT_CPU_AVX512F);
 }
 
 int imprint_add_read_noise_row_variant(int variant, float *out, const float *spread, float plus, long columns,

@@ -141,34 +141,25 @@ extension Execution {
                                   products: UnsafeMutablePointer<Float>) throws(EngineError) {
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
         let parallel = parallelism
-        var start = 0
-        while start < batch {
-            let count = min(chunk, batch - start)
-            for group in 0..<g.groups {
-                writePatches(g, group: group, samples: input + start * g.inputSampleSize, count: count, into: patches)
-                let context = MatrixProductContext(
-                    node: step.node, group: group, matrix: matrix,
-                    samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
-                    threads: parallelism.threads)
-                try engine.provider.multiply(UnsafeBufferPointer(start: patches, count: count * pixels * rows),
-                                             into: UnsafeMutableBufferPointer(start: products, count: count * pixels * columns),
-                                             context: context)
-                bias.withUnsafeBufferPointerIfPresent { bias in
-                    parallel.forEach(count, workPerItem: pixels * columns) { samples in
-                        for s in samples {
-                            let product = products + s * pixels * columns
-                            if pool {
-                                Convolution.scatterPooled(g, group: group, product: product, bias: bias, relu: relu,
-                                                          into: output + (start + s) * g.pooledSampleSize)
-                            } else {
-                                Convolution.scatter(g, group: group, product: product, bias: bias, relu: relu,
-                                                    into: output + (start + s) * g.outputSampleSize)
-                            }
+        try forEachPatchChunk(step, g, matrix: matrix, chunk: chunk, samples: 0..<batch, input: input,
+                              patches: patches) { (start, count, group, context) throws(EngineError) in
+            try engine.provider.multiply(UnsafeBufferPointer(start: patches, count: count * pixels * rows),
+                                         into: UnsafeMutableBufferPointer(start: products, count: count * pixels * columns),
+                                         context: context)
+            bias.withUnsafeBufferPointerIfPresent { bias in
+                parallel.forEach(count, workPerItem: pixels * columns) { samples in
+                    for s in samples {
+                        let product = products + s * pixels * columns
+                        if pool {
+                            Convolution.scatterPooled(g, group: group, product: product, bias: bias, relu: relu,
+                                                      into: output + (start + s) * g.pooledSampleSize)
+                        } else {
+                            Convolution.scatter(g, group: group, product: product, bias: bias, relu: relu,
+                                                into: output + (start + s) * g.outputSampleSize)
                         }
                     }
                 }
             }
-            start += count
         }
     }
 }
@@ -210,20 +201,32 @@ extension Execution {
         defer { patches.deallocate() }
         try x.withUnsafeBufferPointer { (x) throws(EngineError) in
             guard let base = x.baseAddress else { return }
-            var start = wanted.lowerBound - firstSample
-            let end = wanted.upperBound - firstSample
-            while start < end {
-                let count = min(chunk, end - start)
-                for group in 0..<g.groups {
-                    writePatches(g, group: group, samples: base + start * g.inputSampleSize, count: count, into: patches)
-                    let context = MatrixProductContext(
-                        node: step.node, group: group, matrix: matrix,
-                        samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: pixels,
-                        threads: parallelism.threads)
-                    try provider.inspect(UnsafeBufferPointer(start: patches, count: count * pixels * rows), context: context)
-                }
-                start += count
+            try forEachPatchChunk(step, g, matrix: matrix, chunk: chunk,
+                                  samples: (wanted.lowerBound - firstSample)..<(wanted.upperBound - firstSample),
+                                  input: base, patches: patches) { (_, count, _, context) throws(EngineError) in
+                try provider.inspect(UnsafeBufferPointer(start: patches, count: count * pixels * rows), context: context)
             }
+        }
+    }
+
+    /// For chunks of at most `chunk` of the batch's samples `samples` and every group: writes their
+    /// patch matrices into `patches` and calls `body` with the chunk's first sample (in the batch),
+    /// its sample count, the group and the product's context.
+    func forEachPatchChunk(_ step: Step, _ g: ConvolutionGeometry, matrix: CrossbarMatrix, chunk: Int, samples: Range<Int>,
+                           input: UnsafePointer<Float>, patches: UnsafeMutablePointer<Float>,
+                           _ body: (Int, Int, Int, MatrixProductContext) throws(EngineError) -> Void) throws(EngineError) {
+        var start = samples.lowerBound
+        while start < samples.upperBound {
+            let count = min(chunk, samples.upperBound - start)
+            for group in 0..<g.groups {
+                writePatches(g, group: group, samples: input + start * g.inputSampleSize, count: count, into: patches)
+                let context = MatrixProductContext(
+                    node: step.node, group: group, matrix: matrix,
+                    samples: (firstSample + start)..<(firstSample + start + count), vectorsPerSample: g.pixels,
+                    threads: parallelism.threads)
+                try body(start, count, group, context)
+            }
+            start += count
         }
     }
 }

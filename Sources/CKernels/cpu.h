@@ -1,0 +1,13 @@
+// What this CPU and OS run, for the kernels' run-time choice of variant (private to CKernels).
+#ifndef IMPRINT_CKERNELS_CPU_H
+#define IMPRINT_CKERNELS_CPU_H
+
+#define IMPRINT_CPU_AVX2 1
+#define IMPRINT_CPU_AVX512F 2
+#define IMPRINT_CPU_FMA 4
+
+/// A bit set of the above, each only when the OS also saves the registers it needs (XGETBV);
+/// 0 on other architectures. Detected once.
+int imprint_cpu_features(void);
+
+#endif

@@ -1,5 +1,6 @@
-// Direct stride-1 convolution products (CKernels.h): eight output channels over a run of
-// positions of zero-padded input planes, one fused multiply-add per tap in tap order.
+// Direct convolution products (CKernels.h): up to eight output channels over a run of positions
+// of the engine's input planes, one fused multiply-add per tap in tap order; their placing into
+// NCHW planes; the row copies that fill the planes; dense products without packing.
 //
 // Why C: Swift compiles for baseline x86-64 (SSE2, no FMA) and has no per-function target
 // attribute. Why not OpenBLAS: a small convolution's GEMM (the bundled CNN's first layer has
@@ -56,7 +57,7 @@ ALWAYS_INLINE void place(const float *row, int pool, long out_height, long out_w
 __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *xp, const int32_t *offsets, long taps,
                                                                  const float *const *w, long tap_stride, float *y,
                                                                  long y_stride, const imprint_direct_epilogue *e,
-                                                                 int pv) {
+                                                                 int channels, int pv) {
     __m512 a[3][8];
     for (int v = 0; v < pv; v++)
         for (int c = 0; c < 8; c++) a[v][c] = _mm512_setzero_ps();
@@ -71,7 +72,7 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
             for (int v = 0; v < pv; v++) a[v][c] = _mm512_fmadd_ps(x[v], wc, a[v][c]);
         }
     }
-    for (int c = 0; c < 8; c++) {
+    for (int c = 0; c < channels; c++) {
         for (int v = 0; v < pv; v++) {
             __m512 r = a[v][c];
             if (e) {
@@ -87,12 +88,13 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
 
 __attribute__((target("avx512f"))) static void products_avx512(const float *x, const int32_t *offsets, long taps,
                                                              const float *const *w, long tap_stride, long positions,
-                                                             float *y, long y_stride, const imprint_direct_epilogue *e) {
+                                                             float *y, long y_stride, const imprint_direct_epilogue *e,
+                                                             int channels) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
-    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 3);
-    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 2);
-    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 1);
+    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3);
+    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2);
+    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1);
 }
 
 // 16 registers: `pv` vectors of 8 positions × 4 channels (pv = 3: 12 accumulators), the eight
@@ -100,8 +102,8 @@ __attribute__((target("avx512f"))) static void products_avx512(const float *x, c
 __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp, const int32_t *offsets, long taps,
                                                                 const float *const *w, long tap_stride, float *y,
                                                                 long y_stride, const imprint_direct_epilogue *e,
-                                                                int pv) {
-    for (int half = 0; half < 2; half++) {
+                                                                int channels, int pv) {
+    for (int half = 0; half < 2 && half * 4 < channels; half++) {
         __m256 a[3][4];
         for (int v = 0; v < pv; v++)
             for (int c = 0; c < 4; c++) a[v][c] = _mm256_setzero_ps();
@@ -116,7 +118,7 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
                 for (int v = 0; v < pv; v++) a[v][c] = _mm256_fmadd_ps(x[v], wc, a[v][c]);
             }
         }
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 4 && half * 4 + c < channels; c++) {
             int k = half * 4 + c;
             for (int v = 0; v < pv; v++) {
                 __m256 r = a[v][c];
@@ -134,12 +136,13 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
 
 __attribute__((target("avx2,fma"))) static void products_avx2(const float *x, const int32_t *offsets, long taps,
                                                             const float *const *w, long tap_stride, long positions,
-                                                            float *y, long y_stride, const imprint_direct_epilogue *e) {
+                                                            float *y, long y_stride, const imprint_direct_epilogue *e,
+                                                            int channels) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
-    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 3);
-    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 2);
-    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, 1);
+    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3);
+    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2);
+    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1);
 }
 
 // Sixteen windows per step: two masked 16-wide loads per image row, split into the windows'
@@ -193,9 +196,9 @@ static float epilogue_value(float v, const imprint_direct_epilogue *e, int c) {
 // The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
 static void products_portable(const float *x, const int32_t *offsets, long taps, const float *const *w,
                               long tap_stride, long positions, float *y, long y_stride,
-                              const imprint_direct_epilogue *e) {
+                              const imprint_direct_epilogue *e, int channels) {
     long end = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
-    for (int c = 0; c < 8; c++) {
+    for (int c = 0; c < channels; c++) {
         for (long p = 0; p < end; p++) {
             float acc = 0.0f;
             for (long t = 0; t < taps; t++) acc = fmaf(x[p + offsets[t]], w[c][t * tap_stride], acc);
@@ -214,15 +217,15 @@ int imprint_direct_products_variant(int variant, const float *x, const int32_t *
                                     long positions, float *y, long y_stride, const imprint_direct_epilogue *e) {
     if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
     if (channels < 1 || channels > 8) return 0;
-    // Channels past the last read the last one's weights: computed, never stored by the caller.
+    // Channels past the last read the last one's weights: computed, never stored.
     const float *rows[8];
     for (int c = 0; c < 8; c++) rows[c] = w + (c < channels ? c : channels - 1) * channel_stride;
     switch (variant) {
 #if defined(__x86_64__)
-    case 2: products_avx512(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e); return 1;
-    case 1: products_avx2(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e); return 1;
+    case 2: products_avx512(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels); return 1;
+    case 1: products_avx2(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels); return 1;
 #endif
-    case 0: products_portable(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e); return 1;
+    case 0: products_portable(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels); return 1;
     default: return 0;
     }
 }

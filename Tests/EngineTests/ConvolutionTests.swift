@@ -39,6 +39,10 @@ let convCases: [ConvCase] = [
     ConvCase(name: "1x1", kernel: [1, 1]),
     ConvCase(name: "1x1, 70 channels, 63 pixels", inChannels: 70, outChannels: 5, height: 9, width: 7, kernel: [1, 1]),
     ConvCase(name: "1x1, 2 groups", inChannels: 12, outChannels: 6, height: 4, width: 5, kernel: [1, 1], group: 2),
+    // 64 output pixels: whole 16-position steps, so the direct path writes the output planes itself;
+    // 11 channels leave a last block of three, whose other rows must not be written.
+    ConvCase(name: "8x8 output, 11 channels", outChannels: 11, height: 8, width: 8,
+             padding: .explicit(top: 1, left: 1, bottom: 1, right: 1)),
     ConvCase(name: "mixed stride and dilation", height: 8, width: 9, strides: [2, 1], dilations: [1, 2],
              padding: .explicit(top: 1, left: 0, bottom: 0, right: 2)),
 ]

@@ -71,11 +71,11 @@ import TestSupport
         }
 
         /// The contract, computed here: acc = fma(x, w, acc) from +0 in tap order; rows past the
-        /// last channel repeat it.
+        /// last channel untouched.
         func expected() -> [Float] {
-            var y = [Float](repeating: 0, count: 8 * rounded)
-            for c in 0..<8 {
-                let channel = min(c, channels - 1)
+            var y = [Float](repeating: .nan, count: 8 * rounded)
+            for c in 0..<channels {
+                let channel = c
                 for p in 0..<rounded {
                     var acc: Float = 0
                     for t in 0..<taps {

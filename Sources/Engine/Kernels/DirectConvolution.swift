@@ -80,12 +80,16 @@ struct DirectConvolution: Sendable {
                         f.weights.withUnsafeBufferPointer { w in
                             for first in stride(from: 0, to: columns, by: 8) {
                                 let count = min(8, columns - first)
+                                // One unpooled sample whose pixels fill whole steps: straight into its planes.
+                                let straight = !pool && stack == 1 && layout.positions == g.pixels
+                                let target = straight ? y + samples.lowerBound * sampleOut + (group * columns + first) * outPlane : products
                                 maps[group].withEpilogue(block: first / 8, relu: relu) { epilogue in
                                     imprint_direct_products(planes, offsets.baseAddress!, taps,
                                                             w.baseAddress! + f.start + first * channelStride,
                                                             channelStride, tapStride, Int32(count), layout.positions,
-                                                            products, layout.positions, epilogue)
+                                                            target, straight ? outPlane : layout.positions, epilogue)
                                 }
+                                if straight { continue }
                                 for (k, s) in samples.enumerated() {
                                     for c in 0..<count {
                                         imprint_direct_place(products + c * layout.positions + k * layout.slotPositions,

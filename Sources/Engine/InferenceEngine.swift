@@ -62,8 +62,8 @@ public struct InferenceEngine: Sendable {
     public let options: Options
     let plan: ExecutionPlan
     let parallelism: Parallelism
-    /// Per node: the stride-1 convolution computed from its planes, when the provider's products
-    /// for it are fixed (`FixedProductProvider`); nil where products go through `multiply`.
+    /// Per node: the convolution computed from its planes, when the provider's products for it are
+    /// fixed (`FixedProductProvider`); nil where products go through `multiply`.
     let direct: [DirectConvolution?]
     /// Per node: a dense node's fixed products in the crossbar layout (`imprint_dense_products`),
     /// nil where its products go through `multiply`.

@@ -61,6 +61,8 @@ struct DirectConvolution: Sendable {
         let offsets = layout.offsets(g)
         let maps = (0..<g.groups).map { ChannelMaps(fixed[$0], bias: bias, group: $0, columns: columns) }
         let chunks = (batch + stack - 1) / stack
+        // One unpooled sample whose pixels fill whole steps: products straight into its planes.
+        let straight = !pool && stack == 1 && layout.positions == g.pixels
         offsets.withUnsafeBufferPointer { offsets in
             parallel.forEach(chunks, workPerItem: stack * g.pixels * taps * g.outChannelsPerGroup) { chunkRange in
                 let planes = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferSize)
@@ -80,9 +82,8 @@ struct DirectConvolution: Sendable {
                         f.weights.withUnsafeBufferPointer { w in
                             for first in stride(from: 0, to: columns, by: 8) {
                                 let count = min(8, columns - first)
-                                // One unpooled sample whose pixels fill whole steps: straight into its planes.
-                                let straight = !pool && stack == 1 && layout.positions == g.pixels
-                                let target = straight ? y + samples.lowerBound * sampleOut + (group * columns + first) * outPlane : products
+                                let target = straight ? y + samples.lowerBound * sampleOut + (group * columns + first) * outPlane
+                                                      : products
                                 maps[group].withEpilogue(block: first / 8, relu: relu) { epilogue in
                                     imprint_direct_products(planes, offsets.baseAddress!, taps,
                                                             w.baseAddress! + f.start + first * channelStride,

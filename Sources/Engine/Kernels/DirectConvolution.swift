@@ -165,14 +165,15 @@ struct DirectConvolution: Sendable {
         /// Positions from one sample's first output pixel to the next's.
         var slotPositions: Int { slotHeight * width }
 
-        /// Samples stacked in one plane: one, unless its output pixels leave much of the last
-        /// 16-position step empty (a 7 × 7 map: 49 of 64); then as many as bring the rows the
-        /// taps reach past a sample's own (`slotHeight − H_out`) plus the rounding under an eighth
-        /// of the positions, up to 16 and to the batch. Never from the thread count.
+        /// Samples stacked in one plane: one when its output pixels fill whole 16-position steps;
+        /// otherwise (a 7 × 7 map: 49 of 64; 14 × 14: 196 of 208) the count, up to 16 and the
+        /// batch, that computes the fewest positions per sample, counting the rows the taps reach
+        /// past a sample's own (`slotHeight − H_out`, computed and dropped) and the rounding of the
+        /// last step. Never from the thread count.
         static func samplesStacked(_ g: ConvolutionGeometry, batch: Int) -> Int {
             let one = Layout(g, samples: 1)
             let pixels = g.outHeight * g.outWidth
-            guard one.positions * 8 > pixels * 9 else { return 1 }
+            guard one.positions > pixels else { return 1 }
             var best = (samples: 1, waste: Double(one.positions) / Double(pixels))
             for n in 2...16 where n <= batch {
                 let l = Layout(g, samples: n)

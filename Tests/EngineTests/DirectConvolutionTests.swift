@@ -328,6 +328,26 @@ final class RecordingProvider: MatrixProductProvider, @unchecked Sendable {
         }
     }
 
+    /// A network whose products the engine computes itself runs a batch a few samples at a time
+    /// (here 8 × 64 × 64 floats a sample: micro-batches of 8, 8 and 4 of 20); every sample gets the
+    /// bits it gets alone. Through `multiply` there are no micro-batches.
+    @Test func microBatchesKeepEachSamplesBits() throws {
+        let op = Conv2DOp(weight: try randomTensor([8, 3, 3, 3], seed: 81), bias: try randomTensor([8], seed: 82),
+                          padding: .sameUpper)
+        let network = try singleNodeNetwork(.conv2d(op), input: [3, 64, 64])
+        let engine = try InferenceEngine(network: network, options: .init(threads: 1))
+        #expect(engine.microBatch == InferenceEngine.microBatchFloats / (8 * 64 * 64))
+        #expect(try InferenceEngine(network: network, provider: ProductsOnly(network: network)).microBatch == nil)
+        let x = try randomTensor([20, 3, 64, 64], seed: 83)
+        let all = try engine.run(x, firstSample: 3)
+        let per = 3 * 64 * 64, outPer = 8 * 64 * 64
+        for sample in [0, 7, 8, 19] {
+            let one = try Tensor(shape: [1, 3, 64, 64], data: Array(x.data[(sample * per)..<((sample + 1) * per)]))
+            let alone = try engine.run(one, firstSample: 3 + sample)
+            #expect(alone.data.map(\.bitPattern) == all.data[(sample * outPer)..<((sample + 1) * outPer)].map(\.bitPattern))
+        }
+    }
+
     /// Weights read in place in either layout give the same bits: the exact provider's (the model's
     /// [C_out, rows] per group) and an analog-style provider's crossbar [rows, C_out] copy.
     @Test func bothWeightLayoutsGiveTheSameBits() throws {

@@ -29,6 +29,9 @@
 // because its own threading changes SGEMM roundings with the thread count). Every kernel computes a
 // sample's values from that sample alone, and the products' blocks are fixed by dataset vector index
 // (`GEMMBlocks`), so outputs are bitwise identical for any thread count, batch size or part.
+// A network with small weights whose products the engine computes itself runs each part in
+// micro-batches whose largest activation fits a core's L2 (`microBatch`), so activations stay in
+// cache between layers; results are per sample, so the same bits.
 //
 // Memory. Each activation is freed as soon as its last reader has run; im2col scratch is bounded by
 // `Options.scratchBytes`; `forEachBatch` streams a dataset in constant memory.

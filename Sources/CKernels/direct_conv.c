@@ -86,12 +86,41 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
     }
 }
 
+// One channel (a depthwise convolution's group): `pv` vectors of 16 positions, one broadcast per tap.
+__attribute__((target("avx512f"))) ALWAYS_INLINE void step1_avx512(const float *xp, const int32_t *offsets, long taps,
+                                                                  const float *w, long tap_stride, float *y,
+                                                                  const imprint_direct_epilogue *e, int pv) {
+    __m512 a[8];
+    for (int v = 0; v < pv; v++) a[v] = _mm512_setzero_ps();
+    for (long t = 0; t < taps; t++) {
+        const float *xt = xp + offsets[t];
+        __m512 wt = _mm512_set1_ps(w[t * tap_stride]);
+        for (int v = 0; v < pv; v++) a[v] = _mm512_fmadd_ps(_mm512_loadu_ps(xt + 16 * v), wt, a[v]);
+    }
+    for (int v = 0; v < pv; v++) {
+        __m512 r = a[v];
+        if (e) {
+            if (e->gain) r = _mm512_mul_ps(r, _mm512_set1_ps(e->gain[0]));
+            if (e->scale) r = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(e->scale[0]), r), _mm512_set1_ps(e->shift[0]));
+            r = _mm512_add_ps(r, _mm512_set1_ps(e->bias[0]));
+            if (e->relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
+        }
+        _mm512_storeu_ps(y + 16 * v, r);
+    }
+}
+
 __attribute__((target("avx512f"))) static void products_avx512(const float *x, const int32_t *offsets, long taps,
                                                              const float *const *w, long tap_stride, long positions,
                                                              float *y, long y_stride, const imprint_direct_epilogue *e,
                                                              int channels) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
+    if (channels == 1) {
+        // Eight channels' step would compute seven more for nothing.
+        for (; p + 128 <= positions; p += 128) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 8);
+        for (; p < positions; p += 16) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 1);
+        return;
+    }
     for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3);
     if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2);
     else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1);

@@ -96,6 +96,7 @@ import TestSupport
 
     static let shapes: [(taps: Int, channels: Int, positions: Int)] = [
         (1, 8, 16), (9, 8, 848), (9, 3, 47), (144, 8, 176), (37, 1, 1), (5, 7, 49), (40, 8, 64), (3, 5, 100),
+        (9, 1, 300), (25, 1, 128),
     ]
 
     @Test func portableFollowsTheContract() throws {

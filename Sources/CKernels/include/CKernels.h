@@ -26,10 +26,10 @@ int imprint_read_noise_normals_variant(int variant, const uint32_t *w0, const ui
 
 /// Direct products of a convolution, up to eight output channels at a time: for c in 0..<channels
 /// and p in 0..<positions rounded up to a multiple of IMPRINT_DIRECT_STEP,
-///     y[c * y_stride + p] = Σ_t x[p + offsets[t]] · w[min(c, channels − 1) · channel_stride + t · tap_stride],
+///     y[c * y_stride + p] = Σ_t x[p + offsets[t]] · w[c · channel_stride + t · tap_stride],
 /// summed in tap order as acc = fma(x, w, acc) from acc = +0, so every variant (and C's fmaf in
-/// the portable one) gives the same bits. Position p is a place in zero-padded input planes of
-/// one row width, offsets[t] the tap's (channel, kernel row, kernel column) displacement; the
+/// the portable one) gives the same bits. Position p is a place in the engine's input planes
+/// (`DirectConvolution.Layout`), offsets[t] the tap's (channel, kernel row, kernel column) displacement; the
 /// caller makes every read of the rounded-up range lie in its buffer. The strides read weights
 /// in place: a crossbar's [rows × columns] (1, columns) or a model's [columns × rows] (rows, 1).
 /// Rows c ≥ channels (1…8) are not written, so y may be the output itself.

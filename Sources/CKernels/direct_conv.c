@@ -51,6 +51,16 @@ ALWAYS_INLINE void place(const float *row, int pool, long out_height, long out_w
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// The epilogue (CKernels.h) of channel c's values, as `epilogue_value` computes one.
+__attribute__((target("avx512f"))) ALWAYS_INLINE __m512 epilogue_avx512(__m512 r, const imprint_direct_epilogue *e,
+                                                                       int c) {
+    if (!e) return r;
+    if (e->gain) r = _mm512_mul_ps(r, _mm512_set1_ps(e->gain[c]));
+    if (e->scale) r = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(e->scale[c]), r), _mm512_set1_ps(e->shift[c]));
+    r = _mm512_add_ps(r, _mm512_set1_ps(e->bias[c]));
+    if (e->relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
+    return r;
+}
 
 // `pv` vectors of 16 positions × 8 channels (pv = 3: 24 accumulators of the 32 registers; per tap
 // 3 loads and 8 broadcasts feed 24 FMAs). Inlined with a constant `pv`, so the loops unroll.
@@ -74,14 +84,7 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
     }
     for (int c = 0; c < channels; c++) {
         for (int v = 0; v < pv; v++) {
-            __m512 r = a[v][c];
-            if (e) {
-                if (e->gain) r = _mm512_mul_ps(r, _mm512_set1_ps(e->gain[c]));
-                if (e->scale) r = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(e->scale[c]), r), _mm512_set1_ps(e->shift[c]));
-                r = _mm512_add_ps(r, _mm512_set1_ps(e->bias[c]));
-                if (e->relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
-            }
-            _mm512_storeu_ps(y + c * y_stride + 16 * v, r);
+            _mm512_storeu_ps(y + c * y_stride + 16 * v, epilogue_avx512(a[v][c], e, c));
         }
     }
 }
@@ -98,14 +101,7 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step1_avx512(const float *
         for (int v = 0; v < pv; v++) a[v] = _mm512_fmadd_ps(_mm512_loadu_ps(xt + 16 * v), wt, a[v]);
     }
     for (int v = 0; v < pv; v++) {
-        __m512 r = a[v];
-        if (e) {
-            if (e->gain) r = _mm512_mul_ps(r, _mm512_set1_ps(e->gain[0]));
-            if (e->scale) r = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(e->scale[0]), r), _mm512_set1_ps(e->shift[0]));
-            r = _mm512_add_ps(r, _mm512_set1_ps(e->bias[0]));
-            if (e->relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
-        }
-        _mm512_storeu_ps(y + 16 * v, r);
+        _mm512_storeu_ps(y + 16 * v, epilogue_avx512(a[v], e, 0));
     }
 }
 
@@ -241,6 +237,12 @@ int imprint_direct_variants(void) {
     return ((f & IMPRINT_CPU_AVX2) && (f & IMPRINT_CPU_FMA) ? 1 : 0) | (f & IMPRINT_CPU_AVX512F ? 2 : 0);
 }
 
+// The variant the unnamed entry points run: the widest this CPU has.
+static int widest_variant(void) {
+    int v = imprint_direct_variants();
+    return (v & 2) ? 2 : (v & 1) ? 1 : 0;
+}
+
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
                                     const float *w, long channel_stride, long tap_stride, int channels,
                                     long positions, float *y, long y_stride, const imprint_direct_epilogue *e) {
@@ -262,8 +264,7 @@ int imprint_direct_products_variant(int variant, const float *x, const int32_t *
 void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
                              long tap_stride, int channels, long positions, float *y, long y_stride,
                              const imprint_direct_epilogue *e) {
-    int v = imprint_direct_variants();
-    imprint_direct_products_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, x, offsets, taps, w, channel_stride, tap_stride,
+    imprint_direct_products_variant(widest_variant(), x, offsets, taps, w, channel_stride, tap_stride,
                                     channels, positions, y, y_stride, e);
 }
 
@@ -285,8 +286,7 @@ int imprint_direct_place_variant(int variant, const float *row, int pool, long o
 }
 
 void imprint_direct_place(const float *row, int pool, long out_height, long out_width, long row_width, float *out) {
-    int v = imprint_direct_variants();
-    imprint_direct_place_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, row, pool, out_height, out_width, row_width, out);
+    imprint_direct_place_variant(widest_variant(), row, pool, out_height, out_width, row_width, out);
 }
 
 // ---- Dense products (CKernels.h, imprint_dense_products) ----
@@ -423,8 +423,7 @@ int imprint_dense_products_variant(int variant, const float *x, long x_stride, l
 
 void imprint_dense_products(const float *x, long x_stride, long rows, const float *w, long w_stride, long taps,
                             long columns, float *y, long y_stride) {
-    int v = imprint_direct_variants();
-    imprint_dense_products_variant((v & 2) ? 2 : (v & 1) ? 1 : 0, x, x_stride, rows, w, w_stride, taps, columns, y,
+    imprint_dense_products_variant(widest_variant(), x, x_stride, rows, w, w_stride, taps, columns, y,
                                    y_stride);
 }
 

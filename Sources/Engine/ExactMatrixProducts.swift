@@ -6,9 +6,9 @@ import NetworkModel
 /// `[rows, columns]`; convolutions, `[C_out, C_in/g, K_h, K_w]`, are read in place by the engine's
 /// direct convolutions (`fixedProducts`), and transposed by BLAS in the rare `multiply` call.
 ///
-/// Threads and batching: OpenBLAS 0.3.21's threaded SGEMM is not bitwise reproducible across
-/// thread counts (measured: different partitions give different roundings), so the engine keeps
-/// OpenBLAS at one thread and every product goes through `GEMMBlocks`: fixed 64-row blocks aligned
+/// Threads and batching (`multiply`): OpenBLAS 0.3.21's threaded SGEMM is not bitwise reproducible
+/// across thread counts (measured: different partitions give different roundings), so the engine
+/// keeps OpenBLAS at one thread and every product here goes through `GEMMBlocks`: fixed 64-row blocks aligned
 /// to the dataset-wide vector index, one single-threaded GEMM each, spread over `context.threads`
 /// threads. The blocks depend on neither the thread count nor the batch, so neither do the results.
 public struct ExactMatrixProducts: FixedProductProvider {

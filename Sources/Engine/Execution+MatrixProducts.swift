@@ -15,16 +15,13 @@ extension Execution {
         var y: [Float]
         if let fixed = engine.fixedDense[step.node], matrix.rows > 0, vectors > 0, vectors * matrix.rows <= x.count {
             y = denseDirect(x, fixed: fixed, vectors: vectors, rows: matrix.rows, columns: matrix.columns, outCount: outCount)
-            if let provider = engine.provider as? any FixedProductProvider {
-                let wanted = provider.inspectedSamples(node: step.node).clamped(to: context.samples)
-                if !wanted.isEmpty {
-                    var inspected = context
-                    inspected.samples = wanted
-                    let per = context.vectorsPerSample * matrix.rows
-                    try x.withUnsafeBufferPointer { (x) throws(EngineError) in
-                        try provider.inspect(UnsafeBufferPointer(rebasing: x[((wanted.lowerBound - firstSample) * per)..<((wanted.upperBound - firstSample) * per)]),
-                                             context: inspected)
-                    }
+            if let (provider, wanted) = inspection(step) {
+                var inspected = context
+                inspected.samples = wanted
+                let per = context.vectorsPerSample * matrix.rows
+                try x.withUnsafeBufferPointer { (x) throws(EngineError) in
+                    try provider.inspect(UnsafeBufferPointer(rebasing: x[((wanted.lowerBound - firstSample) * per)..<((wanted.upperBound - firstSample) * per)]),
+                                         context: inspected)
                 }
             }
         } else {
@@ -91,7 +88,7 @@ extension Execution {
             let parallel = parallelism
             let y = x.withUnsafeBufferPointer { x in
                 uninitializedArray(outCount) { y in
-                    direct.run(g, batch: batch, bias: op.bias?.data, relu: relu, pool: pool,
+                    direct.run(g, batch: batch, relu: relu, pool: pool,
                                input: x.baseAddress!, output: y.baseAddress!, parallel: parallel)
                 }
             }
@@ -188,14 +185,20 @@ extension Execution {
         }
     }
 
+    /// The provider that inspects this step's products (`FixedProductProvider.inspectedSamples`)
+    /// and the batch's samples it wants, or nil when it wants none of them.
+    func inspection(_ step: Step) -> (provider: any FixedProductProvider, samples: Range<Int>)? {
+        guard let provider = engine.fixedProvider else { return nil }
+        let wanted = provider.inspectedSamples(node: step.node).clamped(to: firstSample..<(firstSample + batch))
+        return wanted.isEmpty ? nil : (provider, wanted)
+    }
+
     /// After a direct convolution: the patch matrices of the batch's samples the provider inspects
     /// (`FixedProductProvider.inspectedSamples`), chunk by chunk and group by group, as `multiply`
     /// would have received them.
     func inspectDirect(_ step: Step, _ g: ConvolutionGeometry, matrix: CrossbarMatrix, chunk: Int,
                        input x: [Float]) throws(EngineError) {
-        guard let provider = engine.provider as? any FixedProductProvider else { return }
-        let wanted = provider.inspectedSamples(node: step.node).clamped(to: firstSample..<(firstSample + batch))
-        guard !wanted.isEmpty else { return }
+        guard let (provider, wanted) = inspection(step) else { return }
         let (rows, pixels) = (g.rows, g.pixels)
         let patches = UnsafeMutablePointer<Float>.allocate(capacity: max(chunk * pixels * rows, 1))
         defer { patches.deallocate() }

@@ -65,6 +65,8 @@ public struct InferenceEngine: Sendable {
     public let options: Options
     let plan: ExecutionPlan
     let parallelism: Parallelism
+    /// The provider when it can say its products are fixed (cast once, here).
+    let fixedProvider: (any FixedProductProvider)?
     /// Per node: the convolution computed from its planes, when the provider's products for it are
     /// fixed (`FixedProductProvider`); nil where products go through `multiply`.
     let direct: [DirectConvolution?]
@@ -88,8 +90,10 @@ public struct InferenceEngine: Sendable {
         self.options = options
         let plan = ExecutionPlan(network)
         self.plan = plan
-        self.direct = Self.directConvolutions(plan, network: network, provider: provider)
-        self.fixedDense = Self.fixedDenseProducts(plan, network: network, provider: provider)
+        let fixedProvider = provider as? any FixedProductProvider
+        self.fixedProvider = fixedProvider
+        self.direct = Self.directConvolutions(plan, network: network, provider: fixedProvider)
+        self.fixedDense = Self.fixedDenseProducts(plan, network: network, provider: fixedProvider)
         self.microBatch = Self.microBatch(plan, network: network, direct: direct, fixedDense: fixedDense)
         self.parallelism = Parallelism(threads: options.threads)
         // Own the threads ourselves, never both (see ARCHITECTURE.md): BLAS runs single-threaded.
@@ -230,8 +234,7 @@ public struct InferenceEngine: Sendable {
     }
 
     /// Runs the network on the samples `offset ..< offset + samples.count` of `inputs`, which are the
-    /// dataset samples `samples`.
-    /// A part's samples, `microBatch` at a time when set (see there), the outputs joined.
+    /// dataset samples `samples`: `microBatch` at a time when set (see there), the outputs joined.
     private func runPart(_ inputs: [String: Tensor], offset: Int, samples: Range<Int>,
                          parallelism: Parallelism) throws(EngineError) -> Part {
         guard let micro = microBatch, samples.count > micro else {
@@ -281,6 +284,7 @@ public struct InferenceEngine: Sendable {
         return max(1, microBatchFloats / max(largest, 1))
     }
 
+    /// `runPart` in one execution.
     private func runWhole(_ inputs: [String: Tensor], offset: Int, samples: Range<Int>,
                           parallelism: Parallelism) throws(EngineError) -> Part {
         var execution = Execution(engine: self, batch: samples.count, firstSample: samples.lowerBound, parallelism: parallelism)

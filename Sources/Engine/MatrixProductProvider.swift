@@ -105,6 +105,15 @@ public struct FixedProducts: Sendable {
         self.weights = weights; self.start = start; self.layout = layout; self.columnGain = columnGain
         self.channelScale = channelScale; self.channelShift = channelShift
     }
+    /// Whether this holds a `[rows × columns]` matrix and a value per column in each map it has,
+    /// so kernels may read it without further checks.
+    func fits(rows: Int, columns: Int) -> Bool {
+        start >= 0 && weights.count - start >= rows * columns
+            && (columnGain.map { $0.count >= columns } ?? true)
+            && (channelScale == nil) == (channelShift == nil)
+            && (channelScale.map { $0.count >= columns } ?? true)
+            && (channelShift.map { $0.count >= columns } ?? true)
+    }
 }
 
 /// A provider that can say, per node and group, that its products are a fixed matrix product

@@ -16,9 +16,10 @@ import NetworkModel
 /// noise and ADC per tile, partial outputs summed digitally. Per-channel corrections (AdaBS) apply
 /// last: y ← a·y + b per output channel.
 ///
-/// Determinism: like `ExactMatrixProducts`, every product goes through `GEMMBlocks` (fixed 64-row
-/// blocks aligned to the dataset-wide vector index), so results are bitwise independent of
-/// `context.threads`, the batch size and convolution chunking.
+/// Determinism: like `ExactMatrixProducts`, every product through `multiply` goes through
+/// `GEMMBlocks` (fixed 64-row blocks aligned to the dataset-wide vector index), so results are
+/// bitwise independent of `context.threads`, the batch size and convolution chunking. Where the
+/// products are fixed (`fixedProducts`), the engine computes them itself, per sample.
 public struct AnalogMatrixProducts: FixedProductProvider {
     let weights: [[[Float]]?]
     let variances: [[[Float]]?]?
@@ -88,7 +89,7 @@ public struct AnalogMatrixProducts: FixedProductProvider {
     public func fixedProducts(node n: Int, group: Int) -> FixedProducts? {
         guard n >= 0, n < weights.count, let groups = weights[n], let matrix = matrices[n],
               group >= 0, group < groups.count else { return nil }
-        if peripheral != nil && peripheral?.tiles.blocks[n]?[group] != nil { return nil }
+        if peripheral?.tiles.blocks[n]?[group] != nil { return nil }
         if noise != nil && variances?[n]?[group] != nil { return nil }
         let columns = matrix.columns
         if let c = corrections[n], c.scale.count < (group + 1) * columns || c.shift.count < (group + 1) * columns { return nil }

@@ -21,6 +21,8 @@ import Parallel
 struct DirectConvolution: Sendable {
     /// Per group: the provider's weights, read in place.
     let fixed: [FixedProducts]
+    /// Per group: the column maps and bias in blocks of eight channels, made once.
+    let maps: [ChannelMaps]
     let taps: Int
     let columns: Int
 
@@ -34,32 +36,28 @@ struct DirectConvolution: Sendable {
     }
 
     /// The fixed products of every group, or nil when the provider has none for one of them.
-    init?(matrix: CrossbarMatrix, node: Int, provider: any FixedProductProvider) {
+    init?(matrix: CrossbarMatrix, bias: [Float]?, node: Int, provider: any FixedProductProvider) {
         guard matrix.rows > 0, matrix.columns > 0 else { return nil }
         var fixed = [FixedProducts]()
         for group in 0..<matrix.groups {
-            guard let f = provider.fixedProducts(node: node, group: group), f.start >= 0,
-                  f.weights.count - f.start >= matrix.rows * matrix.columns,
-                  f.columnGain.map({ $0.count >= matrix.columns }) ?? true,
-                  (f.channelScale == nil) == (f.channelShift == nil),
-                  f.channelScale.map({ $0.count >= matrix.columns }) ?? true,
-                  f.channelShift.map({ $0.count >= matrix.columns }) ?? true else { return nil }
+            guard let f = provider.fixedProducts(node: node, group: group), f.fits(rows: matrix.rows, columns: matrix.columns)
+            else { return nil }
             fixed.append(f)
         }
         self.fixed = fixed
+        self.maps = fixed.enumerated().map { ChannelMaps($1, bias: bias, group: $0, columns: matrix.columns) }
         self.taps = matrix.rows
         self.columns = matrix.columns
     }
 
     /// Writes the batch's output (pooled with `pool`) for `batch` samples of input `x` into `y`.
-    func run(_ g: ConvolutionGeometry, batch: Int, bias: [Float]?, relu: Bool, pool: Bool,
+    func run(_ g: ConvolutionGeometry, batch: Int, relu: Bool, pool: Bool,
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
         let stack = Layout.samplesStacked(g, batch: batch)
         let layout = Layout(g, samples: stack)
         let sampleOut = pool ? g.pooledSampleSize : g.outputSampleSize
         let outPlane = pool ? (g.outHeight / 2) * (g.outWidth / 2) : g.pixels
         let offsets = layout.offsets(g)
-        let maps = (0..<g.groups).map { ChannelMaps(fixed[$0], bias: bias, group: $0, columns: columns) }
         let chunks = (batch + stack - 1) / stack
         // One unpooled sample whose pixels fill whole steps: products straight into its planes.
         let straight = !pool && stack == 1 && layout.positions == g.pixels
@@ -259,29 +257,25 @@ struct DirectConvolution: Sendable {
 extension InferenceEngine {
     /// The plan's convolutions that can run directly: those with fixed products for every group.
     static func directConvolutions(_ plan: ExecutionPlan, network: Network,
-                                   provider: any MatrixProductProvider) -> [DirectConvolution?] {
+                                   provider: (any FixedProductProvider)?) -> [DirectConvolution?] {
         var direct = [DirectConvolution?](repeating: nil, count: network.nodes.count)
-        guard let fixed = provider as? any FixedProductProvider else { return direct }
+        guard let provider else { return direct }
         for step in plan.steps {
-            guard case .conv(_, let matrix, _, _) = step.kernel else { continue }
-            direct[step.node] = DirectConvolution(matrix: matrix, node: step.node, provider: fixed)
+            guard case .conv(let op, let matrix, _, _) = step.kernel else { continue }
+            direct[step.node] = DirectConvolution(matrix: matrix, bias: op.bias?.data, node: step.node, provider: provider)
         }
         return direct
     }
 
     /// The plan's dense nodes whose products are fixed, with weights in the crossbar layout.
     static func fixedDenseProducts(_ plan: ExecutionPlan, network: Network,
-                                   provider: any MatrixProductProvider) -> [FixedProducts?] {
+                                   provider: (any FixedProductProvider)?) -> [FixedProducts?] {
         var fixed = [FixedProducts?](repeating: nil, count: network.nodes.count)
-        guard let provider = provider as? any FixedProductProvider else { return fixed }
+        guard let provider else { return fixed }
         for step in plan.steps {
             guard case .dense(_, let matrix) = step.kernel, matrix.groups == 1,
-                  let f = provider.fixedProducts(node: step.node, group: 0), f.layout == .crossbar, f.start >= 0,
-                  f.weights.count - f.start >= matrix.rows * matrix.columns,
-                  f.columnGain.map({ $0.count >= matrix.columns }) ?? true,
-                  (f.channelScale == nil) == (f.channelShift == nil),
-                  f.channelScale.map({ $0.count >= matrix.columns }) ?? true,
-                  f.channelShift.map({ $0.count >= matrix.columns }) ?? true else { continue }
+                  let f = provider.fixedProducts(node: step.node, group: 0), f.layout == .crossbar,
+                  f.fits(rows: matrix.rows, columns: matrix.columns) else { continue }
             fixed[step.node] = f
         }
         return fixed

@@ -13,6 +13,7 @@
 
 #include "CKernels.h"
 #include "cpu.h"
+#include "epilogue.h"
 
 #include <math.h>
 #include <string.h>
@@ -51,7 +52,7 @@ ALWAYS_INLINE void place(const float *row, int pool, long out_height, long out_w
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// The epilogue (CKernels.h) of channel c's values, as `epilogue_value` computes one.
+// The epilogue (CKernels.h) of channel c's values, as `imprint_epilogue_value` computes one.
 __attribute__((target("avx512f"))) ALWAYS_INLINE __m512 epilogue_avx512(__m512 r, const imprint_direct_epilogue *e,
                                                                        int c) {
     if (!e) return r;
@@ -208,16 +209,6 @@ __attribute__((target("avx2,fma"))) static void place_avx2(const float *row, int
 
 #endif
 
-// The epilogue's arithmetic, one value: the same operations in the same order as the vectors'.
-static float epilogue_value(float v, const imprint_direct_epilogue *e, int c) {
-    if (!e) return v;
-    if (e->gain) v = v * e->gain[c];
-    if (e->scale) v = e->scale[c] * v + e->shift[c];
-    v = v + e->bias[c];
-    if (e->relu) v = v > 0 ? v : 0;
-    return v;
-}
-
 // The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
 static void products_portable(const float *x, const int32_t *offsets, long taps, const float *const *w,
                               long tap_stride, long positions, float *y, long y_stride,
@@ -227,7 +218,7 @@ static void products_portable(const float *x, const int32_t *offsets, long taps,
         for (long p = 0; p < end; p++) {
             float acc = 0.0f;
             for (long t = 0; t < taps; t++) acc = fmaf(x[p + offsets[t]], w[c][t * tap_stride], acc);
-            y[c * y_stride + p] = epilogue_value(acc, e, c);
+            y[c * y_stride + p] = imprint_epilogue_value(acc, e, c);
         }
     }
 }

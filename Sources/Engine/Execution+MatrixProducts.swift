@@ -14,7 +14,7 @@ extension Execution {
                                            vectorsPerSample: vectors / samples, threads: parallelism.threads)
         var y: [Float]
         if let fixed = engine.fixedDense[step.node], matrix.rows > 0, vectors > 0, vectors * matrix.rows <= x.count {
-            y = denseDirect(x, fixed: fixed, vectors: vectors, rows: matrix.rows, columns: matrix.columns, outCount: outCount)
+            y = denseDirect(x, fixed: fixed, context: context, outCount: outCount)
             if let (provider, wanted) = inspection(step) {
                 var inspected = context
                 inspected.samples = wanted
@@ -42,17 +42,22 @@ extension Execution {
 
     /// `x · W` for fixed products with CKernels' `imprint_dense_products` (no packing, one fused
     /// multiply-add per input in order, so each output's bits depend on its own vector alone),
-    /// the vectors split over the threads; then the provider's column gain and channel affine.
-    private func denseDirect(_ x: [Float], fixed: FixedProducts, vectors: Int, rows: Int, columns: Int,
+    /// the vectors split over the threads; then the per-read noise (its variances the same
+    /// products of x² with V, its normals CKernels' `imprint_add_read_noise_row`, as `multiply`
+    /// adds them), the provider's column gain and channel affine.
+    private func denseDirect(_ x: [Float], fixed: FixedProducts, context: MatrixProductContext,
                              outCount: Int) -> [Float] {
         let parallel = parallelism
+        let (rows, columns, vectors) = (context.matrix.rows, context.matrix.columns, context.vectorCount)
         var y = x.withUnsafeBufferPointer { x in
             fixed.weights.withUnsafeBufferPointer { w in
                 uninitializedArray(outCount) { y in
                     let (x, w, y) = (x.baseAddress!, w.baseAddress! + fixed.start, y.baseAddress!)
-                    parallel.forEach(vectors, workPerItem: rows * columns) { range in
+                    parallel.forEach(vectors, workPerItem: rows * columns * (fixed.readNoise == nil ? 1 : 2)) { range in
                         imprint_dense_products(x + range.lowerBound * rows, rows, range.count, w, columns, rows, columns,
                                                y + range.lowerBound * columns, columns)
+                        guard let noise = fixed.readNoise else { return }
+                        Self.addDenseReadNoise(noise, x: x, y: y, vectors: range, context: context)
                     }
                 }
             }
@@ -64,6 +69,29 @@ extension Execution {
             for r in 0..<vectors { for j in 0..<columns { y[r * columns + j] = scale[j] * y[r * columns + j] + shift[j] } }
         }
         return y
+    }
+
+    /// `FixedProducts.ReadNoise` for the dense product rows `vectors` of `y` (input rows of `x`).
+    private static func addDenseReadNoise(_ noise: FixedProducts.ReadNoise, x: UnsafePointer<Float>,
+                                          y: UnsafeMutablePointer<Float>, vectors: Range<Int>,
+                                          context: MatrixProductContext) {
+        let (rows, columns) = (context.matrix.rows, context.matrix.columns)
+        let squares = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        defer { squares.deallocate() }
+        let variance = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+        defer { variance.deallocate() }
+        let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
+        noise.variances.withUnsafeBufferPointer { v in
+            for vector in vectors {
+                let row = x + vector * rows
+                for r in 0..<rows { squares[r] = row[r] * row[r] }
+                imprint_dense_products(squares, rows, 1, v.baseAddress! + noise.start, columns, rows, columns, variance, columns)
+                let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
+                let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups
+                    &+ UInt32(truncatingIfNeeded: context.group)
+                imprint_add_read_noise_row(y + vector * columns, variance, 0, columns, sample, place, noise.key[0], noise.key[1])
+            }
+        }
     }
 
     /// im2col → provider product → scatter, per group and per chunk of samples. The chunk is sized
@@ -88,7 +116,7 @@ extension Execution {
             let parallel = parallelism
             let y = x.withUnsafeBufferPointer { x in
                 uninitializedArray(outCount) { y in
-                    direct.run(g, batch: batch, relu: relu, pool: pool,
+                    direct.run(g, batch: batch, firstSample: firstSample, relu: relu, pool: pool,
                                input: x.baseAddress!, output: y.baseAddress!, parallel: parallel)
                 }
             }

@@ -257,7 +257,8 @@ public struct InferenceEngine: Sendable {
     /// sample) went through L3 and memory between layers: in batches of 16–32 it ran 2.62 → 2.31 s.
     static let microBatchFloats = 1 << 18
 
-    /// Only networks whose weights fit in this many floats (4 MiB) are run in micro-batches: a
+    /// Only networks whose weights (and per-read variances) fit in this many floats (4 MiB) are run
+    /// in micro-batches: a
     /// network with more (ResNet-50's 25 M) re-reads every layer's weights from memory per
     /// micro-batch, where a whole batch reads them once per layer.
     static let microBatchWeightFloats = 1 << 20
@@ -271,11 +272,11 @@ public struct InferenceEngine: Sendable {
         for step in plan.steps {
             switch step.kernel {
             case .conv(_, let matrix, _, _):
-                if direct[step.node] == nil { return nil }
-                weights += matrix.rows * matrix.columns * matrix.groups
+                guard let d = direct[step.node] else { return nil }
+                weights += matrix.rows * matrix.columns * (matrix.groups + d.fixed.count { $0.readNoise != nil })
             case .dense(_, let matrix):
-                if fixedDense[step.node] == nil { return nil }
-                weights += matrix.rows * matrix.columns * matrix.groups
+                guard let f = fixedDense[step.node] else { return nil }
+                weights += matrix.rows * matrix.columns * (f.readNoise == nil ? 1 : 2)
             default: break
             }
         }

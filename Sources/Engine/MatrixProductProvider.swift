@@ -77,11 +77,28 @@ extension MatrixProductProvider {
 }
 
 /// What a provider's products are for one node and group when they are a fixed matrix product:
-/// `multiply` computes exactly `input · W`, then `y_j ← y_j · columnGain[j]`, then
-/// `y_j ← channelScale[j] · y_j + channelShift[j]` (each present or not), every operation rounded
-/// on its own. The engine may then compute a convolution directly from its input planes
-/// (`DirectConvolution`), with its own summation order, instead of calling `multiply`.
+/// `multiply` computes exactly `input · W`, then adds `readNoise` (when present), then
+/// `y_j ← y_j · columnGain[j]`, then `y_j ← channelScale[j] · y_j + channelShift[j]` (each present
+/// or not), every operation rounded on its own. The engine may then compute a convolution directly
+/// from its input planes (`DirectConvolution`), with its own summation order, instead of calling
+/// `multiply`.
 public struct FixedProducts: Sendable {
+    /// Per-read noise: fresh for every product, a function of what it is added to, never of how
+    /// the work is cut. For the input vector at `position` of dataset sample `sample` (as
+    /// `MatrixProductContext` numbers them), output column j gains
+    /// `√(Σ_r x_r² · V[r, j]) · z_j` where that sum is positive, z_j being normal j mod 2 of
+    /// Philox4x32-10 block (⌊j/2⌋, sample, position · groups + group, 0) under `key` (mod 2³²),
+    /// turned into normals as CKernels' `imprint_add_read_noise_row` does.
+    public struct ReadNoise: Sendable {
+        /// V, `[rows × columns]` (the crossbar's layout), from index `start`.
+        public var variances: [Float]
+        public var start: Int
+        public var key: SIMD2<UInt32>
+        public init(variances: [Float], start: Int = 0, key: SIMD2<UInt32>) {
+            self.variances = variances; self.start = start; self.key = key
+        }
+    }
+
     /// How `weights` holds W (`rows × columns`, rows in (c_in, k_h, k_w) order).
     public enum Layout: Sendable, Equatable {
         /// Row-major `[rows × columns]`: the crossbar's layout.
@@ -99,11 +116,12 @@ public struct FixedProducts: Sendable {
     /// One affine map per column of this group, or nil for the identity; both or neither.
     public var channelScale: [Float]?
     public var channelShift: [Float]?
+    public var readNoise: ReadNoise?
 
     public init(weights: [Float], start: Int = 0, layout: Layout = .crossbar, columnGain: [Float]? = nil,
-                channelScale: [Float]? = nil, channelShift: [Float]? = nil) {
+                channelScale: [Float]? = nil, channelShift: [Float]? = nil, readNoise: ReadNoise? = nil) {
         self.weights = weights; self.start = start; self.layout = layout; self.columnGain = columnGain
-        self.channelScale = channelScale; self.channelShift = channelShift
+        self.channelScale = channelScale; self.channelShift = channelShift; self.readNoise = readNoise
     }
     /// Whether this holds a `[rows × columns]` matrix and a value per column in each map it has,
     /// so kernels may read it without further checks.
@@ -113,13 +131,14 @@ public struct FixedProducts: Sendable {
             && (channelScale == nil) == (channelShift == nil)
             && (channelScale.map { $0.count >= columns } ?? true)
             && (channelShift.map { $0.count >= columns } ?? true)
+            && (readNoise.map { $0.start >= 0 && $0.variances.count - $0.start >= rows * columns } ?? true)
     }
 }
 
 /// A provider that can say, per node and group, that its products are a fixed matrix product
-/// (`FixedProducts`): the exact weights, or an analog chip's frozen ones. Providers with per-read
-/// randomness or tile-wise periphery return nil for those nodes, whose products go through
-/// `multiply`.
+/// (`FixedProducts`): the exact weights, or an analog chip's frozen ones, with or without per-read
+/// noise. Providers with other randomness or tile-wise periphery return nil for those nodes, whose
+/// products go through `multiply`.
 ///
 /// A provider that must see some products although the engine computes them directly (an
 /// observer of layer errors, a calibration) names their samples in `inspectedSamples`; the engine

@@ -83,21 +83,25 @@ public struct AnalogMatrixProducts: FixedProductProvider {
         }
     }
 
-    /// Fixed where `multiply` is a plain product: no tile-wise periphery and no per-read noise on
-    /// this node (frozen reads are in the weights). The gain and correction as `multiply` applies
-    /// them; the engine then runs convolutions directly (`FixedProducts`).
+    /// Fixed where `multiply` is a product of fixed weights: no tile-wise periphery on this node
+    /// (frozen reads are in the weights; per-read noise is `FixedProducts.ReadNoise`, whose
+    /// contract is `addReadNoise`'s). The gain and correction as `multiply` applies them; the
+    /// engine then runs convolutions directly (`FixedProducts`).
     public func fixedProducts(node n: Int, group: Int) -> FixedProducts? {
         guard n >= 0, n < weights.count, let groups = weights[n], let matrix = matrices[n],
               group >= 0, group < groups.count else { return nil }
         if peripheral?.tiles.blocks[n]?[group] != nil { return nil }
-        if noise != nil && variances?[n]?[group] != nil { return nil }
+        var readNoise: FixedProducts.ReadNoise?
+        if let noise, let variance = variances?[n]?[group] {
+            readNoise = FixedProducts.ReadNoise(variances: variance, key: Self.readKey(noise, node: n))
+        }
         let columns = matrix.columns
         if let c = corrections[n], c.scale.count < (group + 1) * columns || c.shift.count < (group + 1) * columns { return nil }
         let correction = corrections[n].map { c in
             (Array(c.scale[(group * columns)..<((group + 1) * columns)]), Array(c.shift[(group * columns)..<((group + 1) * columns)]))
         }
         return FixedProducts(weights: groups[group], layout: .crossbar, columnGain: gains[n],
-                             channelScale: correction?.0, channelShift: correction?.1)
+                             channelScale: correction?.0, channelShift: correction?.1, readNoise: readNoise)
     }
 
     public func multiply(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
@@ -120,8 +124,7 @@ public struct AnalogMatrixProducts: FixedProductProvider {
         let noise = self.noise
         let tiles = peripheral?.tiles.blocks[n]?[context.group]
         let periphery = peripheral?.periphery
-        // Its own Philox key per (seed, trial, node, time); counters (pair, sample, place, 0).
-        let readKey = noise.map { Self.noiseKey(seed: $0.seed, purpose: 0x7265_6164, words: [$0.trial, n, $0.timeWord]) }
+        let readKey = noise.map { Self.readKey($0, node: n) }
         // The exact provider's blocks (`GEMMBlocks`), so ideal devices reproduce its products bit
         // for bit and no output depends on how vectors are grouped.
         groups[context.group].withUnsafeBufferPointer { w in
@@ -162,6 +165,12 @@ public struct AnalogMatrixProducts: FixedProductProvider {
         }
     }
 
+    /// The per-read noise's own Philox key per (seed, trial, node, time); counters (pair, sample,
+    /// place, 0).
+    static func readKey(_ noise: PerReadNoiseKey, node: Int) -> SIMD2<UInt32> {
+        noiseKey(seed: noise.seed, purpose: 0x7265_6164, words: [noise.trial, node, noise.timeWord])
+    }
+
     /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block. The key is made once per
     /// product: conv layers with few rows call this ≈ 10⁵ times per evaluation.
     static func addReadNoise(block: GEMMBlock, rows: Int, columns: Int, variance: [Float], key: SIMD2<UInt32>,
@@ -191,11 +200,11 @@ public struct AnalogMatrixProducts: FixedProductProvider {
     /// y[v, c] += √(variance[v, c] + plus) · z for the valid rows v of a block (where the variance
     /// is positive). The normals of a vector come from Philox blocks at counters (k, sample,
     /// position · groups + group, 0), block k giving columns 2k and 2k + 1, turned into normals by
-    /// `GaussianQuads`' arithmetic: eight blocks at a time by CKernels on AVX2 and AVX-512 CPUs
-    /// (per-read verify of the bundled CNN: 2.05 → 1.25 s per evaluation, 1 thread), four at a time
-    /// in Swift (`addGaussianRow`) elsewhere, the same bits either way; the stream's other
-    /// coordinates (seed, trial, time, node, tile, purpose) are in `key`. So an output's noise never
-    /// depends on batching, chunking, threads or the other times asked.
+    /// `GaussianQuads`' arithmetic, eight blocks at a time by CKernels (AVX-512, AVX2 or portable C,
+    /// the same bits; per-read verify of the bundled CNN: 2.05 → 1.25 s per evaluation against
+    /// Swift's 4-wide vectors, 1 thread); the stream's other coordinates (seed, trial, time, node,
+    /// tile, purpose) are in `key`. So an output's noise never depends on batching, chunking,
+    /// threads or the other times asked.
     static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: [Float], plus: Float, columns: Int,
                             key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
         let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
@@ -205,40 +214,8 @@ public struct AnalogMatrixProducts: FixedProductProvider {
                 let vector = block.firstVector + v
                 let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
                 let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups &+ UInt32(truncatingIfNeeded: context.group)
-                let (out, spread) = (y + v &* columns, variance + v &* columns)
-                if imprint_add_read_noise_row(out, spread, plus, columns, sample, place, key[0], key[1]) == 0 {
-                    addGaussianRow(out, spread: spread, plus: plus, columns: columns, sample: sample, place: place, key: key)
-                }
+                imprint_add_read_noise_row(y + v &* columns, variance + v &* columns, plus, columns, sample, place, key[0], key[1])
             }
-        }
-    }
-
-    /// One output row's noise (see `addGaussian`) in Swift's 4-wide vectors: where the CPU has
-    /// neither AVX2 nor AVX-512 (CKernels' `imprint_add_read_noise_row` gives these bits eight
-    /// blocks at a time elsewhere), and the reference the tests hold those kernels to.
-    static func addGaussianRow(_ out: UnsafeMutablePointer<Float>, spread: UnsafePointer<Float>, plus: Float, columns: Int,
-                               sample: UInt32, place: UInt32, key: SIMD2<UInt32>) {
-        let lanes = SIMD4<UInt32>(0, 1, 2, 3)
-        var j = 0, pair: UInt32 = 0
-        while j < columns {
-            let (w0, w1, w2, _) = Philox4x32.blocks(word0: lanes &+ pair, word1: sample, word2: place, word3: 0, key: key)
-            pair &+= 4
-            let (first, second) = GaussianQuads.normals(w0, w1, w2)
-            // Columns j + 2i and j + 2i + 1 take block i's two normals.
-            let z = SIMD8(first[0], second[0], first[1], second[1], first[2], second[2], first[3], second[3])
-            if j &+ 8 <= columns {
-                let s = UnsafeRawPointer(spread + j).loadUnaligned(as: SIMD8<Float>.self) + plus
-                let current = UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self)
-                let noisy = current + s.squareRoot() * z
-                UnsafeMutableRawPointer(out + j).storeBytes(of: current.replacing(with: noisy, where: s .> 0),
-                                                            as: SIMD8<Float>.self)
-            } else {
-                for t in 0..<(columns &- j) {
-                    let s = spread[j &+ t] + plus
-                    if s > 0 { out[j &+ t] += s.squareRoot() * z[t] }
-                }
-            }
-            j &+= 8
         }
     }
 

@@ -23,12 +23,13 @@ import Testing
         #expect(result.programming.devices == 0)
     }
 
-    /// The two settings of `deterministic`: frozen read noise with the ideal periphery, and per-read
-    /// noise with the default one.
+    /// The settings of `deterministic`: frozen read noise with the ideal periphery (the engine's
+    /// direct products), per-read noise with the ideal one (direct products with noise) and with
+    /// the default one (tile by tile through `multiply`).
     enum NoiseSetting: CaseIterable, Sendable {
-        case frozenIdeal, perReadDefault
+        case frozenIdeal, perReadIdeal, perReadDefault
         var readNoise: ReadNoiseMode { self == .frozenIdeal ? .frozen : .perRead }
-        var periphery: Periphery { self == .frozenIdeal ? .ideal : .default }
+        var periphery: Periphery { self == .perReadDefault ? .default : .ideal }
     }
 
     /// One run of `deterministic`: every compensation, AdaBS on 40 calibration samples.
@@ -42,10 +43,15 @@ import Testing
 
     /// Each setting's reference run (1 thread, one batch of all the samples), made once for its cases.
     static let frozenIdealReference = Result { try determinismRun(.frozenIdeal, threads: 1, batch: 256) }
+    static let perReadIdealReference = Result { try determinismRun(.perReadIdeal, threads: 1, batch: 256) }
     static let perReadDefaultReference = Result { try determinismRun(.perReadDefault, threads: 1, batch: 256) }
 
     static func reference(_ setting: NoiseSetting) throws -> VerificationResult {
-        try (setting == .frozenIdeal ? frozenIdealReference : perReadDefaultReference).get()
+        switch setting {
+        case .frozenIdeal: try frozenIdealReference.get()
+        case .perReadIdeal: try perReadIdealReference.get()
+        case .perReadDefault: try perReadDefaultReference.get()
+        }
     }
 
     /// `--batch` is a memory knob and threads only speed things up: per-trial accuracies of every

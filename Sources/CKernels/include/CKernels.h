@@ -3,21 +3,21 @@
 
 #include <stdint.h>
 
-/// Per-read noise for one output row, wider than Swift can emit for baseline x86-64: for every
-/// column c in 0..<columns, with s = spread[c] + plus, out[c] += sqrt(s) * z_c when s > 0, where
-/// z_c is normal c % 2 of Philox4x32-10 block (c / 2, sample, place, 0) under key (key0, key1),
-/// turned into a normal exactly as DeviceSimulation's `GaussianQuads.normals` does. Bit for bit
-/// the values of `AnalogMatrixProducts.addGaussianRow` (Swift, 4-wide), which the tests check.
+/// Per-read noise for one output row: for every column c in 0..<columns, with s = spread[c] + plus,
+/// out[c] += sqrt(s) * z_c when s > 0, where z_c is normal c % 2 of Philox4x32-10 block
+/// (c / 2, sample, place, 0) under key (key0, key1), turned into a normal exactly as
+/// DeviceSimulation's `GaussianQuads.normals` does. Bit for bit the values of
+/// the Swift 4-wide code it replaced (ReadNoiseKernelTests), which the tests check.
 ///
-/// `imprint_read_noise_variants()` is a bit set of the variants this CPU runs (1: AVX2,
-/// 2: AVX-512F); `imprint_add_read_noise_row` uses the widest, and returns 0 without touching
-/// `out` when there is none. `imprint_add_read_noise_row_variant` runs one named variant, and
+/// `imprint_read_noise_variants()` is a bit set of the wide variants this CPU runs (1: AVX2,
+/// 2: AVX-512F); `imprint_add_read_noise_row` uses the widest, or the portable one (0), which
+/// every CPU runs. `imprint_add_read_noise_row_variant` runs one named variant, and
 /// `imprint_read_noise_normals_variant` one variant's normals for eight given blocks' words 0–2
 /// (16 values, block i's two normals at 2i and 2i + 1), so tests reach every branch; both return
-/// 0 when this CPU lacks the variant.
+/// 0 when this CPU lacks the variant, 1 otherwise.
 int imprint_read_noise_variants(void);
-int imprint_add_read_noise_row(float *out, const float *spread, float plus, long columns,
-                               uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1);
+void imprint_add_read_noise_row(float *out, const float *spread, float plus, long columns,
+                                uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1);
 int imprint_add_read_noise_row_variant(int variant, float *out, const float *spread, float plus, long columns,
                                        uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1);
 
@@ -54,6 +54,23 @@ void imprint_direct_products(const float *x, const int32_t *offsets, long taps, 
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
                                     const float *w, long channel_stride, long tap_stride, int channels,
                                     long positions, float *y, long y_stride, const imprint_direct_epilogue *e);
+
+/// Per-read noise on a direct convolution's products, then the epilogue: the row kernel's noise
+/// with output channels in rows and output pixels along them. For the rows c in 0..<channels
+/// (1…8; output channel first + c of its group) and positions p in 0..<count:
+///     v = y[c · y_stride + p], s = var[c · var_stride + p],
+///     v = v + sqrt(s) · z when s > 0, z = normal (first + c) % 2 of Philox4x32-10 block
+///         ((first + c) / 2, sample, place + p · place_step, 0) under (key0, key1), place mod 2³²,
+/// then the epilogue `e` of row c (NULL: none), stored back to y. So output (channel j, pixel q)
+/// gets exactly the noise the row kernel gives column j of the product row whose place is
+/// q · groups + group (place = group, place_step = groups). `_variant` as above.
+void imprint_direct_read_noise(float *y, long y_stride, const float *var, long var_stride, long first, int channels,
+                               long count, uint32_t sample, uint32_t place, uint32_t place_step, uint32_t key0,
+                               uint32_t key1, const imprint_direct_epilogue *e);
+int imprint_direct_read_noise_variant(int variant, float *y, long y_stride, const float *var, long var_stride,
+                                      long first, int channels, long count, uint32_t sample, uint32_t place,
+                                      uint32_t place_step, uint32_t key0, uint32_t key1,
+                                      const imprint_direct_epilogue *e);
 
 /// Dense products without packing: y[m · y_stride + n] = Σ_t x[m · x_stride + t] · w[t · w_stride + n]
 /// for m < rows, n < columns, summed in t order as acc = fma(x, w, acc) from acc = +0 (the same

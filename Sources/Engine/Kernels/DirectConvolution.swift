@@ -50,8 +50,14 @@ struct DirectConvolution: Sendable {
         self.columns = matrix.columns
     }
 
-    /// Writes the batch's output (pooled with `pool`) for `batch` samples of input `x` into `y`.
-    func run(_ g: ConvolutionGeometry, batch: Int, relu: Bool, pool: Bool,
+    /// Writes the batch's output (pooled with `pool`) for `batch` samples of input `x`, the first
+    /// being dataset sample `firstSample`, into `y`.
+    ///
+    /// Per-read noise (`FixedProducts.ReadNoise`): the variances Σ x²·V are the same direct
+    /// products over planes of the squared inputs; CKernels' `imprint_direct_read_noise` adds each
+    /// sample's noise (place = pixel · groups + group, as `multiply`'s vectors number it) and then
+    /// the epilogue.
+    func run(_ g: ConvolutionGeometry, batch: Int, firstSample: Int, relu: Bool, pool: Bool,
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
         let stack = Layout.samplesStacked(g, batch: batch)
         let layout = Layout(g, samples: stack)
@@ -61,13 +67,20 @@ struct DirectConvolution: Sendable {
         let chunks = (batch + stack - 1) / stack
         // One unpooled sample whose pixels fill whole steps: products straight into its planes.
         let straight = !pool && stack == 1 && layout.positions == g.pixels
+        let noisy = fixed.contains { $0.readNoise != nil }
+        let work = stack * g.pixels * taps * g.outChannelsPerGroup * (noisy ? 2 : 1)
         offsets.withUnsafeBufferPointer { offsets in
-            parallel.forEach(chunks, workPerItem: stack * g.pixels * taps * g.outChannelsPerGroup) { chunkRange in
+            parallel.forEach(chunks, workPerItem: work) { chunkRange in
                 let planes = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferSize)
                 defer { planes.deallocate() }
                 planes.initialize(repeating: 0, count: layout.bufferSize)
                 let products = UnsafeMutablePointer<Float>.allocate(capacity: 8 * layout.positions)
                 defer { products.deallocate() }
+                // With per-read noise: the squared planes and a block's variances.
+                let squares = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? layout.bufferSize : 0)
+                defer { squares.deallocate() }
+                let variances = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? 8 * layout.positions : 0)
+                defer { variances.deallocate() }
                 for chunk in chunkRange {
                     let samples = (chunk * stack)..<min(batch, (chunk + 1) * stack)
                     for group in 0..<g.groups {
@@ -75,6 +88,9 @@ struct DirectConvolution: Sendable {
                             layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: planes, slot: k)
                         }
                         let f = fixed[group]
+                        if f.readNoise != nil {
+                            for i in 0..<layout.bufferSize { squares[i] = planes[i] * planes[i] }
+                        }
                         // (channel stride, tap stride) of W in the provider's layout.
                         let (channelStride, tapStride) = f.layout == .crossbar ? (1, columns) : (taps, 1)
                         f.weights.withUnsafeBufferPointer { w in
@@ -82,11 +98,27 @@ struct DirectConvolution: Sendable {
                                 let count = min(8, columns - first)
                                 let target = straight ? y + samples.lowerBound * sampleOut + (group * columns + first) * outPlane
                                                       : products
+                                let targetStride = straight ? outPlane : layout.positions
                                 maps[group].withEpilogue(block: first / 8, relu: relu) { epilogue in
                                     imprint_direct_products(planes, offsets.baseAddress!, taps,
                                                             w.baseAddress! + f.start + first * channelStride,
                                                             channelStride, tapStride, Int32(count), layout.positions,
-                                                            target, straight ? outPlane : layout.positions, epilogue)
+                                                            target, targetStride, f.readNoise == nil ? epilogue : nil)
+                                    guard let noise = f.readNoise else { return }
+                                    noise.variances.withUnsafeBufferPointer { v in
+                                        imprint_direct_products(squares, offsets.baseAddress!, taps,
+                                                                v.baseAddress! + noise.start + first, 1, columns,
+                                                                Int32(count), layout.positions, variances, layout.positions, nil)
+                                    }
+                                    for (k, s) in samples.enumerated() {
+                                        imprint_direct_read_noise(target + k * layout.slotPositions, targetStride,
+                                                                  variances + k * layout.slotPositions, layout.positions,
+                                                                  first, Int32(count), g.pixels,
+                                                                  UInt32(truncatingIfNeeded: firstSample + s),
+                                                                  UInt32(truncatingIfNeeded: group),
+                                                                  UInt32(truncatingIfNeeded: g.groups),
+                                                                  noise.key[0], noise.key[1], epilogue)
+                                    }
                                 }
                                 if straight { continue }
                                 for (k, s) in samples.enumerated() {

@@ -18,15 +18,6 @@
 // below, so no vector ever crosses a call and the ABI warnings do not apply.
 #pragma clang diagnostic ignored "-Wpsabi"
 
-// Eight blocks per step (sixteen normals, sixteen columns): one 512-bit register of 64-bit lanes
-// for Philox's products, and a 16-column step wastes no blocks on a 16-channel convolution.
-typedef uint64_t u64x8 __attribute__((vector_size(64)));
-typedef uint32_t u32x8 __attribute__((vector_size(32)));
-typedef int32_t i32x8 __attribute__((vector_size(32)));
-typedef float f32x8 __attribute__((vector_size(32)));
-typedef float f32x16 __attribute__((vector_size(64)));
-typedef int32_t i32x16 __attribute__((vector_size(64)));
-
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 // Random123's Philox4x32 constants (as DeviceSimulation's Philox4x32).
@@ -35,136 +26,79 @@ typedef int32_t i32x16 __attribute__((vector_size(64)));
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-ALWAYS_INLINE f32x8 select_f(i32x8 mask, f32x8 a, f32x8 b) {
-    i32x8 ai, bi;
-    memcpy(&ai, &a, sizeof ai);
-    memcpy(&bi, &b, sizeof bi);
-    i32x8 r = (ai & mask) | (bi & ~mask);
-    f32x8 f;
-    memcpy(&f, &r, sizeof f);
-    return f;
-}
-
-ALWAYS_INLINE f32x8 splat(float x) { return (f32x8){} + x; }
-
-// GaussianQuads.naturalLog.
-ALWAYS_INLINE f32x8 natural_log(f32x8 u) {
-    u32x8 bits;
-    memcpy(&bits, &u, sizeof bits);
-    i32x8 exponent = (i32x8)(bits >> 23) - 127;
-    u32x8 mantissa = (bits & 0x7FFFFFu) | 0x3F800000u;
-    f32x8 m;
-    memcpy(&m, &mantissa, sizeof m);
-    i32x8 high = m > 1.4142135f;
-    m = select_f(high, m * 0.5f, m);
-    exponent = (exponent & ~high) | ((exponent + 1) & high);
-    f32x8 t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
-    f32x8 p = splat(1.0f / 9.0f);
-    p = p * t2 + 1.0f / 7.0f;
-    p = p * t2 + 1.0f / 5.0f;
-    p = p * t2 + 1.0f / 3.0f;
-    p = p * t2 + 1.0f;
-    return __builtin_convertvector(exponent, f32x8) * 0.69314718f + 2.0f * t * p;
-}
-
-// GaussianQuads.quarterTurnCosSin.
-ALWAYS_INLINE void quarter_turn_cos_sin(f32x8 phi, f32x8 *cos, f32x8 *sin) {
-    f32x8 x2 = phi * phi;
-    f32x8 c = splat(1.0f / 479001600.0f);
-    c = c * x2 - 1.0f / 3628800.0f;
-    c = c * x2 + 1.0f / 40320.0f;
-    c = c * x2 - 1.0f / 720.0f;
-    c = c * x2 + 1.0f / 24.0f;
-    c = c * x2 - 1.0f / 2.0f;
-    c = c * x2 + 1.0f;
-    f32x8 s = splat(1.0f / 6227020800.0f);
-    s = s * x2 - 1.0f / 39916800.0f;
-    s = s * x2 + 1.0f / 362880.0f;
-    s = s * x2 - 1.0f / 5040.0f;
-    s = s * x2 + 1.0f / 120.0f;
-    s = s * x2 - 1.0f / 6.0f;
-    *cos = c;
-    *sin = phi + phi * x2 * s;
-}
-
-// Philox4x32-10 for eight counters (c0, sample, c2, 0), c0 and c2 per lane (taken mod 2³²):
-// words 0, 1 and 2 (word 3 is unused by the normals).
-ALWAYS_INLINE void philox8(u64x8 c0, uint32_t sample, u64x8 c2, uint32_t key0, uint32_t key1,
-                           u32x8 *w0, u32x8 *w1, u32x8 *w2) {
-    u64x8 c1 = (u64x8){} + sample, c3 = (u64x8){};
-    c0 &= 0xFFFFFFFFu;   // words wrap at 2³², as UInt32 arithmetic does
-    c2 &= 0xFFFFFFFFu;
-    uint32_t k0 = key0, k1 = key1;
-#pragma clang loop unroll(full)
-    for (int round = 0; round < 10; round++) {
-        if (round > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
-        // 32 × 32 → 64 bits; the masks (no-ops) let the compiler use vpmuludq, not a 64-bit product.
-        u64x8 a = (c0 & 0xFFFFFFFFu) * PHILOX_M0, b = (c2 & 0xFFFFFFFFu) * PHILOX_M1;
-        u64x8 n0 = (b >> 32) ^ c1 ^ k0;
-        u64x8 n2 = (a >> 32) ^ c3 ^ k1;
-        c1 = b & 0xFFFFFFFFu;
-        c3 = a & 0xFFFFFFFFu;
-        c0 = n0;
-        c2 = n2;
-    }
-    *w0 = __builtin_convertvector(c0, u32x8);
-    *w1 = __builtin_convertvector(c1, u32x8);
-    *w2 = __builtin_convertvector(c2, u32x8);
-}
-
-// GaussianQuads.normals for eight blocks' words: block i's first and second normal.
-ALWAYS_INLINE void normal_pairs(u32x8 w0, u32x8 w1, u32x8 w2, f32x8 *first, f32x8 *second) {
-    f32x8 coarse = __builtin_convertvector((i32x8)(w0 >> 9), f32x8);
-    f32x8 fine = __builtin_convertvector((i32x8)(w1 >> 9), f32x8);
-    f32x8 u = select_f(coarse == 0.0f, (fine + 0.5f) * 0x1p-46f, (coarse + 0.5f) * 0x1p-23f);
-    f32x8 r = __builtin_elementwise_sqrt(-2.0f * natural_log(u));
-    i32x8 quadrant = (i32x8)(w2 >> 30);
-    f32x8 steps = __builtin_convertvector((i32x8)((w2 >> 7) & 0x7FFFFFu), f32x8);
-    // 0x1p-23 · Float.pi / 2, Swift's Float.pi being π rounded toward zero (0x1.921fb4p+1).
-    f32x8 c, s;
-    quarter_turn_cos_sin((steps + 0.5f) * (0x1p-24f * 0x1.921fb4p+1f), &c, &s);
-    i32x8 odd = (quadrant & 1) != 0;
-    f32x8 a = select_f(odd, s, c), b = select_f(odd, c, s);
-    *first = r * select_f((quadrant == 1) | (quadrant == 2), -a, a);
-    *second = r * select_f(quadrant >= 2, -b, b);
-}
+// Philox and Box–Muller for vectors of LANES blocks (gaussian_lanes.h, included once per width):
+// eight for a row's last step (sixteen normals, sixteen columns: a 16-column step wastes no blocks
+// on a 16-channel convolution) and sixteen for its other steps; LANES_WIDE for a direct
+// convolution's positions, wide enough that the
+// independent halves of every operation sit next to each other and the CPU overlaps their latency
+// chains (the logarithm's division and both polynomials) instead of waiting on one.
+#define LANES 8
+#include "gaussian_lanes.h"
+#undef LANES
+#define LANES 16
+#include "gaussian_lanes.h"
+#undef LANES
+#define LANES_WIDE 32
+#define LANES LANES_WIDE
+#include "gaussian_lanes.h"
+#undef LANES
 
 // The normals of eight blocks in column order: block i gives columns 2i and 2i + 1.
 ALWAYS_INLINE void box_muller16(const u32x8 *w0, const u32x8 *w1, const u32x8 *w2, f32x16 *normals) {
     f32x8 first, second;
-    normal_pairs(*w0, *w1, *w2, &first, &second);
+    normal_pairs_8(*w0, *w1, *w2, &first, &second);
     *normals = __builtin_shufflevector(first, second, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
 }
 
+// Sixteen columns from `j` on (the first n ≤ 16 when fewer are left): out += sqrt(s) · z where
+// s = spread + plus > 0.
+ALWAYS_INLINE void noisy_columns16(float *out, const float *spread, float plus, f32x16 z, long n) {
+    if (n >= 16) {
+        f32x16 sp, cur;
+        memcpy(&sp, spread, sizeof sp);
+        memcpy(&cur, out, sizeof cur);
+        sp = sp + plus;
+        f32x16 noisy = cur + __builtin_elementwise_sqrt(sp) * z;
+        i32x16 positive = sp > 0.0f;
+        i32x16 nb, cb;
+        memcpy(&nb, &noisy, sizeof nb);
+        memcpy(&cb, &cur, sizeof cb);
+        i32x16 kept = (nb & positive) | (cb & ~positive);
+        memcpy(out, &kept, sizeof kept);
+    } else {
+        float normals[16];
+        memcpy(normals, &z, sizeof normals);
+        for (long t = 0; t < n; t++) {
+            float sv = spread[t] + plus;
+            if (sv > 0) out[t] += __builtin_sqrtf(sv) * normals[t];
+        }
+    }
+}
+
+// Thirty-two columns (sixteen blocks) a step while they last, then sixteen (eight blocks).
 ALWAYS_INLINE void add_noise_row(float *out, const float *spread, float plus, long columns,
                                  uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1) {
-    const u64x8 lanes = {0, 1, 2, 3, 4, 5, 6, 7};
+    const u64x16 lanes16 = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     uint32_t block = 0;
-    for (long j = 0; j < columns; j += 16, block += 8) {
+    long j = 0;
+    for (; j + 32 <= columns; j += 32, block += 16) {
+        u32x16 w0, w1, w2;
+        philox_16(lanes16 + block, sample, (u64x16){} + place, key0, key1, &w0, &w1, &w2);
+        f32x16 first, second;
+        normal_pairs_16(w0, w1, w2, &first, &second);
+        f32x16 low = __builtin_shufflevector(first, second, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        f32x16 high = __builtin_shufflevector(first, second, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15,
+                                              31);
+        noisy_columns16(out + j, spread + j, plus, low, 16);
+        noisy_columns16(out + j + 16, spread + j + 16, plus, high, 16);
+    }
+    const u64x8 lanes = {0, 1, 2, 3, 4, 5, 6, 7};
+    for (; j < columns; j += 16, block += 8) {
         u32x8 w0, w1, w2;
-        philox8(lanes + block, sample, (u64x8){} + place, key0, key1, &w0, &w1, &w2);
+        philox_8(lanes + block, sample, (u64x8){} + place, key0, key1, &w0, &w1, &w2);
         f32x16 z;
         box_muller16(&w0, &w1, &w2, &z);
-        if (j + 16 <= columns) {
-            f32x16 sp, cur;
-            memcpy(&sp, spread + j, sizeof sp);
-            memcpy(&cur, out + j, sizeof cur);
-            sp = sp + plus;
-            f32x16 noisy = cur + __builtin_elementwise_sqrt(sp) * z;
-            i32x16 positive = sp > 0.0f;
-            i32x16 n, c;
-            memcpy(&n, &noisy, sizeof n);
-            memcpy(&c, &cur, sizeof c);
-            i32x16 kept = (n & positive) | (c & ~positive);
-            memcpy(out + j, &kept, sizeof kept);
-        } else {
-            float normals[16];
-            memcpy(normals, &z, sizeof normals);
-            for (long t = 0; t < columns - j; t++) {
-                float sv = spread[j + t] + plus;
-                if (sv > 0) out[j + t] += __builtin_sqrtf(sv) * normals[t];
-            }
-        }
+        noisy_columns16(out + j, spread + j, plus, z, columns - j);
     }
 }
 
@@ -211,31 +145,32 @@ ALWAYS_INLINE void noisy_row16(float *y, const float *var, f32x16 z, long n, con
     }
 }
 
-// CKernels.h, imprint_direct_read_noise: per channel pair, sixteen positions' blocks at a time
-// (two 8-block Philox runs, one block per position), whose first normals go to the even channel
-// and second normals to the odd one.
+// CKernels.h, imprint_direct_read_noise: per channel pair, LANES_WIDE positions' blocks at a time
+// (one block per position), whose first normals go to the even channel and second normals to the
+// odd one.
 ALWAYS_INLINE void direct_noise(float *y, long y_stride, const float *var, long var_stride, long first,
                                 int channels, long count, uint32_t sample, uint32_t place, uint32_t place_step,
                                 uint32_t key0, uint32_t key1, const imprint_direct_epilogue *e) {
-    const u64x8 lanes = {0, 1, 2, 3, 4, 5, 6, 7};
+    u64x32 lanes;
+    for (int i = 0; i < LANES_WIDE; i++) lanes[i] = (uint64_t)i;
     for (long pair = first / 2; 2 * pair < first + channels; pair++) {
         long even = 2 * pair - first, odd = even + 1;   // rows; even may be −1, odd may be `channels`
-        for (long p = 0; p < count; p += 16) {
-            u32x8 a0, a1, a2, b0, b1, b2;
-            u64x8 places = (lanes + (uint64_t)p) * place_step + place;
-            philox8((u64x8){} + (uint64_t)pair, sample, places, key0, key1, &a0, &a1, &a2);
-            philox8((u64x8){} + (uint64_t)pair, sample, places + 8 * (uint64_t)place_step, key0, key1, &b0, &b1, &b2);
-            f32x8 fa, sa, fb, sb;
-            normal_pairs(a0, a1, a2, &fa, &sa);
-            normal_pairs(b0, b1, b2, &fb, &sb);
-            long n = count - p;
-            if (even >= 0) {
-                f32x16 z = __builtin_shufflevector(fa, fb, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-                noisy_row16(y + even * y_stride + p, var + even * var_stride + p, z, n, e, (int)even);
-            }
-            if (odd < channels) {
-                f32x16 z = __builtin_shufflevector(sa, sb, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-                noisy_row16(y + odd * y_stride + p, var + odd * var_stride + p, z, n, e, (int)odd);
+        for (long p = 0; p < count; p += LANES_WIDE) {
+            u32x32 w0, w1, w2;
+            philox_32((u64x32){} + (uint64_t)pair, sample, (lanes + (uint64_t)p) * place_step + place, key0, key1,
+                      &w0, &w1, &w2);
+            f32x32 z[2];
+            normal_pairs_32(w0, w1, w2, &z[0], &z[1]);
+            for (int k = 0; k < 2; k++) {
+                long row = k == 0 ? even : odd;
+                if (row < 0 || row >= channels) continue;
+                float *yr = y + row * y_stride + p;
+                const float *vr = var + row * var_stride + p;
+                f32x16 low = __builtin_shufflevector(z[k], z[k], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                f32x16 high = __builtin_shufflevector(z[k], z[k], 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                                      29, 30, 31);
+                noisy_row16(yr, vr, low, count - p, e, (int)row);
+                if (count - p > 16) noisy_row16(yr + 16, vr + 16, high, count - p - 16, e, (int)row);
             }
         }
     }

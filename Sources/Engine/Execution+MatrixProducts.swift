@@ -71,26 +71,30 @@ extension Execution {
         return y
     }
 
-    /// `FixedProducts.ReadNoise` for the dense product rows `vectors` of `y` (input rows of `x`).
+    /// `FixedProducts.ReadNoise` for the dense product rows `vectors` of `y` (input rows of `x`):
+    /// the variances of all those rows in one product of their squares with V (a product per row
+    /// re-read V from memory for every sample), then each row's normals.
     private static func addDenseReadNoise(_ noise: FixedProducts.ReadNoise, x: UnsafePointer<Float>,
                                           y: UnsafeMutablePointer<Float>, vectors: Range<Int>,
                                           context: MatrixProductContext) {
         let (rows, columns) = (context.matrix.rows, context.matrix.columns)
-        let squares = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        let squares = UnsafeMutablePointer<Float>.allocate(capacity: vectors.count * rows)
         defer { squares.deallocate() }
-        let variance = UnsafeMutablePointer<Float>.allocate(capacity: columns)
-        defer { variance.deallocate() }
-        let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
+        let variances = UnsafeMutablePointer<Float>.allocate(capacity: vectors.count * columns)
+        defer { variances.deallocate() }
+        let first = x + vectors.lowerBound * rows
+        for i in 0..<(vectors.count * rows) { squares[i] = first[i] * first[i] }
         noise.variances.withUnsafeBufferPointer { v in
-            for vector in vectors {
-                let row = x + vector * rows
-                for r in 0..<rows { squares[r] = row[r] * row[r] }
-                imprint_dense_products(squares, rows, 1, v.baseAddress! + noise.start, columns, rows, columns, variance, columns)
-                let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
-                let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups
-                    &+ UInt32(truncatingIfNeeded: context.group)
-                imprint_add_read_noise_row(y + vector * columns, variance, 0, columns, sample, place, noise.key[0], noise.key[1])
-            }
+            imprint_dense_products(squares, rows, vectors.count, v.baseAddress! + noise.start, columns, rows, columns,
+                                   variances, columns)
+        }
+        let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
+        for (k, vector) in vectors.enumerated() {
+            let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
+            let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups
+                &+ UInt32(truncatingIfNeeded: context.group)
+            imprint_add_read_noise_row(y + vector * columns, variances + k * columns, 0, columns, sample, place,
+                                       noise.key[0], noise.key[1])
         }
     }
 

@@ -2,6 +2,7 @@
 import NetworkModel
 import Plan
 import Testing
+import TestSupport
 @testable import Verifier
 
 /// Per-read noise the engine computes itself (`FixedProducts.ReadNoise`: direct convolutions and
@@ -54,6 +55,26 @@ import Testing
         let d = try Self.differences(try VerifierFixtures.cnnPlan.get(), samples: 20)
         #expect(d.noise > 1e-3 * d.scale)
         #expect(d.paths <= 1e-4 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
+    }
+
+    /// 7 × 7 maps (samples side by side in the planes) with a ReLU and a 2 × 2 max pool fused
+    /// into the convolution: each sample's raw products and variances are placed in pixel order,
+    /// get their noise and epilogue, and are pooled after.
+    @Test func stackedPooledNoiseIsMultiplys() throws {
+        var rng = SplitMix64(seed: 5)
+        let w = try Tensor(shape: [10, 3, 3, 3], data: (0..<270).map { _ in Float.random(in: -1...1, using: &rng) })
+        let b = try Tensor(shape: [10], data: (0..<10).map { _ in Float.random(in: -0.2...0.2, using: &rng) })
+        let conv = Conv2DOp(weight: w, bias: b, padding: .explicit(top: 1, left: 1, bottom: 1, right: 1))
+        let network = try Network(name: "stacked", inputs: [NetworkInput(name: "x", shape: [3, 7, 7])], outputs: ["p"],
+                                  nodes: [Node(name: "conv", operation: .conv2d(conv), inputs: ["x"], output: "c"),
+                                          Node(name: "relu", operation: .activation(.relu), inputs: ["c"], output: "r"),
+                                          Node(name: "pool", operation: .pool2d(Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2])),
+                                               inputs: ["r"], output: "p")])
+        let g = ConvolutionGeometry(conv, input: [12, 3, 7, 7], output: [12, 10, 7, 7])
+        #expect(DirectConvolution.Layout.samplesStacked(g, batch: 12) > 1)
+        let d = try Self.differences(try VerifierFixtures.compile(network), samples: 12)
+        #expect(d.noise > 1e-3 * d.scale)
+        #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
     }
 
     /// A grouped convolution (2 groups, 3 output channels each: a partial block, an odd pair):

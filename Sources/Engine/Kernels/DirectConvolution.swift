@@ -55,8 +55,9 @@ struct DirectConvolution: Sendable {
     ///
     /// Per-read noise (`FixedProducts.ReadNoise`): the variances Σ x²·V are the same direct
     /// products over planes of the squared inputs; CKernels' `imprint_direct_read_noise` adds each
-    /// sample's noise (place = pixel · groups + group, as `multiply`'s vectors number it) and then
-    /// the epilogue.
+    /// sample's noise (place = pixel · groups + group, as `multiply`'s vectors number it), over
+    /// the sample's pixels in order, and then the epilogue; so the raw products and variances are
+    /// placed first (unpooled), and pooled afterwards.
     func run(_ g: ConvolutionGeometry, batch: Int, firstSample: Int, relu: Bool, pool: Bool,
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
         let stack = Layout.samplesStacked(g, batch: batch)
@@ -76,11 +77,14 @@ struct DirectConvolution: Sendable {
                 planes.initialize(repeating: 0, count: layout.bufferSize)
                 let products = UnsafeMutablePointer<Float>.allocate(capacity: 8 * layout.positions)
                 defer { products.deallocate() }
-                // With per-read noise: the squared planes and a block's variances.
+                // With per-read noise: the squared planes, a block's variances, and one sample's
+                // placed variances and (when pooled) products.
                 let squares = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? layout.bufferSize : 0)
                 defer { squares.deallocate() }
                 let variances = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? 8 * layout.positions : 0)
                 defer { variances.deallocate() }
+                let placed = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? 16 * g.pixels : 0)
+                defer { placed.deallocate() }
                 for chunk in chunkRange {
                     let samples = (chunk * stack)..<min(batch, (chunk + 1) * stack)
                     for group in 0..<g.groups {
@@ -104,28 +108,50 @@ struct DirectConvolution: Sendable {
                                                             w.baseAddress! + f.start + first * channelStride,
                                                             channelStride, tapStride, Int32(count), layout.positions,
                                                             target, targetStride, f.readNoise == nil ? epilogue : nil)
-                                    guard let noise = f.readNoise else { return }
+                                    guard let noise = f.readNoise else {
+                                        if straight { return }
+                                        for (k, s) in samples.enumerated() {
+                                            for c in 0..<count {
+                                                imprint_direct_place(products + c * layout.positions + layout.slotOffset(k),
+                                                                     pool ? 1 : 0, g.outHeight, g.outWidth, layout.rowWidth,
+                                                                     y + s * sampleOut + (group * columns + first + c) * outPlane)
+                                            }
+                                        }
+                                        return
+                                    }
                                     noise.variances.withUnsafeBufferPointer { v in
                                         imprint_direct_products(squares, offsets.baseAddress!, taps,
                                                                 v.baseAddress! + noise.start + first, 1, columns,
                                                                 Int32(count), layout.positions, variances, layout.positions, nil)
                                     }
                                     for (k, s) in samples.enumerated() {
-                                        imprint_direct_read_noise(target + k * layout.slotPositions, targetStride,
-                                                                  variances + k * layout.slotPositions, layout.positions,
-                                                                  first, Int32(count), g.pixels,
-                                                                  UInt32(truncatingIfNeeded: firstSample + s),
+                                        // The sample's pixels in order: its products (in place when
+                                        // they are the unpooled output) and variances.
+                                        let out = y + s * sampleOut + (group * columns + first) * outPlane
+                                        let (values, valueStride) = straight ? (target, targetStride)
+                                            : pool ? (placed + 8 * g.pixels, g.pixels) : (out, outPlane)
+                                        let spread = straight ? variances : placed
+                                        let spreadStride = straight ? layout.positions : g.pixels
+                                        if !straight {
+                                            for c in 0..<count {
+                                                let offset = c * layout.positions + layout.slotOffset(k)
+                                                imprint_direct_place(products + offset, 0, g.outHeight, g.outWidth,
+                                                                     layout.rowWidth, values + c * valueStride)
+                                                imprint_direct_place(variances + offset, 0, g.outHeight, g.outWidth,
+                                                                     layout.rowWidth, placed + c * g.pixels)
+                                            }
+                                        }
+                                        imprint_direct_read_noise(values, valueStride, spread, spreadStride, first, Int32(count),
+                                                                  g.pixels, UInt32(truncatingIfNeeded: firstSample + s),
                                                                   UInt32(truncatingIfNeeded: group),
                                                                   UInt32(truncatingIfNeeded: g.groups),
                                                                   noise.key[0], noise.key[1], epilogue)
-                                    }
-                                }
-                                if straight { continue }
-                                for (k, s) in samples.enumerated() {
-                                    for c in 0..<count {
-                                        imprint_direct_place(products + c * layout.positions + k * layout.slotPositions,
-                                                             pool ? 1 : 0, g.outHeight, g.outWidth, layout.width,
-                                                             y + s * sampleOut + (group * columns + first + c) * outPlane)
+                                        if pool {
+                                            for c in 0..<count {
+                                                imprint_direct_place(values + c * valueStride, 1, g.outHeight, g.outWidth,
+                                                                     g.outWidth, out + c * outPlane)
+                                            }
+                                        }
                                     }
                                 }
                             }
@@ -169,64 +195,78 @@ struct DirectConvolution: Sendable {
         }
     }
 
-    /// Where a sample's planes and positions lie: one plane per (input channel, kernel column,
-    /// row phase), `width` = W_out columns wide, holding the padded input's row y·s_h + phase at
-    /// row y and its column x·s_w + j·d_w at column x (zero where that is padding). Tap (c, i, j)
-    /// of output pixel (y, x) then reads position y·W_out + x of plane (c, j, (i·d_h) mod s_h),
+    /// Where the samples' planes and positions lie: one plane per (input channel, kernel column,
+    /// row phase), `height` rows of `rowWidth` = samples × W_out columns, sample k's columns from
+    /// k · W_out on; its row y holds the padded input's row y·s_h + phase, its column x the input
+    /// column x·s_w + j·d_w (zero where that is padding). Tap (c, i, j) of output pixel (y, x) of
+    /// sample k then reads position y·rowWidth + k·W_out + x of plane (c, j, (i·d_h) mod s_h),
     /// displaced by ⌊i·d_h / s_h⌋ rows: one displacement for every position, and the positions are
-    /// exactly the output pixels (rounded up to CKernels' step at the end), so nothing computed is
-    /// dropped. The copies cost k_w input-sized writes per sample, against k_h·k_w·C_out
-    /// multiply-adds per input value.
+    /// exactly the samples' output pixels (rounded up to CKernels' step at the end), so nothing
+    /// computed is dropped, however small the map. The copies cost k_w input-sized writes per
+    /// sample, against k_h·k_w·C_out multiply-adds per input value.
     struct Layout {
         /// Row phases (the row stride).
         let phases: Int
-        /// Rows of one sample's slot in a plane (rows an output row's taps can reach), samples
-        /// stacked in a plane, and the plane's width (W_out).
-        let slotHeight: Int, samples: Int, width: Int
+        /// Rows of a plane (rows an output row's taps can reach), samples side by side in it, and
+        /// one sample's width (W_out).
+        let height: Int, samples: Int, width: Int
         let kernelWidth: Int
-        /// Positions computed: up to the last sample's last output pixel, rounded up to CKernels' step.
+        /// Positions computed: the output rows' positions, rounded up to CKernels' step.
         let positions: Int
         /// Planes plus the slack the rounded-up positions read.
         let bufferSize: Int
 
-        var height: Int { slotHeight * samples }
-        var planeSize: Int { height * width }
+        /// Positions from one output row to the next.
+        var rowWidth: Int { samples * width }
+        var planeSize: Int { height * rowWidth }
         var channelSize: Int { kernelWidth * phases * planeSize }
-        /// Positions from one sample's first output pixel to the next's.
-        var slotPositions: Int { slotHeight * width }
+        /// Where sample `slot`'s output pixel (0, 0) lies.
+        func slotOffset(_ slot: Int) -> Int { slot * width }
 
-        /// Samples stacked in one plane: one when its output pixels fill whole 16-position steps;
-        /// otherwise (a 7 × 7 map: 49 of 64; 14 × 14: 196 of 208) the count, up to 16 and the
-        /// batch, that computes the fewest positions per sample, counting the rows the taps reach
-        /// past a sample's own (`slotHeight − H_out`, computed and dropped) and the rounding of the
-        /// last step. Never from the thread count.
+        /// Samples side by side in one plane: the count n, up to `maxSamples`, the batch and as
+        /// many as `planeFloats` holds, whose ⌈batch / n⌉ planes compute the fewest positions for
+        /// the batch (the largest n among equals), counting the last step's rounding and a last
+        /// plane's empty slots. One when a sample's pixels fill whole 16-position steps (28 × 28);
+        /// in the small ResNet's micro-batches of 20, 2 for its 14 × 14 3 × 3 layers (400
+        /// positions for 392 pixels), 5 for its 7 × 7 ones (256 for 245). From the batch, never
+        /// from the thread count; the bits of an output do not depend on it either way.
         static func samplesStacked(_ g: ConvolutionGeometry, batch: Int) -> Int {
-            let one = Layout(g, samples: 1)
             let pixels = g.outHeight * g.outWidth
-            guard one.positions > pixels else { return 1 }
-            var best = (samples: 1, waste: Double(one.positions) / Double(pixels))
-            for n in 2...16 where n <= batch {
-                let l = Layout(g, samples: n)
-                let waste = Double(l.positions) / Double(n * pixels)
-                if waste < best.waste - 1e-9 { best = (n, waste) }
+            let step = Int(IMPRINT_DIRECT_STEP)
+            guard pixels % step != 0, batch > 1 else { return 1 }
+            let one = Layout(g)
+            let cap = min(maxSamples, batch, planeFloats / max(g.channelsPerGroup * one.channelSize, 1))
+            guard cap >= 2 else { return 1 }
+            var best = (samples: 1, positions: batch * one.positions)
+            for n in 2...cap {
+                let planes = (batch + n - 1) / n
+                let positions = planes * ((n * pixels + step - 1) / step * step)
+                if positions <= best.positions { best = (n, positions) }
             }
             return best.samples
         }
 
+        /// At most this many samples side by side.
+        static let maxSamples = 32
+
+        /// At most this many floats of one group's planes per sample times the samples side by
+        /// side (256 KiB, a quarter of the L2 measured): with up to 20 samples' planes (1.7 MiB for
+        /// a 14 × 14 layer of 32 channels) the small ResNet ran as it did with one sample and the
+        /// positions it wasted; capped, 2.30 → 2.22 s (1 thread, three interleaved runs each).
+        static let planeFloats = 1 << 16
+
         init(_ g: ConvolutionGeometry, samples: Int = 1) {
             phases = g.strideH
             kernelWidth = g.kernelWidth
-            slotHeight = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
+            height = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
             self.samples = samples
             width = g.outWidth
             let step = Int(IMPRINT_DIRECT_STEP)
-            let last = (samples - 1) * slotHeight * width + g.outHeight * g.outWidth
-            positions = (last + step - 1) / step * step
-            let planeHeight = slotHeight * samples
+            positions = (g.outHeight * samples * width + step - 1) / step * step
             let lastTap = Self.offset(channel: g.channelsPerGroup - 1, row: g.kernelHeight - 1, column: g.kernelWidth - 1,
                                       dilation: g.dilationH, phases: phases, kernelWidth: kernelWidth,
-                                      height: planeHeight, width: width)
-            bufferSize = max(g.channelsPerGroup * kernelWidth * phases * planeHeight * width, positions + lastTap)
+                                      height: height, width: samples * width)
+            bufferSize = max(g.channelsPerGroup * kernelWidth * phases * height * samples * width, positions + lastTap)
         }
 
         private static func offset(channel c: Int, row i: Int, column j: Int, dilation: Int, phases: Int,
@@ -243,7 +283,7 @@ struct DirectConvolution: Sendable {
                 for i in 0..<g.kernelHeight {
                     for j in 0..<g.kernelWidth {
                         offsets.append(Int32(Self.offset(channel: c, row: i, column: j, dilation: g.dilationH, phases: phases,
-                                                         kernelWidth: kernelWidth, height: height, width: width)))
+                                                         kernelWidth: kernelWidth, height: height, width: rowWidth)))
                     }
                 }
             }
@@ -256,7 +296,7 @@ struct DirectConvolution: Sendable {
                   into buffer: UnsafeMutablePointer<Float>, slot: Int) {
             let planeIn = g.height &* g.width
             let first = x + group &* g.channelsPerGroup &* planeIn
-            let planes = buffer + slot &* slotPositions
+            let planes = buffer + slotOffset(slot)
             let (stride, dilation) = (g.strideW, g.dilationW)
             for j in 0..<kernelWidth {
                 // Output columns x whose input column x·s_w + j·d_w − pad lies in the image.
@@ -275,10 +315,10 @@ struct DirectConvolution: Sendable {
                         if r < 0 { r &+= phases }
                         guard r < g.height else { continue }
                         let index = (r &+ g.padTop) / phases
-                        let rows = min((g.height &- r &+ phases &- 1) / phases, slotHeight &- index)
+                        let rows = min((g.height &- r &+ phases &- 1) / phases, height &- index)
                         guard rows > 0 else { continue }
                         imprint_copy_rows(image + (r &* g.width &+ low &* stride), phases &* g.width, stride,
-                                          channel + (phase &* planeSize &+ index &* width &+ low), width, rows, high &- low)
+                                          channel + (phase &* planeSize &+ index &* rowWidth &+ low), rowWidth, rows, high &- low)
                     }
                 }
             }

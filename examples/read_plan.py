@@ -27,10 +27,14 @@ MAGIC = b"IMPRPLAN"
 
 
 def load_plan_pb2():
-    out = tempfile.mkdtemp(prefix="imprint-plan-pb2-")
-    subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={out}", "plan.proto"], check=True)
-    sys.path.insert(0, out)
-    return importlib.import_module("plan_pb2")
+    """plan.proto's Python module, generated into a temporary folder that is gone once it is imported."""
+    with tempfile.TemporaryDirectory(prefix="imprint-plan-pb2-") as out:
+        subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={out}", "plan.proto"], check=True)
+        sys.path.insert(0, out)
+        try:
+            return importlib.import_module("plan_pb2")
+        finally:
+            sys.path.remove(out)
 
 
 def read_varint(data, pos):

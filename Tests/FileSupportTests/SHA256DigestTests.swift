@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import FileSupport
 
 /// FIPS 180-4 / NIST example vectors.
@@ -35,8 +36,7 @@ import FileSupport
     }
 
     @Test func hashesAFile() throws {
-        let dir = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
-                                              appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true)
+        let dir = try Fixtures.temporaryDirectory()
         let url = dir.appendingPathComponent("f.bin")
         try Data("abc".utf8).write(to: url)
         #expect(try SHA256Digest.hex(SHA256Digest.hash(fileAt: url)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import NetworkModel
+import TestSupport
 @testable import Plan
 
 /// Hand-built plans: a network using every operation and padding form, mapped with a simple tiler
@@ -173,11 +174,8 @@ enum PlanFixtures {
                     device: c.device, options: options, network: net, roles: roles, layers: layers, tiles: tiles, arrays: arrays)
     }
 
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-plan-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    /// `Fixtures.temporaryDirectory`: removed with the test process's folder.
+    static func temporaryDirectory() throws -> URL { try Fixtures.temporaryDirectory() }
 }
 
 /// Field-by-field plan equality (Plan itself is not Equatable).

@@ -3,6 +3,7 @@ import Foundation
 import NetworkModel
 import Plan
 import Testing
+import TestSupport
 @testable import Verifier
 
 @Suite struct PeripheryTests {
@@ -101,9 +102,7 @@ import Testing
     }
 
     @Test func peripheryFiles() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-periphery-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryDirectory()
         func write(_ text: String) throws -> String {
             let url = folder.appendingPathComponent("p\(text.hashValue).json")
             try text.write(to: url, atomically: true, encoding: .utf8)

@@ -49,16 +49,28 @@ ALWAYS_INLINE void place(const float *row, int pool, long out_height, long out_w
     }
 }
 
+ALWAYS_INLINE void place_sum(const float *row, long out_height, long out_width, long row_width, const float *residual,
+                             int relu, float *out) {
+    for (long y = 0; y < out_height; y++) {
+        for (long x = 0; x < out_width; x++) {
+            float v = row[y * row_width + x] + residual[y * out_width + x];
+            out[y * out_width + x] = relu ? (v > 0 ? v : 0) : v;
+        }
+    }
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// The epilogue (CKernels.h) of channel c's values, as `imprint_epilogue_value` computes one.
+// The epilogue (CKernels.h) of channel c's values, as `imprint_epilogue_value` computes one;
+// `res` the first of their residual values, or NULL.
 __attribute__((target("avx512f"))) ALWAYS_INLINE __m512 epilogue_avx512(__m512 r, const imprint_direct_epilogue *e,
-                                                                       int c) {
+                                                                       int c, const float *res) {
     if (!e) return r;
     if (e->gain) r = _mm512_mul_ps(r, _mm512_set1_ps(e->gain[c]));
     if (e->scale) r = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(e->scale[c]), r), _mm512_set1_ps(e->shift[c]));
     r = _mm512_add_ps(r, _mm512_set1_ps(e->bias[c]));
+    if (res) r = _mm512_add_ps(r, _mm512_loadu_ps(res));
     if (e->relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
     return r;
 }
@@ -68,7 +80,7 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE __m512 epilogue_avx512(__m512 r
 __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *xp, const int32_t *offsets, long taps,
                                                                  const float *const *w, long tap_stride, float *y,
                                                                  long y_stride, const imprint_direct_epilogue *e,
-                                                                 int channels, int pv) {
+                                                                 int channels, int pv, long p) {
     __m512 a[3][8];
     for (int v = 0; v < pv; v++)
         for (int c = 0; c < 8; c++) a[v][c] = _mm512_setzero_ps();
@@ -85,7 +97,8 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
     }
     for (int c = 0; c < channels; c++) {
         for (int v = 0; v < pv; v++) {
-            _mm512_storeu_ps(y + c * y_stride + 16 * v, epilogue_avx512(a[v][c], e, c));
+            const float *res = imprint_epilogue_residual(e, c, y_stride, p + 16 * v);
+            _mm512_storeu_ps(y + c * y_stride + 16 * v, epilogue_avx512(a[v][c], e, c, res));
         }
     }
 }
@@ -93,7 +106,7 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
 // One channel (a depthwise convolution's group): `pv` vectors of 16 positions, one broadcast per tap.
 __attribute__((target("avx512f"))) ALWAYS_INLINE void step1_avx512(const float *xp, const int32_t *offsets, long taps,
                                                                   const float *w, long tap_stride, float *y,
-                                                                  const imprint_direct_epilogue *e, int pv) {
+                                                                  const imprint_direct_epilogue *e, int pv, long p) {
     __m512 a[8];
     for (int v = 0; v < pv; v++) a[v] = _mm512_setzero_ps();
     for (long t = 0; t < taps; t++) {
@@ -102,7 +115,7 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step1_avx512(const float *
         for (int v = 0; v < pv; v++) a[v] = _mm512_fmadd_ps(_mm512_loadu_ps(xt + 16 * v), wt, a[v]);
     }
     for (int v = 0; v < pv; v++) {
-        _mm512_storeu_ps(y + 16 * v, epilogue_avx512(a[v], e, 0));
+        _mm512_storeu_ps(y + 16 * v, epilogue_avx512(a[v], e, 0, imprint_epilogue_residual(e, 0, 0, p + 16 * v)));
     }
 }
 
@@ -114,13 +127,13 @@ __attribute__((target("avx512f"))) static void products_avx512(const float *x, c
     long p = 0;
     if (channels == 1) {
         // Eight channels' step would compute seven more for nothing.
-        for (; p + 128 <= positions; p += 128) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 8);
-        for (; p < positions; p += 16) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 1);
+        for (; p + 128 <= positions; p += 128) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 8, p);
+        for (; p < positions; p += 16) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 1, p);
         return;
     }
-    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3);
-    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2);
-    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1);
+    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3, p);
+    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2, p);
+    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1, p);
 }
 
 // 16 registers: `pv` vectors of 8 positions × 4 channels (pv = 3: 12 accumulators), the eight
@@ -128,7 +141,7 @@ __attribute__((target("avx512f"))) static void products_avx512(const float *x, c
 __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp, const int32_t *offsets, long taps,
                                                                 const float *const *w, long tap_stride, float *y,
                                                                 long y_stride, const imprint_direct_epilogue *e,
-                                                                int channels, int pv) {
+                                                                int channels, int pv, long p) {
     for (int half = 0; half < 2 && half * 4 < channels; half++) {
         __m256 a[3][4];
         for (int v = 0; v < pv; v++)
@@ -149,9 +162,11 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
             for (int v = 0; v < pv; v++) {
                 __m256 r = a[v][c];
                 if (e) {
+                    const float *res = imprint_epilogue_residual(e, k, y_stride, p + 8 * v);
                     if (e->gain) r = _mm256_mul_ps(r, _mm256_set1_ps(e->gain[k]));
                     if (e->scale) r = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(e->scale[k]), r), _mm256_set1_ps(e->shift[k]));
                     r = _mm256_add_ps(r, _mm256_set1_ps(e->bias[k]));
+                    if (res) r = _mm256_add_ps(r, _mm256_loadu_ps(res));
                     if (e->relu) r = _mm256_and_ps(r, _mm256_cmp_ps(r, _mm256_setzero_ps(), _CMP_GT_OQ));
                 }
                 _mm256_storeu_ps(y + k * y_stride + 8 * v, r);
@@ -166,9 +181,9 @@ __attribute__((target("avx2,fma"))) static void products_avx2(const float *x, co
                                                             int channels) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
-    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3);
-    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2);
-    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1);
+    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3, p);
+    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2, p);
+    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1, p);
 }
 
 // Sixteen windows per step: two masked 16-wide loads per image row, split into the windows'
@@ -207,6 +222,18 @@ __attribute__((target("avx2,fma"))) static void place_avx2(const float *row, int
     place(row, pool, out_height, out_width, row_width, out);
 }
 
+__attribute__((target("avx512f"))) static void place_sum_avx512(const float *row, long out_height, long out_width,
+                                                              long row_width, const float *residual, int relu,
+                                                              float *out) {
+    place_sum(row, out_height, out_width, row_width, residual, relu, out);
+}
+
+__attribute__((target("avx2,fma"))) static void place_sum_avx2(const float *row, long out_height, long out_width,
+                                                             long row_width, const float *residual, int relu,
+                                                             float *out) {
+    place_sum(row, out_height, out_width, row_width, residual, relu, out);
+}
+
 #endif
 
 // The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
@@ -218,7 +245,7 @@ static void products_portable(const float *x, const int32_t *offsets, long taps,
         for (long p = 0; p < end; p++) {
             float acc = 0.0f;
             for (long t = 0; t < taps; t++) acc = fmaf(x[p + offsets[t]], w[c][t * tap_stride], acc);
-            y[c * y_stride + p] = imprint_epilogue_value(acc, e, c);
+            y[c * y_stride + p] = imprint_epilogue_value(acc, e, c, imprint_epilogue_residual(e, c, y_stride, p));
         }
     }
 }
@@ -278,6 +305,24 @@ int imprint_direct_place_variant(int variant, const float *row, int pool, long o
 
 void imprint_direct_place(const float *row, int pool, long out_height, long out_width, long row_width, float *out) {
     imprint_direct_place_variant(widest_variant(), row, pool, out_height, out_width, row_width, out);
+}
+
+int imprint_direct_place_sum_variant(int variant, const float *row, long out_height, long out_width, long row_width,
+                                     const float *residual, int relu, float *out) {
+    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    switch (variant) {
+#if defined(__x86_64__)
+    case 2: place_sum_avx512(row, out_height, out_width, row_width, residual, relu, out); return 1;
+    case 1: place_sum_avx2(row, out_height, out_width, row_width, residual, relu, out); return 1;
+#endif
+    case 0: place_sum(row, out_height, out_width, row_width, residual, relu, out); return 1;
+    default: return 0;
+    }
+}
+
+void imprint_direct_place_sum(const float *row, long out_height, long out_width, long row_width,
+                              const float *residual, int relu, float *out) {
+    imprint_direct_place_sum_variant(widest_variant(), row, out_height, out_width, row_width, residual, relu, out);
 }
 
 // ---- Dense products (CKernels.h, imprint_dense_products) ----

@@ -103,12 +103,17 @@ ALWAYS_INLINE void add_noise_row(float *out, const float *spread, float plus, lo
 }
 
 // The direct products' epilogue (CKernels.h) on sixteen values of channel c, as `imprint_epilogue_value`
-// computes one.
-ALWAYS_INLINE f32x16 epilogue16(f32x16 v, const imprint_direct_epilogue *e, int c) {
+// computes one; `res` the first of their residual values, or NULL.
+ALWAYS_INLINE f32x16 epilogue16(f32x16 v, const imprint_direct_epilogue *e, int c, const float *res) {
     if (!e) return v;
     if (e->gain) v = v * e->gain[c];
     if (e->scale) v = e->scale[c] * v + e->shift[c];
     v = v + e->bias[c];
+    if (res) {
+        f32x16 r;
+        memcpy(&r, res, sizeof r);
+        v = v + r;
+    }
     if (e->relu) {
         i32x16 positive = v > 0.0f, bits;
         memcpy(&bits, &v, sizeof bits);
@@ -119,9 +124,10 @@ ALWAYS_INLINE f32x16 epilogue16(f32x16 v, const imprint_direct_epilogue *e, int 
 }
 
 // One row of sixteen positions (the first `n`): v = y; v += sqrt(s) · z where s = var > 0; then
-// the epilogue. The row kernel's arithmetic with nothing added to the variance.
+// the epilogue (`res`: the row's residual values there, or NULL). The row kernel's arithmetic
+// with nothing added to the variance.
 ALWAYS_INLINE void noisy_row16(float *y, const float *var, f32x16 z, long n, const imprint_direct_epilogue *e,
-                               int c) {
+                               int c, const float *res) {
     if (n >= 16) {
         f32x16 s, cur;
         memcpy(&s, var, sizeof s);
@@ -132,7 +138,7 @@ ALWAYS_INLINE void noisy_row16(float *y, const float *var, f32x16 z, long n, con
         memcpy(&cb, &cur, sizeof cb);
         i32x16 kept = (nb & positive) | (cb & ~positive);
         memcpy(&cur, &kept, sizeof cur);
-        cur = epilogue16(cur, e, c);
+        cur = epilogue16(cur, e, c, res);
         memcpy(y, &cur, sizeof cur);
     } else {
         float normals[16];
@@ -140,7 +146,7 @@ ALWAYS_INLINE void noisy_row16(float *y, const float *var, f32x16 z, long n, con
         for (long t = 0; t < n; t++) {
             float v = y[t], sv = var[t];
             if (sv > 0) v += __builtin_sqrtf(sv) * normals[t];
-            y[t] = imprint_epilogue_value(v, e, c);
+            y[t] = imprint_epilogue_value(v, e, c, res ? res + t : 0);
         }
     }
 }
@@ -169,8 +175,9 @@ ALWAYS_INLINE void direct_noise(float *y, long y_stride, const float *var, long 
                 f32x16 low = __builtin_shufflevector(z[k], z[k], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
                 f32x16 high = __builtin_shufflevector(z[k], z[k], 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
                                                       29, 30, 31);
-                noisy_row16(yr, vr, low, count - p, e, (int)row);
-                if (count - p > 16) noisy_row16(yr + 16, vr + 16, high, count - p - 16, e, (int)row);
+                const float *rr = imprint_epilogue_residual(e, (int)row, y_stride, p);
+                noisy_row16(yr, vr, low, count - p, e, (int)row, rr);
+                if (count - p > 16) noisy_row16(yr + 16, vr + 16, high, count - p - 16, e, (int)row, rr ? rr + 16 : 0);
             }
         }
     }

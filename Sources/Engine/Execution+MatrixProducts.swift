@@ -102,9 +102,11 @@ extension Execution {
     /// from the scratch budget alone (never from the thread count), so the products, and an analog
     /// provider's noise keyed by sample, are the same however many threads run.
     /// With `pool`, the output is max-pooled over 2×2 windows at stride 2 as it is written
-    /// (`Convolution.scatterPooled`).
+    /// (`Convolution.scatterPooled`). With `residual` (a tensor shaped as the output), the output
+    /// is conv + residual, then the ReLU when `relu`: in the direct convolutions' epilogue, or as
+    /// passes after the scatter, the fused `Add` and `Relu` steps' own arithmetic either way.
     func convolution(_ step: Step, node: Node, op: Conv2DOp, matrix: CrossbarMatrix, relu: Bool, pool: Bool,
-                     inShape: [Int], outShape: [Int]) throws(EngineError) -> [Float] {
+                     residual: [Float]?, inShape: [Int], outShape: [Int]) throws(EngineError) -> [Float] {
         let g = ConvolutionGeometry(op, input: inShape, output: outShape)
         let (rows, columns, pixels) = (g.rows, g.outChannelsPerGroup, g.pixels)
         let (perSample, overflow) = pixels.multipliedReportingOverflow(by: max(rows, columns, 1))
@@ -116,12 +118,18 @@ extension Execution {
         let x = try value(step.inputs[0]).data
         let outCount = batch * (pool ? g.pooledSampleSize : g.outputSampleSize)
         guard batch > 0, pixels > 0 else { return [Float](repeating: 0, count: outCount) }
+        if let residual, residual.count != outCount || pool {
+            throw .provider(node: node.name, detail: "a residual sum of \(residual.count) values for an output of \(outCount)")
+        }
         if let direct = engine.direct[step.node], DirectConvolution.applies(to: g) {
             let parallel = parallelism
             let y = x.withUnsafeBufferPointer { x in
-                uninitializedArray(outCount) { y in
-                    direct.run(g, batch: batch, firstSample: firstSample, relu: relu, pool: pool,
-                               input: x.baseAddress!, output: y.baseAddress!, parallel: parallel)
+                residual.withUnsafeBufferPointerIfPresent { residual in
+                    uninitializedArray(outCount) { y in
+                        direct.run(g, batch: batch, firstSample: firstSample, relu: relu, pool: pool,
+                                   residual: residual?.baseAddress, input: x.baseAddress!, output: y.baseAddress!,
+                                   parallel: parallel)
+                    }
                 }
             }
             try inspectDirect(step, g, matrix: matrix, chunk: chunk, input: x)
@@ -136,17 +144,27 @@ extension Execution {
         // Every output element is written by a scatter, so the output needs no zero fill; a provider
         // failure abandons the half-written array.
         var failure: EngineError?
-        let y = x.withUnsafeBufferPointer { x in
+        var y = x.withUnsafeBufferPointer { x in
             uninitializedArray(outCount) { y in
                 guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
                 do throws(EngineError) {
-                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data, relu: relu, pool: pool,
-                                         input: xBase,
+                    try convolveInChunks(step, g, matrix: matrix, chunk: chunk, bias: op.bias?.data,
+                                         relu: relu && residual == nil, pool: pool, input: xBase,
                                          output: yBase, patches: patches, products: products)
                 } catch { failure = error }
             }
         }
         if let failure { throw failure }
+        guard let residual else { return y }
+        let parallel = parallelism
+        y.withUnsafeMutableBufferPointer { sum in
+            residual.withUnsafeBufferPointer { r in
+                parallel.forEach(outCount, workPerItem: 1) { range in
+                    for i in range { sum[i] = sum[i] + r[i] }
+                }
+            }
+            if relu { Elementwise.apply(.relu, to: sum, parallel: parallel) }
+        }
         return y
     }
 

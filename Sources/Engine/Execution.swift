@@ -72,8 +72,8 @@ struct Execution {
         var inShapes = [[Int]]()
         for slot in step.inputs { inShapes.append(try value(slot).shape) }
         var outShape: [Int]
-        if case .computedEarlier = step.kernel {
-            outShape = inShapes[0]
+        if case .computedEarlier(let input) = step.kernel {
+            outShape = inShapes[input]
         } else {
             do { outShape = try ShapeInference.outputShape(of: node, inputShapes: inShapes) } catch { throw .shape(error) }
         }
@@ -89,8 +89,9 @@ struct Execution {
         switch step.kernel {
         case .dense(let bias, let matrix):
             output = try dense(step, node: node, bias: bias, matrix: matrix, outCount: outCount)
-        case .conv(let op, let matrix, let relu, let pool):
+        case .conv(let op, let matrix, let relu, let pool, let residual):
             output = try convolution(step, node: node, op: op, matrix: matrix, relu: relu, pool: pool,
+                                     residual: try residual.map { (slot) throws(EngineError) in try value(slot).data },
                                      inShape: inShapes[0], outShape: outShape)
             if pool { outShape = [outShape[0], outShape[1], outShape[2] / 2, outShape[3] / 2] }
         case .affine(let scale, let shift):
@@ -114,8 +115,10 @@ struct Execution {
                               parallel: parallel)
             }
             output = x
-        case .view, .computedEarlier:
+        case .view:
             output = try takeInput(step)
+        case .computedEarlier(let input):
+            output = input == 0 ? try takeInput(step) : try value(step.inputs[input]).data
         default:
             output = try layoutKernel(step, inShapes: inShapes, outShape: outShape, outCount: outCount)
         }

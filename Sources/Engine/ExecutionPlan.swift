@@ -9,10 +9,14 @@ enum StepKernel: Sendable {
     /// `pool`: the 2×2, stride-2 max pool that alone reads it (or its ReLU) is applied too, so the
     /// step writes the pooled output (the pool's step became `.computedEarlier`) and the
     /// full-resolution activations are never written.
-    case conv(Conv2DOp, matrix: CrossbarMatrix, relu: Bool, pool: Bool)
-    /// An operation an earlier step already applied (a pool fused into its convolution): the
-    /// input, data and shape, is this step's output.
-    case computedEarlier
+    /// `residual`: the slot of a residual connection's other operand, added after the bias and
+    /// before the ReLU (the `Add` that alone read this convolution became `.computedEarlier`, and
+    /// `relu` is then the ReLU that alone reads the sum); never with `pool`.
+    case conv(Conv2DOp, matrix: CrossbarMatrix, relu: Bool, pool: Bool, residual: Int?)
+    /// An operation an earlier step already applied (a pool or a residual sum fused into its
+    /// convolution): the step's input `input` (an index into its inputs), data and shape, is this
+    /// step's output.
+    case computedEarlier(input: Int)
     /// Batch norm folded to y = x·scale + shift per channel.
     case affine(scale: [Float], shift: [Float])
     case activation(Activation)
@@ -79,8 +83,9 @@ struct ExecutionPlan: Sendable {
         }
 
         var kernels = network.nodes.map(Self.kernel(for:))
+        let shapes = names.map { network.shapes[$0] }
         Self.fuseConvolutionOutputs(&kernels, nodeInputs: nodeInputs, nodeOutputs: nodeOutputs,
-                                    outputSlots: Set(outputSlots), slotCount: names.count)
+                                    outputSlots: Set(outputSlots), shapes: shapes)
         self.steps = network.nodes.indices.map { i in
             Step(node: i, inputs: nodeInputs[i], output: nodeOutputs[i], kernel: kernels[i], release: releases[i])
         }
@@ -93,32 +98,45 @@ struct ExecutionPlan: Sendable {
 
     /// Moves into each convolution the ReLU that is the only reader of its output, and then the
     /// 2×2, stride-2 max pool (no padding, floor mode) that is the only reader of that, leaving a
-    /// `.view` for the ReLU and `.computedEarlier` for the pool. Intermediate outputs must not be
-    /// network outputs. The same max(x, 0) and the same maxima in the pool's order are taken of
-    /// the same values, so outputs are bitwise those of the separate steps.
+    /// `.view` for the ReLU and `.computedEarlier` for the pool. Or, where the only reader is an
+    /// `Add` of two tensors of one shape whose other operand an earlier step (or the input)
+    /// computed, that sum (its step becomes `.computedEarlier` of the convolution's output) and
+    /// the ReLU that alone reads it: a residual connection. Intermediate outputs must not be
+    /// network outputs. The same max(x, 0), the same maxima in the pool's order and the same sums
+    /// are taken of the same values, so outputs are bitwise those of the separate steps.
     private static func fuseConvolutionOutputs(_ kernels: inout [StepKernel], nodeInputs: [[Int]], nodeOutputs: [Int],
-                                               outputSlots: Set<Int>, slotCount: Int) {
-        var readers = [[Int]](repeating: [], count: slotCount)
+                                               outputSlots: Set<Int>, shapes: [[Int]?]) {
+        var readers = [[Int]](repeating: [], count: shapes.count)
         for (i, ins) in nodeInputs.enumerated() { for s in Set(ins) { readers[s].append(i) } }
-        // The later step that alone reads step i's output, with no other input.
-        func soleReader(of i: Int) -> Int? {
+        var producer = [Int?](repeating: nil, count: shapes.count)
+        for (i, out) in nodeOutputs.enumerated() { producer[out] = i }
+        // The later step that alone reads step i's output (with `others` more inputs).
+        func soleReader(of i: Int, others: Int = 0) -> Int? {
             let out = nodeOutputs[i]
             guard !outputSlots.contains(out), readers[out].count == 1, let j = readers[out].first, j > i,
-                  nodeInputs[j] == [out] else { return nil }
+                  nodeInputs[j].count == 1 + others, nodeInputs[j].filter({ $0 == out }).count == 1 else { return nil }
             return j
         }
         for (i, kernel) in kernels.enumerated() {
-            guard case .conv(let op, let matrix, relu: false, pool: false) = kernel else { continue }
-            var (last, relu, pool) = (i, false, false)
-            if let j = soleReader(of: i), case .activation(.relu) = kernels[j] {
+            guard case .conv(let op, let matrix, relu: false, pool: false, residual: nil) = kernel else { continue }
+            var (last, relu, pool, residual) = (i, false, false, Int?.none)
+            let out = nodeOutputs[i]
+            if let j = soleReader(of: i, others: 1), case .binary(.add) = kernels[j],
+               let other = nodeInputs[j].first(where: { $0 != out }), (producer[other] ?? -1) < i,
+               let shape = shapes[out], shapes[other] == shape, shapes[nodeOutputs[j]] == shape,
+               let position = nodeInputs[j].firstIndex(of: out) {
+                kernels[j] = .computedEarlier(input: position)
+                (last, residual) = (j, other)
+            }
+            if let j = soleReader(of: last), case .activation(.relu) = kernels[j] {
                 kernels[j] = .view
                 (last, relu) = (j, true)
             }
-            if let j = soleReader(of: last), case .pool(let p) = kernels[j], poolsInConvolution(p) {
-                kernels[j] = .computedEarlier
+            if residual == nil, let j = soleReader(of: last), case .pool(let p) = kernels[j], poolsInConvolution(p) {
+                kernels[j] = .computedEarlier(input: 0)
                 pool = true
             }
-            kernels[i] = .conv(op, matrix: matrix, relu: relu, pool: pool)
+            kernels[i] = .conv(op, matrix: matrix, relu: relu, pool: pool, residual: residual)
         }
     }
 
@@ -136,7 +154,7 @@ struct ExecutionPlan: Sendable {
             return .dense(bias: d.bias?.data, matrix: matrix)
         case .conv2d(let c):
             guard let matrix = node.crossbarMatrix else { return .unsupported }
-            return .conv(c, matrix: matrix, relu: false, pool: false)
+            return .conv(c, matrix: matrix, relu: false, pool: false, residual: nil)
         case .batchNorm(let b):
             // Folded in double precision so the two roundings of the float32 formula become one.
             var scale = [Float](), shift = [Float]()

@@ -271,7 +271,7 @@ public struct InferenceEngine: Sendable {
         var weights = 0
         for step in plan.steps {
             switch step.kernel {
-            case .conv(_, let matrix, _, _):
+            case .conv(_, let matrix, _, _, _):
                 guard let d = direct[step.node] else { return nil }
                 weights += matrix.rows * matrix.columns * (matrix.groups + d.fixed.count { $0.readNoise != nil })
             case .dense(_, let matrix):

@@ -182,6 +182,54 @@ func engine(_ network: Network, path: ConvolutionPath, threads: Int = 2, scratch
         }
     }
 
+    /// Where a residual connection's shortcut comes from.
+    enum Shortcut: String, CaseIterable, Sendable { case input, earlierConvolution, laterConvolution }
+
+    /// A residual connection: an `Add` that alone reads a convolution, whose other operand an
+    /// earlier step computed (the input; an earlier convolution; or, for a projection shortcut
+    /// computed after the branch, the sum moves into that later convolution), and the ReLU that
+    /// alone reads the sum, are computed as the convolution writes its output: the same bits as
+    /// the separate steps (kept separate by making every intermediate a network output) on both
+    /// paths, for maps written straight (4 × 4: one 16-position step) and side by side (7 × 7),
+    /// at 1 and 2 threads.
+    @Test(arguments: [(size: 4, shortcut: Shortcut.input), (7, .input), (7, .earlierConvolution), (7, .laterConvolution),
+                      (4, .laterConvolution)],
+          ConvolutionPath.allCases)
+    func residualSumGivesTheSameBits(_ c: (size: Int, shortcut: Shortcut), path: ConvolutionPath) throws {
+        func conv(_ name: String, _ input: String, seed: UInt64) throws -> Node {
+            let op = Conv2DOp(weight: try randomTensor([4, 4, 3, 3], seed: seed), bias: try randomTensor([4], seed: seed + 1),
+                              padding: .sameUpper)
+            return Node(name: name, operation: .conv2d(op), inputs: [input], output: name)
+        }
+        var nodes = [Node]()
+        if c.shortcut == .earlierConvolution { nodes.append(try conv("p", "x", seed: 50)) }
+        nodes.append(try conv("a", "x", seed: 52))
+        nodes.append(Node(name: "r", operation: .activation(.relu), inputs: ["a"], output: "r"))
+        nodes.append(try conv("b", "r", seed: 54))
+        if c.shortcut == .laterConvolution { nodes.append(try conv("p", "x", seed: 56)) }
+        let other = c.shortcut == .input ? "x" : "p"
+        nodes.append(Node(name: "s", operation: .add, inputs: c.shortcut == .laterConvolution ? [other, "b"] : ["b", other],
+                          output: "s"))
+        nodes.append(Node(name: "y", operation: .activation(.relu), inputs: ["s"], output: "y"))
+        let input = [NetworkInput(name: "x", shape: [4, c.size, c.size])]
+        let fused = try Network(name: "fused", inputs: input, outputs: ["y"], nodes: nodes)
+        let separate = try Network(name: "separate", inputs: input, outputs: nodes.map(\.output), nodes: nodes)
+        func residuals(_ n: Network) -> [String] {
+            ExecutionPlan(n).steps.compactMap { step in
+                if case .conv(_, _, let relu, _, let residual?) = step.kernel, relu { n.nodes[step.node].name + "+" + ExecutionPlan(n).slotNames[residual] } else { nil }
+            }
+        }
+        #expect(residuals(fused) == [c.shortcut == .laterConvolution ? "p+b" : "b+\(other)"])
+        #expect(residuals(separate).isEmpty)
+        let x = try randomTensor([9, 4, c.size, c.size], seed: 58)
+        let expected = try engine(separate, path: path, threads: 1).run(inputs: ["x": x])["y"]!
+        #expect(expected.data.contains { $0 == 0 } && expected.data.contains { $0 > 0 })
+        for threads in [1, 2] {
+            let y = try engine(fused, path: path, threads: threads).run(x)
+            #expect(y.data.map(\.bitPattern) == expected.data.map(\.bitPattern), "\(threads) threads")
+        }
+    }
+
     /// Only the pool `scatterPooled` computes is fused.
     @Test func onlyTwoByTwoStrideTwoUnpaddedMaxPoolsAreFused() {
         #expect(ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2])))

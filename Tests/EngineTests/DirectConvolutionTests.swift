@@ -16,6 +16,8 @@ import TestSupport
         var channelStride: Int, tapStride: Int
         /// The epilogue's arrays (gain, scale, shift, bias; eight values each) and ReLU, or none.
         var maps: (gain: [Float]?, scale: [Float]?, shift: [Float]?, bias: [Float], relu: Bool)?
+        /// A residual operand laid out as y (8 rows of `rounded`), with the maps of seeds 1 and 3 mod 8.
+        var residual: [Float]?
         var rounded: Int { (positions + 15) / 16 * 16 }
 
         init(taps: Int, channels: Int, positions: Int, outputMajor: Bool, seed: UInt64) {
@@ -32,6 +34,9 @@ import TestSupport
             x = (0..<((positions + 15) / 16 * 16 + 200)).map { _ in rng.uniform() * 2 - 1 }
             weights = (0..<(taps * channels)).map { _ in rng.uniform() * 2 - 1 }
             (channelStride, tapStride) = outputMajor ? (taps, 1) : (1, channels)
+            if seed % 8 == 1 || seed % 8 == 3 {
+                residual = (0..<(8 * ((positions + 15) / 16 * 16))).map { _ in rng.uniform() * 2 - 1 }
+            }
         }
 
         func run(variant: Int32) -> [Float]? {
@@ -59,11 +64,14 @@ import TestSupport
                 sc.withUnsafeBufferPointer { sc in
                     sh.withUnsafeBufferPointer { sh in
                         maps.bias.withUnsafeBufferPointer { b in
-                            var e = imprint_direct_epilogue(gain: maps.gain == nil ? nil : g.baseAddress,
-                                                            scale: maps.scale == nil ? nil : sc.baseAddress,
-                                                            shift: maps.shift == nil ? nil : sh.baseAddress,
-                                                            bias: b.baseAddress, relu: maps.relu ? 1 : 0)
-                            return withUnsafePointer(to: &e) { body($0) }
+                            residual.withUnsafeBufferPointerIfPresent { r in
+                                var e = imprint_direct_epilogue(gain: maps.gain == nil ? nil : g.baseAddress,
+                                                                scale: maps.scale == nil ? nil : sc.baseAddress,
+                                                                shift: maps.shift == nil ? nil : sh.baseAddress,
+                                                                bias: b.baseAddress, relu: maps.relu ? 1 : 0,
+                                                                residual: r?.baseAddress)
+                                return withUnsafePointer(to: &e) { body($0) }
+                            }
                         }
                     }
                 }
@@ -85,6 +93,7 @@ import TestSupport
                         if let gain = maps.gain { acc = acc * gain[c] }
                         if let scale = maps.scale, let shift = maps.shift { acc = scale[c] * acc + shift[c] }
                         acc = acc + maps.bias[c]
+                        if let residual { acc = acc + residual[c * rounded + p] }
                         if maps.relu { acc = acc > 0 ? acc : 0 }
                     }
                     y[c * rounded + p] = acc
@@ -224,6 +233,40 @@ import TestSupport
                 out.withUnsafeMutableBufferPointer { o in
                     imprint_direct_place_variant(variant, r.baseAddress, c.pool ? 1 : 0, c.height, c.width, rowWidth,
                                                  o.baseAddress)
+                }
+            }
+            #expect(ok == 1)
+            #expect(out.dropLast().map(\.bitPattern) == expected.map(\.bitPattern), "variant \(variant)")
+            #expect(out.last == 42, "variant \(variant) wrote past its output")
+        }
+    }
+
+    /// `imprint_direct_place_sum`: each placed value plus its residual, then the ReLU (NaN and −0
+    /// become +0), in every variant; nothing written past the output.
+    @Test(arguments: [(relu: true, height: 14, width: 14), (relu: false, height: 7, width: 7), (relu: true, height: 3, width: 37)])
+    func placeSumMatchesItsDefinition(_ c: (relu: Bool, height: Int, width: Int)) throws {
+        let rowWidth = c.width * 3
+        var rng = SplitMix64(seed: 78)
+        var row = (0..<(c.height * rowWidth)).map { _ in rng.uniform() * 4 - 2 }
+        var residual = (0..<(c.height * c.width)).map { _ in rng.uniform() * 4 - 2 }
+        row[2] = .nan
+        (row[1], residual[1]) = (-0.0, -0.0)
+        var expected = [Float]()
+        for y in 0..<c.height {
+            for x in 0..<c.width {
+                let v = row[y * rowWidth + x] + residual[y * c.width + x]
+                expected.append(c.relu ? (v > 0 ? v : 0) : v)
+            }
+        }
+        #expect(expected.contains { $0.isNaN } != c.relu && expected.contains { $0 == 0 && $0.sign == .minus } != c.relu)
+        for variant: Int32 in [0, 1, 2] where variant == 0 || imprint_direct_variants() & variant != 0 {
+            var out = [Float](repeating: 42, count: expected.count + 1)
+            let ok = row.withUnsafeBufferPointer { r in
+                residual.withUnsafeBufferPointer { s in
+                    out.withUnsafeMutableBufferPointer { o in
+                        imprint_direct_place_sum_variant(variant, r.baseAddress, c.height, c.width, rowWidth, s.baseAddress,
+                                                         c.relu ? 1 : 0, o.baseAddress)
+                    }
                 }
             }
             #expect(ok == 1)

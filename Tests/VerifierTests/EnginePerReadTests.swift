@@ -77,6 +77,29 @@ import TestSupport
         #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
     }
 
+    /// A residual block (conv, ReLU, conv, + input, ReLU) on 7 × 7 maps (samples side by side)
+    /// and 4 × 4 ones (written straight): the sum and its ReLU fused into the second convolution
+    /// come after its noise, as the separate steps of `multiply`'s path have them.
+    @Test(arguments: [7, 4])
+    func residualNoiseIsMultiplys(size: Int) throws {
+        var rng = SplitMix64(seed: UInt64(size))
+        func conv(_ name: String, _ input: String) throws -> Node {
+            let w = try Tensor(shape: [4, 4, 3, 3], data: (0..<144).map { _ in Float.random(in: -0.6...0.6, using: &rng) })
+            let b = try Tensor(shape: [4], data: (0..<4).map { _ in Float.random(in: -0.2...0.2, using: &rng) })
+            return Node(name: name, operation: .conv2d(Conv2DOp(weight: w, bias: b, padding: .sameUpper)), inputs: [input], output: name)
+        }
+        let network = try Network(name: "residual", inputs: [NetworkInput(name: "x", shape: [4, size, size])], outputs: ["y"],
+                                  nodes: [try conv("a", "x"),
+                                          Node(name: "r", operation: .activation(.relu), inputs: ["a"], output: "r"),
+                                          try conv("b", "r"),
+                                          Node(name: "s", operation: .add, inputs: ["b", "x"], output: "s"),
+                                          Node(name: "y", operation: .activation(.relu), inputs: ["s"], output: "y")])
+        #expect(ExecutionPlan(network).steps.contains { if case .conv(_, _, true, _, _?) = $0.kernel { true } else { false } })
+        let d = try Self.differences(try VerifierFixtures.compile(network), samples: 12)
+        #expect(d.noise > 1e-3 * d.scale)
+        #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
+    }
+
     /// A grouped convolution (2 groups, 3 output channels each: a partial block, an odd pair):
     /// the place of a pixel counts groups, as `multiply`'s vectors do.
     @Test func groupedConvolutionNoiseIsMultiplys() throws {

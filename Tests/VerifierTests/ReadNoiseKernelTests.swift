@@ -132,14 +132,20 @@ import Testing
                 let shift = (0..<8).map { _ in Float(next() % 100) / 30 - 1 }
                 let bias = (0..<8).map { _ in Float(next() % 100) / 20 - 2 }
                 let relu = trial % 2 == 0
+                // Every other shape adds a residual operand, laid out as y.
+                let residual: [Float]? = (trial + channels) % 2 == 0
+                    ? (0..<(channels * yStride)).map { _ in Float(Int(next() % 2001) - 1000) / 300 } : nil
                 var direct = y0
                 gain.withUnsafeBufferPointer { g in scale.withUnsafeBufferPointer { sc in
                     shift.withUnsafeBufferPointer { sh in bias.withUnsafeBufferPointer { b in
-                        var e = imprint_direct_epilogue(gain: g.baseAddress, scale: sc.baseAddress, shift: sh.baseAddress,
-                                                        bias: b.baseAddress, relu: relu ? 1 : 0)
-                        #expect(imprint_direct_read_noise_variant(variant, &direct, yStride, variance, varStride, first,
-                                                                  Int32(channels), count, sample, place, step,
-                                                                  key[0], key[1], &e) == 1)
+                        (residual ?? []).withUnsafeBufferPointer { r in
+                            var e = imprint_direct_epilogue(gain: g.baseAddress, scale: sc.baseAddress, shift: sh.baseAddress,
+                                                            bias: b.baseAddress, relu: relu ? 1 : 0,
+                                                            residual: residual == nil ? nil : r.baseAddress)
+                            #expect(imprint_direct_read_noise_variant(variant, &direct, yStride, variance, varStride, first,
+                                                                      Int32(channels), count, sample, place, step,
+                                                                      key[0], key[1], &e) == 1)
+                        }
                     }}
                 }}
                 for c in 0..<channels {
@@ -158,6 +164,7 @@ import Testing
                         v = v * gain[c]
                         v = scale[c] * v + shift[c]
                         v = v + bias[c]
+                        if let residual { v = v + residual[c * yStride + p] }
                         if relu { v = v > 0 ? v : 0 }
                         #expect(direct[c * yStride + p].bitPattern == v.bitPattern, "count \(count), channel \(c), position \(p)")
                     }

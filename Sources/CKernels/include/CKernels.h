@@ -40,12 +40,14 @@ int imprint_read_noise_normals_variant(int variant, const uint32_t *w0, const ui
 ///
 /// With an epilogue `e` (or NULL for none), each stored value is, in this order and each operation
 /// rounded on its own: v · gain[c] (if gain), scale[c] · v + shift[c] (if scale; shift with it),
-/// v + bias[c], then v > 0 ? v : 0 with relu (NaN and −0 become +0); the arrays hold the eight
-/// channels' values.
+/// v + bias[c], v + residual[c · y_stride + p] (if residual: a tensor laid out as y, a residual
+/// connection's other operand), then v > 0 ? v : 0 with relu (NaN and −0 become +0); the arrays
+/// hold the eight channels' values.
 #define IMPRINT_DIRECT_STEP 16
 typedef struct {
     const float *gain, *scale, *shift, *bias;
     int relu;
+    const float *residual;
 } imprint_direct_epilogue;
 int imprint_direct_variants(void);
 void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
@@ -88,6 +90,14 @@ int imprint_dense_products_variant(int variant, const float *x, long x_stride, l
 void imprint_direct_place(const float *row, int pool, long out_height, long out_width, long row_width, float *out);
 int imprint_direct_place_variant(int variant, const float *row, int pool, long out_height, long out_width,
                                  long row_width, float *out);
+
+/// One channel's finished products `row` (as `imprint_direct_place`, unpooled) plus `residual`
+/// into `out`: out[y·out_width + x] = row[y·row_width + x] + residual[y·out_width + x], then
+/// v > 0 ? v : 0 with relu. The same bits in every variant.
+void imprint_direct_place_sum(const float *row, long out_height, long out_width, long row_width,
+                              const float *residual, int relu, float *out);
+int imprint_direct_place_sum_variant(int variant, const float *row, long out_height, long out_width, long row_width,
+                                     const float *residual, int relu, float *out);
 
 /// Copies `rows` rows of `count` floats, every `step`-th value of a source row (rows src_stride
 /// apart, value k at k·step) to dst (rows dst_stride apart, contiguous): the direct convolution's

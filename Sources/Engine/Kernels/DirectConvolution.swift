@@ -58,8 +58,16 @@ struct DirectConvolution: Sendable {
     /// sample's noise (place = pixel · groups + group, as `multiply`'s vectors number it), over
     /// the sample's pixels in order, and then the epilogue; so the raw products and variances are
     /// placed first (unpooled), and pooled afterwards.
+    ///
+    /// `residual` (unpooled outputs only): a tensor shaped as the output added to it after the
+    /// bias and before the ReLU (a residual connection's sum, fused): in the epilogue where the
+    /// products are the output, as they are placed otherwise.
     func run(_ g: ConvolutionGeometry, batch: Int, firstSample: Int, relu: Bool, pool: Bool,
+             residual: UnsafePointer<Float>? = nil,
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
+        precondition(residual == nil || !pool, "a residual sum is never fused with a pool")
+        // The residual values of the output at `at`, laid out as the output.
+        func residualOf(_ at: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? { residual.map { $0 + (at - y) } }
         let stack = Layout.samplesStacked(g, batch: batch)
         let layout = Layout(g, samples: stack)
         let sampleOut = pool ? g.pooledSampleSize : g.outputSampleSize
@@ -103,54 +111,70 @@ struct DirectConvolution: Sendable {
                                 let target = straight ? y + samples.lowerBound * sampleOut + (group * columns + first) * outPlane
                                                       : products
                                 let targetStride = straight ? outPlane : layout.positions
-                                maps[group].withEpilogue(block: first / 8, relu: relu) { epilogue in
-                                    imprint_direct_products(planes, offsets.baseAddress!, taps,
-                                                            w.baseAddress! + f.start + first * channelStride,
-                                                            channelStride, tapStride, Int32(count), layout.positions,
-                                                            target, targetStride, f.readNoise == nil ? epilogue : nil)
-                                    guard let noise = f.readNoise else {
-                                        if straight { return }
-                                        for (k, s) in samples.enumerated() {
-                                            for c in 0..<count {
-                                                imprint_direct_place(products + c * layout.positions + layout.slotOffset(k),
-                                                                     pool ? 1 : 0, g.outHeight, g.outWidth, layout.rowWidth,
-                                                                     y + s * sampleOut + (group * columns + first + c) * outPlane)
-                                            }
-                                        }
-                                        return
+                                let map = maps[group]
+                                guard let noise = f.readNoise else {
+                                    // Placed with the residual: the kernel stops before the sum and the ReLU.
+                                    let sumLater = !straight && residual != nil
+                                    map.withEpilogue(block: first / 8, relu: relu && !sumLater,
+                                                     residual: straight ? residualOf(target) : nil) { epilogue in
+                                        imprint_direct_products(planes, offsets.baseAddress!, taps,
+                                                                w.baseAddress! + f.start + first * channelStride,
+                                                                channelStride, tapStride, Int32(count), layout.positions,
+                                                                target, targetStride, epilogue)
                                     }
-                                    noise.variances.withUnsafeBufferPointer { v in
-                                        imprint_direct_products(squares, offsets.baseAddress!, taps,
-                                                                v.baseAddress! + noise.start + first, 1, columns,
-                                                                Int32(count), layout.positions, variances, layout.positions, nil)
-                                    }
+                                    if straight { continue }
                                     for (k, s) in samples.enumerated() {
-                                        // The sample's pixels in order: its products (in place when
-                                        // they are the unpooled output) and variances.
-                                        let out = y + s * sampleOut + (group * columns + first) * outPlane
-                                        let (values, valueStride) = straight ? (target, targetStride)
-                                            : pool ? (placed + 8 * g.pixels, g.pixels) : (out, outPlane)
-                                        let spread = straight ? variances : placed
-                                        let spreadStride = straight ? layout.positions : g.pixels
-                                        if !straight {
-                                            for c in 0..<count {
-                                                let offset = c * layout.positions + layout.slotOffset(k)
-                                                imprint_direct_place(products + offset, 0, g.outHeight, g.outWidth,
-                                                                     layout.rowWidth, values + c * valueStride)
-                                                imprint_direct_place(variances + offset, 0, g.outHeight, g.outWidth,
-                                                                     layout.rowWidth, placed + c * g.pixels)
+                                        for c in 0..<count {
+                                            let row = products + c * layout.positions + layout.slotOffset(k)
+                                            let out = y + s * sampleOut + (group * columns + first + c) * outPlane
+                                            if let sum = residualOf(out) {
+                                                imprint_direct_place_sum(row, g.outHeight, g.outWidth, layout.rowWidth, sum,
+                                                                         relu ? 1 : 0, out)
+                                            } else {
+                                                imprint_direct_place(row, pool ? 1 : 0, g.outHeight, g.outWidth, layout.rowWidth, out)
                                             }
                                         }
+                                    }
+                                    continue
+                                }
+                                imprint_direct_products(planes, offsets.baseAddress!, taps,
+                                                        w.baseAddress! + f.start + first * channelStride,
+                                                        channelStride, tapStride, Int32(count), layout.positions,
+                                                        target, targetStride, nil)
+                                noise.variances.withUnsafeBufferPointer { v in
+                                    imprint_direct_products(squares, offsets.baseAddress!, taps,
+                                                            v.baseAddress! + noise.start + first, 1, columns,
+                                                            Int32(count), layout.positions, variances, layout.positions, nil)
+                                }
+                                for (k, s) in samples.enumerated() {
+                                    // The sample's pixels in order: its products (in place when
+                                    // they are the unpooled output) and variances.
+                                    let out = y + s * sampleOut + (group * columns + first) * outPlane
+                                    let (values, valueStride) = straight ? (target, targetStride)
+                                        : pool ? (placed + 8 * g.pixels, g.pixels) : (out, outPlane)
+                                    let spread = straight ? variances : placed
+                                    let spreadStride = straight ? layout.positions : g.pixels
+                                    if !straight {
+                                        for c in 0..<count {
+                                            let offset = c * layout.positions + layout.slotOffset(k)
+                                            imprint_direct_place(products + offset, 0, g.outHeight, g.outWidth,
+                                                                 layout.rowWidth, values + c * valueStride)
+                                            imprint_direct_place(variances + offset, 0, g.outHeight, g.outWidth,
+                                                                 layout.rowWidth, placed + c * g.pixels)
+                                        }
+                                    }
+                                    map.withEpilogue(block: first / 8, relu: relu,
+                                                     residual: pool ? nil : residualOf(straight ? target : out)) { epilogue in
                                         imprint_direct_read_noise(values, valueStride, spread, spreadStride, first, Int32(count),
                                                                   g.pixels, UInt32(truncatingIfNeeded: firstSample + s),
                                                                   UInt32(truncatingIfNeeded: group),
                                                                   UInt32(truncatingIfNeeded: g.groups),
                                                                   noise.key[0], noise.key[1], epilogue)
-                                        if pool {
-                                            for c in 0..<count {
-                                                imprint_direct_place(values + c * valueStride, 1, g.outHeight, g.outWidth,
-                                                                     g.outWidth, out + c * outPlane)
-                                            }
+                                    }
+                                    if pool {
+                                        for c in 0..<count {
+                                            imprint_direct_place(values + c * valueStride, 1, g.outHeight, g.outWidth,
+                                                                 g.outWidth, out + c * outPlane)
                                         }
                                     }
                                 }
@@ -177,7 +201,9 @@ struct DirectConvolution: Sendable {
             self.bias = blocks { bias?[group * columns + $0] ?? 0 }
         }
 
-        func withEpilogue(block: Int, relu: Bool, _ body: (UnsafePointer<imprint_direct_epilogue>) -> Void) {
+        /// Block `block`'s epilogue; `residual` (laid out as the rows the call writes), or none.
+        func withEpilogue(block: Int, relu: Bool, residual: UnsafePointer<Float>?,
+                          _ body: (UnsafePointer<imprint_direct_epilogue>) -> Void) {
             let at = block * 8
             gain.withUnsafeBufferPointerIfPresent { gain in
                 scale.withUnsafeBufferPointerIfPresent { scale in
@@ -186,7 +212,8 @@ struct DirectConvolution: Sendable {
                             var e = imprint_direct_epilogue(gain: gain.map { $0.baseAddress! + at },
                                                             scale: scale.map { $0.baseAddress! + at },
                                                             shift: shift.map { $0.baseAddress! + at },
-                                                            bias: bias.baseAddress! + at, relu: relu ? 1 : 0)
+                                                            bias: bias.baseAddress! + at, relu: relu ? 1 : 0,
+                                                            residual: residual)
                             withUnsafePointer(to: &e) { body($0) }
                         }
                     }
@@ -333,7 +360,7 @@ extension InferenceEngine {
         var direct = [DirectConvolution?](repeating: nil, count: network.nodes.count)
         guard let provider else { return direct }
         for step in plan.steps {
-            guard case .conv(let op, let matrix, _, _) = step.kernel else { continue }
+            guard case .conv(let op, let matrix, _, _, _) = step.kernel else { continue }
             direct[step.node] = DirectConvolution(matrix: matrix, bias: op.bias?.data, node: step.node, provider: provider)
         }
         return direct

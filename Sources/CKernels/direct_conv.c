@@ -95,10 +95,15 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
             for (int v = 0; v < pv; v++) a[v][c] = _mm512_fmadd_ps(x[v], wc, a[v][c]);
         }
     }
-    for (int c = 0; c < channels; c++) {
-        for (int v = 0; v < pv; v++) {
-            const float *res = imprint_epilogue_residual(e, c, y_stride, p + 16 * v);
-            _mm512_storeu_ps(y + c * y_stride + 16 * v, epilogue_avx512(a[v][c], e, c, res));
+    // Unrolled, so every accumulator is named by constants and stays a register: with a loop to
+    // `channels` the array lived in memory, zeroed by a memset per step (1.6 % of a ResNet-50-sized run).
+#pragma clang loop unroll(full)
+    for (int c = 0; c < 8; c++) {
+        if (c < channels) {
+            for (int v = 0; v < pv; v++) {
+                const float *res = imprint_epilogue_residual(e, c, y_stride, p + 16 * v);
+                _mm512_storeu_ps(y + c * y_stride + 16 * v, epilogue_avx512(a[v][c], e, c, res));
+            }
         }
     }
 }
@@ -157,8 +162,10 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
                 for (int v = 0; v < pv; v++) a[v][c] = _mm256_fmadd_ps(x[v], wc, a[v][c]);
             }
         }
-        for (int c = 0; c < 4 && half * 4 + c < channels; c++) {
+#pragma clang loop unroll(full)
+        for (int c = 0; c < 4; c++) {
             int k = half * 4 + c;
+            if (k >= channels) continue;
             for (int v = 0; v < pv; v++) {
                 __m256 r = a[v][c];
                 if (e) {

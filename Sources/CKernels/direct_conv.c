@@ -537,3 +537,26 @@ void imprint_copy_rows(const float *src, long src_stride, long step, float *dst,
 #endif
     copy_rows_portable(src, src_stride, step, dst, dst_stride, rows, count);
 }
+
+void imprint_copy_planes(const float *src, long src_channel_stride, float *dst, long dst_channel_stride,
+                         long channels, const imprint_copy_job *jobs, long job_count) {
+#if defined(__x86_64__)
+    int wide = (imprint_direct_variants() & 2) != 0;
+#endif
+    for (long c = 0; c < channels; c++) {
+        const float *s = src + c * src_channel_stride;
+        float *d = dst + c * dst_channel_stride;
+        for (long k = 0; k < job_count; k++) {
+            const imprint_copy_job *j = jobs + k;
+#if defined(__x86_64__)
+            if (wide) {
+                copy_rows_avx512(s + j->src_offset, j->src_stride, j->step, d + j->dst_offset, j->dst_stride, j->rows,
+                                 j->count);
+                continue;
+            }
+#endif
+            copy_rows_portable(s + j->src_offset, j->src_stride, j->step, d + j->dst_offset, j->dst_stride, j->rows,
+                               j->count);
+        }
+    }
+}

@@ -105,6 +105,19 @@ int imprint_direct_place_sum_variant(int variant, const float *row, long out_hei
 void imprint_copy_rows(const float *src, long src_stride, long step, float *dst, long dst_stride, long rows,
                        long count);
 
+/// One row copy of `imprint_copy_planes`: `rows` rows of `count` floats, every `step`-th value of
+/// a source row (rows src_stride apart, from src_offset) to dst (rows dst_stride apart, from
+/// dst_offset), offsets counted from a channel's first value.
+typedef struct {
+    long src_offset, src_stride, step, dst_offset, dst_stride, rows, count;
+} imprint_copy_job;
+
+/// `imprint_copy_rows` for every job and channel c in 0..<channels, channel c's source at
+/// src + c · src_channel_stride and destination at dst + c · dst_channel_stride: a sample's whole
+/// plane copy in one call.
+void imprint_copy_planes(const float *src, long src_channel_stride, float *dst, long dst_channel_stride,
+                         long channels, const imprint_copy_job *jobs, long job_count);
+
 /// A hint to the CPU that the caller is spinning on a memory location (x86 PAUSE, ARM YIELD).
 static inline void imprint_spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -242,6 +242,8 @@ struct DirectConvolution: Sendable {
         let positions: Int
         /// Planes plus the slack the rounded-up positions read.
         let bufferSize: Int
+        /// One channel's row copies (`copyJobs`).
+        let jobs: [imprint_copy_job]
 
         /// Positions from one output row to the next.
         var rowWidth: Int { samples * width }
@@ -294,6 +296,8 @@ struct DirectConvolution: Sendable {
                                       dilation: g.dilationH, phases: phases, kernelWidth: kernelWidth,
                                       height: height, width: samples * width)
             bufferSize = max(g.channelsPerGroup * kernelWidth * phases * height * samples * width, positions + lastTap)
+            jobs = Self.copyJobs(g, kernelWidth: kernelWidth, phases: phases, height: height, width: width,
+                                 rowWidth: samples * width)
         }
 
         private static func offset(channel c: Int, row i: Int, column j: Int, dilation: Int, phases: Int,
@@ -317,37 +321,45 @@ struct DirectConvolution: Sendable {
             return offsets
         }
 
-        /// Copies one sample's channels of `group` into its slot of the planes. Padding and slack
-        /// are never written: the buffer is zeroed once and every sample fills the same places.
+        /// The row copies that fill one channel's planes from its input plane (CKernels'
+        /// `imprint_copy_planes`): per kernel column j and row phase, the input rows of that phase
+        /// (one plane row apart) at the output columns x whose input column x·s_w + j·d_w − pad lies
+        /// in the image; offsets from the channel's first input value and first plane value.
+        static func copyJobs(_ g: ConvolutionGeometry, kernelWidth: Int, phases: Int, height: Int, width: Int,
+                             rowWidth: Int) -> [imprint_copy_job] {
+            let planeSize = height * rowWidth
+            var jobs = [imprint_copy_job]()
+            for j in 0..<kernelWidth {
+                let shift = j * g.dilationW - g.padLeft
+                var low = 0
+                while low < width && low * g.strideW + shift < 0 { low += 1 }
+                var high = low
+                while high < width && high * g.strideW + shift < g.width { high += 1 }
+                guard high > low else { continue }
+                for phase in 0..<phases {
+                    var r = (phase - g.padTop) % phases
+                    if r < 0 { r += phases }
+                    guard r < g.height else { continue }
+                    let index = (r + g.padTop) / phases
+                    let rows = min((g.height - r + phases - 1) / phases, height - index)
+                    guard rows > 0 else { continue }
+                    jobs.append(imprint_copy_job(src_offset: r * g.width + low * g.strideW + shift, src_stride: phases * g.width,
+                                                 step: g.strideW, dst_offset: (j * phases + phase) * planeSize + index * rowWidth + low,
+                                                 dst_stride: rowWidth, rows: rows, count: high - low))
+                }
+            }
+            return jobs
+        }
+
+        /// Copies one sample's channels of `group` into its slot of the planes, in one C call.
+        /// Padding and slack are never written: the buffer is zeroed once and every sample fills
+        /// the same places.
         func copy(_ g: ConvolutionGeometry, group: Int, sample x: UnsafePointer<Float>,
                   into buffer: UnsafeMutablePointer<Float>, slot: Int) {
-            let planeIn = g.height &* g.width
-            let first = x + group &* g.channelsPerGroup &* planeIn
-            let planes = buffer + slotOffset(slot)
-            let (stride, dilation) = (g.strideW, g.dilationW)
-            for j in 0..<kernelWidth {
-                // Output columns x whose input column x·s_w + j·d_w − pad lies in the image.
-                let shift = j &* dilation &- g.padLeft
-                var low = 0
-                while low < width && low &* stride &+ shift < 0 { low &+= 1 }
-                var high = low
-                while high < width && high &* stride &+ shift < g.width { high &+= 1 }
-                guard high > low else { continue }
-                for c in 0..<g.channelsPerGroup {
-                    let channel = planes + (c &* kernelWidth &+ j) &* phases &* planeSize
-                    let image = first + (c &* planeIn &+ shift)
-                    // Input rows of one phase land one plane row apart: one call per phase.
-                    for phase in 0..<phases {
-                        var r = (phase &- g.padTop) % phases
-                        if r < 0 { r &+= phases }
-                        guard r < g.height else { continue }
-                        let index = (r &+ g.padTop) / phases
-                        let rows = min((g.height &- r &+ phases &- 1) / phases, height &- index)
-                        guard rows > 0 else { continue }
-                        imprint_copy_rows(image + (r &* g.width &+ low &* stride), phases &* g.width, stride,
-                                          channel + (phase &* planeSize &+ index &* rowWidth &+ low), rowWidth, rows, high &- low)
-                    }
-                }
+            let planeIn = g.height * g.width
+            jobs.withUnsafeBufferPointer { jobs in
+                imprint_copy_planes(x + group * g.channelsPerGroup * planeIn, planeIn, buffer + slotOffset(slot), channelSize,
+                                    g.channelsPerGroup, jobs.baseAddress, jobs.count)
             }
         }
     }

@@ -84,8 +84,13 @@ struct ExecutionPlan: Sendable {
 
         var kernels = network.nodes.map(Self.kernel(for:))
         let shapes = names.map { network.shapes[$0] }
+        // Slots that carry the batch axis at run time (as `Execution` derives them): the inputs and
+        // whatever a node computes from them.
+        var batched = [Bool](repeating: false, count: names.count)
+        for s in inputSlots { batched[s] = true }
+        for (i, ins) in nodeInputs.enumerated() where ins.contains(where: { batched[$0] }) { batched[nodeOutputs[i]] = true }
         Self.fuseConvolutionOutputs(&kernels, nodeInputs: nodeInputs, nodeOutputs: nodeOutputs,
-                                    outputSlots: Set(outputSlots), shapes: shapes)
+                                    outputSlots: Set(outputSlots), shapes: shapes, batched: batched)
         self.steps = network.nodes.indices.map { i in
             Step(node: i, inputs: nodeInputs[i], output: nodeOutputs[i], kernel: kernels[i], release: releases[i])
         }
@@ -99,13 +104,14 @@ struct ExecutionPlan: Sendable {
     /// Moves into each convolution the ReLU that is the only reader of its output, and then the
     /// 2×2, stride-2 max pool (no padding, floor mode) that is the only reader of that, leaving a
     /// `.view` for the ReLU and `.computedEarlier` for the pool. Or, where the only reader is an
-    /// `Add` of two tensors of one shape whose other operand an earlier step (or the input)
+    /// `Add` of two batched tensors of one shape whose other operand an earlier step (or the input)
     /// computed, that sum (its step becomes `.computedEarlier` of the convolution's output) and
-    /// the ReLU that alone reads it: a residual connection. Intermediate outputs must not be
+    /// the ReLU that alone reads it: a residual connection (a constant operand, which the `Add`
+    /// broadcasts over the batch, is not fused). Intermediate outputs must not be
     /// network outputs. The same max(x, 0), the same maxima in the pool's order and the same sums
     /// are taken of the same values, so outputs are bitwise those of the separate steps.
     private static func fuseConvolutionOutputs(_ kernels: inout [StepKernel], nodeInputs: [[Int]], nodeOutputs: [Int],
-                                               outputSlots: Set<Int>, shapes: [[Int]?]) {
+                                               outputSlots: Set<Int>, shapes: [[Int]?], batched: [Bool]) {
         var readers = [[Int]](repeating: [], count: shapes.count)
         for (i, ins) in nodeInputs.enumerated() { for s in Set(ins) { readers[s].append(i) } }
         var producer = [Int?](repeating: nil, count: shapes.count)
@@ -123,6 +129,7 @@ struct ExecutionPlan: Sendable {
             let out = nodeOutputs[i]
             if let j = soleReader(of: i, others: 1), case .binary(.add) = kernels[j],
                let other = nodeInputs[j].first(where: { $0 != out }), (producer[other] ?? -1) < i,
+               batched[other], batched[out],
                let shape = shapes[out], shapes[other] == shape, shapes[nodeOutputs[j]] == shape,
                let position = nodeInputs[j].firstIndex(of: out) {
                 kernels[j] = .computedEarlier(input: position)

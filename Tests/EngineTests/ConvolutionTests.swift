@@ -230,6 +230,28 @@ func engine(_ network: Network, path: ConvolutionPath, threads: Int = 2, scratch
         }
     }
 
+    /// An `Add` of a constant (which broadcasts over the batch) is not a residual connection: it
+    /// stays a step of its own, and the sum is right for every sample of a batch.
+    @Test(arguments: ConvolutionPath.allCases)
+    func constantSumIsNotFused(_ path: ConvolutionPath) throws {
+        let op = Conv2DOp(weight: try randomTensor([4, 4, 3, 3], seed: 60), bias: nil, padding: .sameUpper)
+        let k = try randomTensor([1, 4, 7, 7], seed: 61)
+        let nodes = [Node(name: "b", operation: .conv2d(op), inputs: ["x"], output: "b"),
+                     Node(name: "s", operation: .add, inputs: ["b", "k"], output: "s"),
+                     Node(name: "y", operation: .activation(.relu), inputs: ["s"], output: "y")]
+        let input = [NetworkInput(name: "x", shape: [4, 7, 7])]
+        let network = try Network(name: "constant", inputs: input, outputs: ["y"], nodes: nodes, constants: ["k": k])
+        #expect(!ExecutionPlan(network).steps.contains { if case .conv(_, _, _, _, _?) = $0.kernel { true } else { false } })
+        let x = try randomTensor([9, 4, 7, 7], seed: 62)
+        let y = try engine(network, path: path).run(x)
+        let conv = try engine(try singleNodeNetwork(.conv2d(op), input: [4, 7, 7]), path: path).run(x)
+        let expected = conv.data.indices.map { i -> Float in
+            let v = conv.data[i] + k.data[i % k.data.count]
+            return v > 0 ? v : 0
+        }
+        #expect(y.data.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
     /// Only the pool `scatterPooled` computes is fused.
     @Test func onlyTwoByTwoStrideTwoUnpaddedMaxPoolsAreFused() {
         #expect(ExecutionPlan.poolsInConvolution(Pool2DOp(kind: .max, kernel: [2, 2], strides: [2, 2])))

@@ -208,8 +208,9 @@ func engine(_ network: Network, path: ConvolutionPath, threads: Int = 2, scratch
         nodes.append(try conv("b", "r", seed: 54))
         if c.shortcut == .laterConvolution { nodes.append(try conv("p", "x", seed: 56)) }
         let other = c.shortcut == .input ? "x" : "p"
-        nodes.append(Node(name: "s", operation: .add, inputs: c.shortcut == .laterConvolution ? [other, "b"] : ["b", other],
-                          output: "s"))
+        // The fused convolution's output first (the input shortcut) or second (the others).
+        let sum = c.shortcut == .input ? ["b", other] : c.shortcut == .earlierConvolution ? [other, "b"] : ["b", other]
+        nodes.append(Node(name: "s", operation: .add, inputs: sum, output: "s"))
         nodes.append(Node(name: "y", operation: .activation(.relu), inputs: ["s"], output: "y"))
         let input = [NetworkInput(name: "x", shape: [4, c.size, c.size])]
         let fused = try Network(name: "fused", inputs: input, outputs: ["y"], nodes: nodes)

@@ -100,6 +100,21 @@ import TestSupport
         #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
     }
 
+    /// A depthwise convolution (one output channel per group: the one-channel kernel step and a
+    /// pair whose odd row is past the block) on 7 × 7 maps, samples side by side.
+    @Test func depthwiseStackedNoiseIsMultiplys() throws {
+        var rng = SplitMix64(seed: 9)
+        let w = try Tensor(shape: [6, 1, 3, 3], data: (0..<54).map { _ in Float.random(in: -1...1, using: &rng) })
+        let conv = Conv2DOp(weight: w, bias: nil, padding: .sameUpper, group: 6)
+        let network = try Network(name: "depthwise", inputs: [NetworkInput(name: "x", shape: [6, 7, 7])], outputs: ["y"],
+                                  nodes: [Node(name: "dw", operation: .conv2d(conv), inputs: ["x"], output: "y")])
+        let g = ConvolutionGeometry(conv, input: [12, 6, 7, 7], output: [12, 6, 7, 7])
+        #expect(DirectConvolution.Layout.samplesStacked(g, batch: 12) > 1)
+        let d = try Self.differences(try VerifierFixtures.compile(network), samples: 12)
+        #expect(d.noise > 1e-3 * d.scale)
+        #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
+    }
+
     /// A grouped convolution (2 groups, 3 output channels each: a partial block, an odd pair):
     /// the place of a pixel counts groups, as `multiply`'s vectors do.
     @Test func groupedConvolutionNoiseIsMultiplys() throws {

@@ -205,21 +205,22 @@ __attribute__((target("avx512f"))) static void place_avx512(const float *row, in
     long ph = out_height / 2, pw = out_width / 2;
     const __m512i left = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i right = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    for (long py = 0; py < ph; py++) {
-        const float *r0 = row + 2 * py * row_width, *r1 = r0 + row_width;
-        float *o = out + py * pw;
-        for (long q = 0; q < pw; q += 16) {
-            long n = pw - q < 16 ? pw - q : 16;
-            __mmask16 store = (__mmask16)((1u << n) - 1);
-            __mmask16 low = (__mmask16)(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1);
-            __mmask16 high = (__mmask16)(n > 8 ? (1u << (2 * n - 16)) - 1 : 0);
-            __m512 a0 = _mm512_maskz_loadu_ps(low, r0 + 2 * q), a1 = _mm512_maskz_loadu_ps(high, r0 + 2 * q + 16);
-            __m512 b0 = _mm512_maskz_loadu_ps(low, r1 + 2 * q), b1 = _mm512_maskz_loadu_ps(high, r1 + 2 * q + 16);
+    // Column steps outside, rows inside: a step's masks are made once for all its rows (a map of
+    // up to 32 columns has one step; made per row they were a third of the work).
+    for (long q = 0; q < pw; q += 16) {
+        long n = pw - q < 16 ? pw - q : 16;
+        __mmask16 store = (__mmask16)((1u << n) - 1);
+        __mmask16 low = (__mmask16)(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1);
+        __mmask16 high = (__mmask16)(n > 8 ? (1u << (2 * n - 16)) - 1 : 0);
+        for (long py = 0; py < ph; py++) {
+            const float *r0 = row + 2 * py * row_width + 2 * q, *r1 = r0 + row_width;
+            __m512 a0 = _mm512_maskz_loadu_ps(low, r0), a1 = _mm512_maskz_loadu_ps(high, r0 + 16);
+            __m512 b0 = _mm512_maskz_loadu_ps(low, r1), b1 = _mm512_maskz_loadu_ps(high, r1 + 16);
             __m512 m = _mm512_set1_ps(-__builtin_inff());
             __m512 v[4] = {_mm512_permutex2var_ps(a0, left, a1), _mm512_permutex2var_ps(a0, right, a1),
                            _mm512_permutex2var_ps(b0, left, b1), _mm512_permutex2var_ps(b0, right, b1)};
             for (int i = 0; i < 4; i++) m = _mm512_mask_mov_ps(m, _mm512_cmp_ps_mask(v[i], m, _CMP_GE_OQ), v[i]);
-            _mm512_mask_storeu_ps(o + q, store, m);
+            _mm512_mask_storeu_ps(out + py * pw + q, store, m);
         }
     }
 }

@@ -66,121 +66,163 @@ struct DirectConvolution: Sendable {
              residual: UnsafePointer<Float>? = nil,
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
         precondition(residual == nil || !pool, "a residual sum is never fused with a pool")
-        // The residual values of the output at `at`, laid out as the output.
-        func residualOf(_ at: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? { residual.map { $0 + (at - y) } }
         let stack = Layout.samplesStacked(g, batch: batch)
         let layout = Layout(g, samples: stack)
-        let sampleOut = pool ? g.pooledSampleSize : g.outputSampleSize
-        let outPlane = pool ? (g.outHeight / 2) * (g.outWidth / 2) : g.pixels
         let offsets = layout.offsets(g)
-        let chunks = (batch + stack - 1) / stack
-        // One unpooled sample whose pixels fill whole steps: products straight into its planes.
-        let straight = !pool && stack == 1 && layout.positions == g.pixels
         let noisy = fixed.contains { $0.readNoise != nil }
         let work = stack * g.pixels * taps * g.outChannelsPerGroup * (noisy ? 2 : 1)
         offsets.withUnsafeBufferPointer { offsets in
-            parallel.forEach(chunks, workPerItem: work) { chunkRange in
-                let planes = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferSize)
-                defer { planes.deallocate() }
-                planes.initialize(repeating: 0, count: layout.bufferSize)
-                let products = UnsafeMutablePointer<Float>.allocate(capacity: 8 * layout.positions)
-                defer { products.deallocate() }
-                // With per-read noise: the squared planes, a block's variances, and one sample's
-                // placed variances and (when pooled) products.
-                let squares = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? layout.bufferSize : 0)
-                defer { squares.deallocate() }
-                let variances = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? 8 * layout.positions : 0)
-                defer { variances.deallocate() }
-                let placed = UnsafeMutablePointer<Float>.allocate(capacity: noisy ? 16 * g.pixels : 0)
-                defer { placed.deallocate() }
+            let pass = Pass(convolution: self, g: g, layout: layout, offsets: offsets.baseAddress!, firstSample: firstSample,
+                            relu: relu, pool: pool, residual: residual, output: y)
+            parallel.forEach((batch + stack - 1) / stack, workPerItem: work) { chunkRange in
+                let scratch = Scratch(layout: layout, pixels: g.pixels, noisy: noisy)
+                defer { scratch.deallocate() }
                 for chunk in chunkRange {
                     let samples = (chunk * stack)..<min(batch, (chunk + 1) * stack)
                     for group in 0..<g.groups {
                         for (k, s) in samples.enumerated() {
-                            layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: planes, slot: k)
+                            layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: scratch.planes, slot: k)
                         }
-                        let f = fixed[group]
-                        if f.readNoise != nil {
-                            for i in 0..<layout.bufferSize { squares[i] = planes[i] * planes[i] }
+                        if fixed[group].readNoise != nil {
+                            for i in 0..<layout.bufferSize { scratch.squares[i] = scratch.planes[i] * scratch.planes[i] }
                         }
-                        // (channel stride, tap stride) of W in the provider's layout.
-                        let (channelStride, tapStride) = f.layout == .crossbar ? (1, columns) : (taps, 1)
-                        f.weights.withUnsafeBufferPointer { w in
-                            for first in stride(from: 0, to: columns, by: 8) {
-                                let count = min(8, columns - first)
-                                let target = straight ? y + samples.lowerBound * sampleOut + (group * columns + first) * outPlane
-                                                      : products
-                                let targetStride = straight ? outPlane : layout.positions
-                                let map = maps[group]
-                                guard let noise = f.readNoise else {
-                                    // Placed with the residual: the kernel stops before the sum and the ReLU.
-                                    let sumLater = !straight && residual != nil
-                                    map.withEpilogue(block: first / 8, relu: relu && !sumLater,
-                                                     residual: straight ? residualOf(target) : nil) { epilogue in
-                                        imprint_direct_products(planes, offsets.baseAddress!, taps,
-                                                                w.baseAddress! + f.start + first * channelStride,
-                                                                channelStride, tapStride, Int32(count), layout.positions,
-                                                                target, targetStride, epilogue)
-                                    }
-                                    if straight { continue }
-                                    for (k, s) in samples.enumerated() {
-                                        for c in 0..<count {
-                                            let row = products + c * layout.positions + layout.slotOffset(k)
-                                            let out = y + s * sampleOut + (group * columns + first + c) * outPlane
-                                            if let sum = residualOf(out) {
-                                                imprint_direct_place_sum(row, g.outHeight, g.outWidth, layout.rowWidth, sum,
-                                                                         relu ? 1 : 0, out)
-                                            } else {
-                                                imprint_direct_place(row, pool ? 1 : 0, g.outHeight, g.outWidth, layout.rowWidth, out)
-                                            }
-                                        }
-                                    }
-                                    continue
-                                }
-                                imprint_direct_products(planes, offsets.baseAddress!, taps,
-                                                        w.baseAddress! + f.start + first * channelStride,
-                                                        channelStride, tapStride, Int32(count), layout.positions,
-                                                        target, targetStride, nil)
-                                noise.variances.withUnsafeBufferPointer { v in
-                                    imprint_direct_products(squares, offsets.baseAddress!, taps,
-                                                            v.baseAddress! + noise.start + first, 1, columns,
-                                                            Int32(count), layout.positions, variances, layout.positions, nil)
-                                }
-                                for (k, s) in samples.enumerated() {
-                                    // The sample's pixels in order: its products (in place when
-                                    // they are the unpooled output) and variances.
-                                    let out = y + s * sampleOut + (group * columns + first) * outPlane
-                                    let (values, valueStride) = straight ? (target, targetStride)
-                                        : pool ? (placed + 8 * g.pixels, g.pixels) : (out, outPlane)
-                                    let spread = straight ? variances : placed
-                                    let spreadStride = straight ? layout.positions : g.pixels
-                                    if !straight {
-                                        for c in 0..<count {
-                                            let offset = c * layout.positions + layout.slotOffset(k)
-                                            imprint_direct_place(products + offset, 0, g.outHeight, g.outWidth,
-                                                                 layout.rowWidth, values + c * valueStride)
-                                            imprint_direct_place(variances + offset, 0, g.outHeight, g.outWidth,
-                                                                 layout.rowWidth, placed + c * g.pixels)
-                                        }
-                                    }
-                                    map.withEpilogue(block: first / 8, relu: relu,
-                                                     residual: pool ? nil : residualOf(straight ? target : out)) { epilogue in
-                                        imprint_direct_read_noise(values, valueStride, spread, spreadStride, first, Int32(count),
-                                                                  g.pixels, UInt32(truncatingIfNeeded: firstSample + s),
-                                                                  UInt32(truncatingIfNeeded: group),
-                                                                  UInt32(truncatingIfNeeded: g.groups),
-                                                                  noise.key[0], noise.key[1], epilogue)
-                                    }
-                                    if pool {
-                                        for c in 0..<count {
-                                            imprint_direct_place(values + c * valueStride, 1, g.outHeight, g.outWidth,
-                                                                 g.outWidth, out + c * outPlane)
-                                        }
-                                    }
-                                }
-                            }
+                        for first in stride(from: 0, to: columns, by: 8) {
+                            pass.block(group: group, first: first, samples: samples, scratch: scratch)
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// One thread's buffers: the planes (zeroed once: padding and slack are never written), a
+    /// block's products, and with per-read noise the squared planes, a block's variances and one
+    /// sample's placed variances and (when pooled) products.
+    private struct Scratch {
+        let planes, products, squares, variances, placed: UnsafeMutablePointer<Float>
+
+        init(layout: Layout, pixels: Int, noisy: Bool) {
+            planes = .allocate(capacity: layout.bufferSize)
+            planes.initialize(repeating: 0, count: layout.bufferSize)
+            products = .allocate(capacity: 8 * layout.positions)
+            squares = .allocate(capacity: noisy ? layout.bufferSize : 0)
+            variances = .allocate(capacity: noisy ? 8 * layout.positions : 0)
+            placed = .allocate(capacity: noisy ? 16 * pixels : 0)
+        }
+
+        func deallocate() {
+            for buffer in [planes, products, squares, variances, placed] { buffer.deallocate() }
+        }
+    }
+
+    /// What every block of one `run` shares.
+    private struct Pass {
+        let convolution: DirectConvolution
+        let g: ConvolutionGeometry
+        let layout: Layout
+        let offsets: UnsafePointer<Int32>
+        let firstSample: Int
+        let relu: Bool, pool: Bool
+        let residual: UnsafePointer<Float>?
+        let y: UnsafeMutablePointer<Float>
+        let sampleOut: Int, outPlane: Int
+        /// One unpooled sample whose pixels fill whole steps: products straight into its planes.
+        let straight: Bool
+
+        init(convolution: DirectConvolution, g: ConvolutionGeometry, layout: Layout, offsets: UnsafePointer<Int32>,
+             firstSample: Int, relu: Bool, pool: Bool, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+            self.convolution = convolution; self.g = g; self.layout = layout; self.offsets = offsets
+            self.firstSample = firstSample; self.relu = relu; self.pool = pool; self.residual = residual; y = output
+            sampleOut = pool ? g.pooledSampleSize : g.outputSampleSize
+            outPlane = pool ? (g.outHeight / 2) * (g.outWidth / 2) : g.pixels
+            straight = !pool && layout.samples == 1 && layout.positions == g.pixels
+        }
+
+        /// The residual values of the output at `at`, laid out as the output.
+        func residualOf(_ at: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? { residual.map { $0 + (at - y) } }
+
+        /// Where output channel `channel` of `group` of batch sample `s` starts.
+        func output(sample s: Int, group: Int, channel: Int) -> UnsafeMutablePointer<Float> {
+            y + s * sampleOut + (group * convolution.columns + channel) * outPlane
+        }
+
+        /// One block of eight channels (fewer at the end) for the chunk's samples, whose planes
+        /// (and squared planes) `scratch` holds.
+        func block(group: Int, first: Int, samples: Range<Int>, scratch: Scratch) {
+            let f = convolution.fixed[group]
+            let count = min(8, convolution.columns - first)
+            let (target, targetStride) = straight ? (output(sample: samples.lowerBound, group: group, channel: first), outPlane)
+                                                  : (scratch.products, layout.positions)
+            // (channel stride, tap stride) of W in the provider's layout.
+            let (channelStride, tapStride) = f.layout == .crossbar ? (1, convolution.columns) : (convolution.taps, 1)
+            let map = convolution.maps[group]
+            f.weights.withUnsafeBufferPointer { w in
+                let weights = w.baseAddress! + f.start + first * channelStride
+                guard let noise = f.readNoise else {
+                    // Placed with the residual: the kernel stops before the sum and the ReLU.
+                    let sumLater = !straight && residual != nil
+                    map.withEpilogue(block: first / 8, relu: relu && !sumLater,
+                                     residual: straight ? residualOf(target) : nil) { epilogue in
+                        imprint_direct_products(scratch.planes, offsets, convolution.taps, weights, channelStride, tapStride,
+                                                Int32(count), layout.positions, target, targetStride, epilogue)
+                    }
+                    if !straight { place(first: first, count: count, group: group, samples: samples, products: scratch.products) }
+                    return
+                }
+                imprint_direct_products(scratch.planes, offsets, convolution.taps, weights, channelStride, tapStride,
+                                        Int32(count), layout.positions, target, targetStride, nil)
+                noise.variances.withUnsafeBufferPointer { v in
+                    imprint_direct_products(scratch.squares, offsets, convolution.taps, v.baseAddress! + noise.start + first, 1,
+                                            convolution.columns, Int32(count), layout.positions, scratch.variances,
+                                            layout.positions, nil)
+                }
+                for (k, s) in samples.enumerated() {
+                    addNoise(noise, first: first, count: count, group: group, slot: k, sample: s, target: target,
+                             targetStride: targetStride, scratch: scratch, map: map)
+                }
+            }
+        }
+
+        /// The block's finished products into the output: copied or pooled, or summed with the residual.
+        func place(first: Int, count: Int, group: Int, samples: Range<Int>, products: UnsafeMutablePointer<Float>) {
+            for (k, s) in samples.enumerated() {
+                for c in 0..<count {
+                    let row = products + c * layout.positions + layout.slotOffset(k)
+                    let out = output(sample: s, group: group, channel: first + c)
+                    if let sum = residualOf(out) {
+                        imprint_direct_place_sum(row, g.outHeight, g.outWidth, layout.rowWidth, sum, relu ? 1 : 0, out)
+                    } else {
+                        imprint_direct_place(row, pool ? 1 : 0, g.outHeight, g.outWidth, layout.rowWidth, out)
+                    }
+                }
+            }
+        }
+
+        /// Sample `s`'s per-read noise, then the epilogue, over its pixels in order: its raw products
+        /// (in place when they are the unpooled output) and variances placed first, pooled after.
+        func addNoise(_ noise: FixedProducts.ReadNoise, first: Int, count: Int, group: Int, slot k: Int, sample s: Int,
+                      target: UnsafeMutablePointer<Float>, targetStride: Int, scratch: Scratch, map: ChannelMaps) {
+            let out = output(sample: s, group: group, channel: first)
+            let (values, valueStride) = straight ? (target, targetStride)
+                : pool ? (scratch.placed + 8 * g.pixels, g.pixels) : (out, outPlane)
+            let (spread, spreadStride) = straight ? (scratch.variances, layout.positions) : (scratch.placed, g.pixels)
+            if !straight {
+                for c in 0..<count {
+                    let offset = c * layout.positions + layout.slotOffset(k)
+                    imprint_direct_place(scratch.products + offset, 0, g.outHeight, g.outWidth, layout.rowWidth,
+                                         values + c * valueStride)
+                    imprint_direct_place(scratch.variances + offset, 0, g.outHeight, g.outWidth, layout.rowWidth,
+                                         scratch.placed + c * g.pixels)
+                }
+            }
+            map.withEpilogue(block: first / 8, relu: relu, residual: pool ? nil : residualOf(straight ? target : out)) { epilogue in
+                imprint_direct_read_noise(values, valueStride, spread, spreadStride, first, Int32(count), g.pixels,
+                                          UInt32(truncatingIfNeeded: firstSample + s), UInt32(truncatingIfNeeded: group),
+                                          UInt32(truncatingIfNeeded: g.groups), noise.key[0], noise.key[1], epilogue)
+            }
+            if pool {
+                for c in 0..<count {
+                    imprint_direct_place(values + c * valueStride, 1, g.outHeight, g.outWidth, g.outWidth, out + c * outPlane)
                 }
             }
         }

@@ -333,6 +333,36 @@ void imprint_direct_place_sum(const float *row, long out_height, long out_width,
     imprint_direct_place_sum_variant(widest_variant(), row, out_height, out_width, row_width, residual, relu, out);
 }
 
+// One dispatch for all channels (a call per channel cost as much as placing a 7 × 7 channel).
+#if defined(__x86_64__)
+#define PLACE_EACH(call512, call2, call0)                                                                     \
+    switch (widest_variant()) {                                                                                \
+    case 2: for (long c = 0; c < channels; c++) { call512; } return;                                           \
+    case 1: for (long c = 0; c < channels; c++) { call2; } return;                                             \
+    default: for (long c = 0; c < channels; c++) { call0; } return;                                           \
+    }
+#else
+#define PLACE_EACH(call512, call2, call0) for (long c = 0; c < channels; c++) { call0; }
+#endif
+
+void imprint_direct_place_channels(const float *row, long row_stride, long channels, int pool, long out_height,
+                                   long out_width, long row_width, float *out, long out_stride) {
+    PLACE_EACH(place_avx512(row + c * row_stride, pool, out_height, out_width, row_width, out + c * out_stride),
+               place_avx2(row + c * row_stride, pool, out_height, out_width, row_width, out + c * out_stride),
+               place_portable(row + c * row_stride, pool, out_height, out_width, row_width, out + c * out_stride))
+}
+
+void imprint_direct_place_sum_channels(const float *row, long row_stride, long channels, long out_height,
+                                       long out_width, long row_width, const float *residual, int relu, float *out,
+                                       long out_stride) {
+    PLACE_EACH(place_sum_avx512(row + c * row_stride, out_height, out_width, row_width, residual + c * out_stride, relu,
+                                out + c * out_stride),
+               place_sum_avx2(row + c * row_stride, out_height, out_width, row_width, residual + c * out_stride, relu,
+                              out + c * out_stride),
+               place_sum(row + c * row_stride, out_height, out_width, row_width, residual + c * out_stride, relu,
+                         out + c * out_stride))
+}
+
 // ---- Dense products (CKernels.h, imprint_dense_products) ----
 //
 // A GEMM without packing: each output row's columns accumulate acc = fma(x[m][t], w[t][n], acc)

@@ -241,6 +241,44 @@ import TestSupport
         }
     }
 
+    /// The channel-block entry points give each channel what a call of its own gives it, and
+    /// write nothing between or after the channels' outputs.
+    @Test(arguments: [(pool: true, sum: false), (pool: false, sum: false), (pool: false, sum: true)])
+    func placingChannelsIsPlacingEach(_ c: (pool: Bool, sum: Bool)) {
+        let (height, width, rowWidth, channels) = (7, 7, 21, 5)
+        let rowStride = height * rowWidth + 3, outSize = c.pool ? 9 : 49, outStride = outSize + 2
+        var rng = SplitMix64(seed: 79)
+        let rows = (0..<(channels * rowStride)).map { _ in rng.uniform() * 4 - 2 }
+        let residual = (0..<(channels * outStride)).map { _ in rng.uniform() * 4 - 2 }
+        var each = [Float](repeating: 42, count: channels * outStride), block = each
+        rows.withUnsafeBufferPointer { r in
+            residual.withUnsafeBufferPointer { s in
+                each.withUnsafeMutableBufferPointer { o in
+                    for ch in 0..<channels {
+                        if c.sum {
+                            imprint_direct_place_sum(r.baseAddress! + ch * rowStride, height, width, rowWidth,
+                                                     s.baseAddress! + ch * outStride, 1, o.baseAddress! + ch * outStride)
+                        } else {
+                            imprint_direct_place(r.baseAddress! + ch * rowStride, c.pool ? 1 : 0, height, width, rowWidth,
+                                                 o.baseAddress! + ch * outStride)
+                        }
+                    }
+                }
+                block.withUnsafeMutableBufferPointer { o in
+                    if c.sum {
+                        imprint_direct_place_sum_channels(r.baseAddress, rowStride, channels, height, width, rowWidth, s.baseAddress,
+                                                          1, o.baseAddress, outStride)
+                    } else {
+                        imprint_direct_place_channels(r.baseAddress, rowStride, channels, c.pool ? 1 : 0, height, width,
+                                                      rowWidth, o.baseAddress, outStride)
+                    }
+                }
+            }
+        }
+        #expect(block.map(\.bitPattern) == each.map(\.bitPattern))
+        #expect((0..<channels).allSatisfy { ch in block[(ch * outStride + outSize)..<((ch + 1) * outStride)].allSatisfy { $0 == 42 } })
+    }
+
     /// `imprint_direct_place_sum`: each placed value plus its residual, then the ReLU (NaN and −0
     /// become +0), in every variant; nothing written past the output.
     @Test(arguments: [(relu: true, height: 14, width: 14), (relu: false, height: 7, width: 7), (relu: true, height: 3, width: 37)])

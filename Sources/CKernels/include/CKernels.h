@@ -99,6 +99,14 @@ void imprint_direct_place_sum(const float *row, long out_height, long out_width,
 int imprint_direct_place_sum_variant(int variant, const float *row, long out_height, long out_width, long row_width,
                                      const float *residual, int relu, float *out);
 
+/// `imprint_direct_place` and `imprint_direct_place_sum` for `channels` channels in one call:
+/// channel c's rows at row + c · row_stride, its output (and residual) at + c · out_stride.
+void imprint_direct_place_channels(const float *row, long row_stride, long channels, int pool, long out_height,
+                                   long out_width, long row_width, float *out, long out_stride);
+void imprint_direct_place_sum_channels(const float *row, long row_stride, long channels, long out_height,
+                                       long out_width, long row_width, const float *residual, int relu, float *out,
+                                       long out_stride);
+
 /// Copies `rows` rows of `count` floats, every `step`-th value of a source row (rows src_stride
 /// apart, value k at k·step) to dst (rows dst_stride apart, contiguous): the direct convolution's
 /// plane rows, tens of values each, without a call per row. Reads nothing past a row's last value.

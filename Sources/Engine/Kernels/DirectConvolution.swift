@@ -186,14 +186,14 @@ struct DirectConvolution: Sendable {
         /// The block's finished products into the output: copied or pooled, or summed with the residual.
         func place(first: Int, count: Int, group: Int, samples: Range<Int>, products: UnsafeMutablePointer<Float>) {
             for (k, s) in samples.enumerated() {
-                for c in 0..<count {
-                    let row = products + c * layout.positions + layout.slotOffset(k)
-                    let out = output(sample: s, group: group, channel: first + c)
-                    if let sum = residualOf(out) {
-                        imprint_direct_place_sum(row, g.outHeight, g.outWidth, layout.rowWidth, sum, relu ? 1 : 0, out)
-                    } else {
-                        imprint_direct_place(row, pool ? 1 : 0, g.outHeight, g.outWidth, layout.rowWidth, out)
-                    }
+                let row = products + layout.slotOffset(k)
+                let out = output(sample: s, group: group, channel: first)
+                if let sum = residualOf(out) {
+                    imprint_direct_place_sum_channels(row, layout.positions, count, g.outHeight, g.outWidth, layout.rowWidth,
+                                                      sum, relu ? 1 : 0, out, outPlane)
+                } else {
+                    imprint_direct_place_channels(row, layout.positions, count, pool ? 1 : 0, g.outHeight, g.outWidth,
+                                                  layout.rowWidth, out, outPlane)
                 }
             }
         }
@@ -207,13 +207,10 @@ struct DirectConvolution: Sendable {
                 : pool ? (scratch.placed + 8 * g.pixels, g.pixels) : (out, outPlane)
             let (spread, spreadStride) = straight ? (scratch.variances, layout.positions) : (scratch.placed, g.pixels)
             if !straight {
-                for c in 0..<count {
-                    let offset = c * layout.positions + layout.slotOffset(k)
-                    imprint_direct_place(scratch.products + offset, 0, g.outHeight, g.outWidth, layout.rowWidth,
-                                         values + c * valueStride)
-                    imprint_direct_place(scratch.variances + offset, 0, g.outHeight, g.outWidth, layout.rowWidth,
-                                         scratch.placed + c * g.pixels)
-                }
+                imprint_direct_place_channels(scratch.products + layout.slotOffset(k), layout.positions, count, 0, g.outHeight,
+                                              g.outWidth, layout.rowWidth, values, valueStride)
+                imprint_direct_place_channels(scratch.variances + layout.slotOffset(k), layout.positions, count, 0, g.outHeight,
+                                              g.outWidth, layout.rowWidth, scratch.placed, g.pixels)
             }
             map.withEpilogue(block: first / 8, relu: relu, residual: pool ? nil : residualOf(straight ? target : out)) { epilogue in
                 imprint_direct_read_noise(values, valueStride, spread, spreadStride, first, Int32(count), g.pixels,
@@ -221,9 +218,7 @@ struct DirectConvolution: Sendable {
                                           UInt32(truncatingIfNeeded: g.groups), noise.key[0], noise.key[1], epilogue)
             }
             if pool {
-                for c in 0..<count {
-                    imprint_direct_place(values + c * valueStride, 1, g.outHeight, g.outWidth, g.outWidth, out + c * outPlane)
-                }
+                imprint_direct_place_channels(values, valueStride, count, 1, g.outHeight, g.outWidth, g.outWidth, out, outPlane)
             }
         }
     }

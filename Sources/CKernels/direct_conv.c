@@ -560,13 +560,8 @@ __attribute__((target("avx512f"))) static void copy_rows_avx512(const float *src
 
 void imprint_copy_rows(const float *src, long src_stride, long step, float *dst, long dst_stride, long rows,
                        long count) {
-#if defined(__x86_64__)
-    if (imprint_direct_variants() & 2) {
-        copy_rows_avx512(src, src_stride, step, dst, dst_stride, rows, count);
-        return;
-    }
-#endif
-    copy_rows_portable(src, src_stride, step, dst, dst_stride, rows, count);
+    const imprint_copy_job job = {0, src_stride, step, 0, dst_stride, rows, count};
+    imprint_copy_planes(src, 0, dst, 0, 1, &job, 1);
 }
 
 void imprint_copy_planes(const float *src, long src_channel_stride, float *dst, long dst_channel_stride,

@@ -88,11 +88,8 @@ extension Execution {
             imprint_dense_products(squares, rows, vectors.count, v.baseAddress! + noise.start, columns, rows, columns,
                                    variances, columns)
         }
-        let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
         for (k, vector) in vectors.enumerated() {
-            let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
-            let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups
-                &+ UInt32(truncatingIfNeeded: context.group)
+            let (sample, place) = context.readNoiseCounters(ofVector: vector)
             imprint_add_read_noise_row(y + vector * columns, variances + k * columns, 0, columns, sample, place,
                                        noise.key[0], noise.key[1])
         }
@@ -144,7 +141,7 @@ extension Execution {
         // Every output element is written by a scatter, so the output needs no zero fill; a provider
         // failure abandons the half-written array.
         var failure: EngineError?
-        var y = x.withUnsafeBufferPointer { x in
+        let y = x.withUnsafeBufferPointer { x in
             uninitializedArray(outCount) { y in
                 guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
                 do throws(EngineError) {
@@ -156,16 +153,16 @@ extension Execution {
         }
         if let failure { throw failure }
         guard let residual else { return y }
+        // The fused Add's and ReLU's own kernels.
         let parallel = parallelism
-        y.withUnsafeMutableBufferPointer { sum in
-            residual.withUnsafeBufferPointer { r in
-                parallel.forEach(outCount, workPerItem: 1) { range in
-                    for i in range { sum[i] = sum[i] + r[i] }
-                }
+        let layout = BroadcastLayout(output: outShape, a: outShape, b: outShape)
+        var sum = y.withUnsafeBufferPointer { a in
+            residual.withUnsafeBufferPointer { b in
+                uninitializedArray(outCount) { Broadcast.apply(.add, layout, a: a, b: b, into: $0, parallel: parallel) }
             }
-            if relu { Elementwise.apply(.relu, to: sum, parallel: parallel) }
         }
-        return y
+        if relu { sum.withUnsafeMutableBufferPointer { Elementwise.apply(.relu, to: $0, parallel: parallel) } }
+        return sum
     }
 
     /// Samples per im2col chunk: as many as the scratch budget holds, rounded down to a multiple of

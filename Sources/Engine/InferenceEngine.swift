@@ -258,9 +258,8 @@ public struct InferenceEngine: Sendable {
     static let microBatchFloats = 1 << 18
 
     /// Only networks whose weights (and per-read variances) fit in this many floats (4 MiB) are run
-    /// in micro-batches: a
-    /// network with more (ResNet-50's 25 M) re-reads every layer's weights from memory per
-    /// micro-batch, where a whole batch reads them once per layer.
+    /// in micro-batches: a network with more (ResNet-50's 25 M) re-reads every layer's weights from
+    /// memory per micro-batch, where a whole batch reads them once per layer.
     static let microBatchWeightFloats = 1 << 20
 
     /// Samples per micro-batch: as many as keep the network's largest activation within

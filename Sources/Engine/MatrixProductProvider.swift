@@ -37,6 +37,13 @@ public struct MatrixProductContext: Sendable, Equatable {
 
     /// The position of input vector `v` within its sample.
     public func position(ofVector v: Int) -> Int { v % vectorsPerSample }
+    /// Per-read noise's Philox counter words for input vector `v` (`FixedProducts.ReadNoise`): its
+    /// dataset sample, and its place position · groups + group, both mod 2³².
+    public func readNoiseCounters(ofVector v: Int) -> (sample: UInt32, place: UInt32) {
+        (UInt32(truncatingIfNeeded: sample(ofVector: v)),
+         UInt32(truncatingIfNeeded: position(ofVector: v)) &* UInt32(truncatingIfNeeded: matrix.groups)
+             &+ UInt32(truncatingIfNeeded: group))
+    }
 
     /// Checks a `multiply` call's buffers against this context's vectors and matrix (without
     /// overflowing) and returns BLAS's 32-bit row and column counts.

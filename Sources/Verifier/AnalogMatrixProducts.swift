@@ -207,13 +207,10 @@ public struct AnalogMatrixProducts: FixedProductProvider {
     /// threads or the other times asked.
     static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: [Float], plus: Float, columns: Int,
                             key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
-        let groups = UInt32(truncatingIfNeeded: context.matrix.groups)
         variance.withUnsafeBufferPointer { variance in
             guard let variance = variance.baseAddress else { return }
             for v in block.valid {
-                let vector = block.firstVector + v
-                let sample = UInt32(truncatingIfNeeded: context.sample(ofVector: vector))
-                let place = UInt32(truncatingIfNeeded: context.position(ofVector: vector)) &* groups &+ UInt32(truncatingIfNeeded: context.group)
+                let (sample, place) = context.readNoiseCounters(ofVector: block.firstVector + v)
                 imprint_add_read_noise_row(y + v &* columns, variance + v &* columns, plus, columns, sample, place, key[0], key[1])
             }
         }

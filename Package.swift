@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "Datasets", "NetworkModel", "TestSupport"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "Engine", "TestSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport", "CKernels"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelImport", "TestSupport", "CKernels", "Parallel"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "FileSupport", "TestSupport"]),
         .testTarget(name: "DeviceFitTests", dependencies: ["DeviceFit", "Devices", "DeviceSimulation", "TesterFiles", "FileSupport", "TestSupport",
                                                            "Compiler", "ModelImport", "Verifier", "Datasets", "Plan"]),

@@ -77,23 +77,41 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE __m512 epilogue_avx512(__m512 r
 
 // `pv` vectors of 16 positions × 8 channels (pv = 3: 24 accumulators of the 32 registers; per tap
 // 3 loads and 8 broadcasts feed 24 FMAs). Inlined with a constant `pv`, so the loops unroll.
+// With `edges` (CKernels.h) the taps come in threes, kernel columns 0, 1, 2: the first and last
+// load under the step's edge masks, made once per step and kept in mask registers (read per tap
+// from memory they cost 8 % of the products; kept, nothing measurable).
+__attribute__((target("avx512f"))) ALWAYS_INLINE void tap_avx512(__m512 a[3][8], const float *xt,
+                                                                const float *const *w, long wt, int pv,
+                                                                const __mmask16 *mask) {
+    __m512 x[3];
+    for (int v = 0; v < pv; v++) x[v] = mask ? _mm512_maskz_loadu_ps(mask[v], xt + 16 * v) : _mm512_loadu_ps(xt + 16 * v);
+#pragma clang loop unroll(full)
+    for (int c = 0; c < 8; c++) {
+        __m512 wc = _mm512_set1_ps(w[c][wt]);
+        for (int v = 0; v < pv; v++) a[v][c] = _mm512_fmadd_ps(x[v], wc, a[v][c]);
+    }
+}
+
 __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *xp, const int32_t *offsets, long taps,
                                                                  const float *const *w, long tap_stride, float *y,
                                                                  long y_stride, const imprint_direct_epilogue *e,
-                                                                 int channels, int pv, long p) {
+                                                                 int channels, int pv, long p, const uint16_t *edges) {
     __m512 a[3][8];
     for (int v = 0; v < pv; v++)
         for (int c = 0; c < 8; c++) a[v][c] = _mm512_setzero_ps();
-    for (long t = 0; t < taps; t++) {
-        const float *xt = xp + offsets[t];
-        __m512 x[3];
-        for (int v = 0; v < pv; v++) x[v] = _mm512_loadu_ps(xt + 16 * v);
-        long wt = t * tap_stride;
-#pragma clang loop unroll(full)
-        for (int c = 0; c < 8; c++) {
-            __m512 wc = _mm512_set1_ps(w[c][wt]);
-            for (int v = 0; v < pv; v++) a[v][c] = _mm512_fmadd_ps(x[v], wc, a[v][c]);
+    if (edges) {
+        __mmask16 first[3], last[3];
+        for (int v = 0; v < pv; v++) {
+            first[v] = (__mmask16)edges[2 * (p / 16 + v)];
+            last[v] = (__mmask16)edges[2 * (p / 16 + v) + 1];
         }
+        for (long t = 0; t < taps; t += 3) {
+            tap_avx512(a, xp + offsets[t], w, t * tap_stride, pv, first);
+            tap_avx512(a, xp + offsets[t + 1], w, (t + 1) * tap_stride, pv, NULL);
+            tap_avx512(a, xp + offsets[t + 2], w, (t + 2) * tap_stride, pv, last);
+        }
+    } else {
+        for (long t = 0; t < taps; t++) tap_avx512(a, xp + offsets[t], w, t * tap_stride, pv, NULL);
     }
     // Unrolled, so every accumulator is named by constants and stays a register: with a loop to
     // `channels` the array lived in memory, zeroed by a memset per step (1.6 % of a ResNet-50-sized run).
@@ -108,16 +126,23 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step_avx512(const float *x
     }
 }
 
-// One channel (a depthwise convolution's group): `pv` vectors of 16 positions, one broadcast per tap.
+// One channel (a depthwise convolution's group): `pv` vectors of 16 positions, one broadcast per tap;
+// with `edges`, a tap's masks read from the table (up to 16 of them: more than the mask registers).
 __attribute__((target("avx512f"))) ALWAYS_INLINE void step1_avx512(const float *xp, const int32_t *offsets, long taps,
                                                                   const float *w, long tap_stride, float *y,
-                                                                  const imprint_direct_epilogue *e, int pv, long p) {
+                                                                  const imprint_direct_epilogue *e, int pv, long p,
+                                                                  const uint16_t *edges) {
     __m512 a[8];
     for (int v = 0; v < pv; v++) a[v] = _mm512_setzero_ps();
     for (long t = 0; t < taps; t++) {
         const float *xt = xp + offsets[t];
         __m512 wt = _mm512_set1_ps(w[t * tap_stride]);
-        for (int v = 0; v < pv; v++) a[v] = _mm512_fmadd_ps(_mm512_loadu_ps(xt + 16 * v), wt, a[v]);
+        int j = edges ? (int)(t % 3) : 1;
+        for (int v = 0; v < pv; v++) {
+            __m512 x = j == 1 ? _mm512_loadu_ps(xt + 16 * v)
+                              : _mm512_maskz_loadu_ps((__mmask16)edges[2 * (p / 16 + v) + j / 2], xt + 16 * v);
+            a[v] = _mm512_fmadd_ps(x, wt, a[v]);
+        }
     }
     for (int v = 0; v < pv; v++) {
         _mm512_storeu_ps(y + 16 * v, epilogue_avx512(a[v], e, 0, imprint_epilogue_residual(e, 0, 0, p + 16 * v)));
@@ -127,18 +152,19 @@ __attribute__((target("avx512f"))) ALWAYS_INLINE void step1_avx512(const float *
 __attribute__((target("avx512f"))) static void products_avx512(const float *x, const int32_t *offsets, long taps,
                                                              const float *const *w, long tap_stride, long positions,
                                                              float *y, long y_stride, const imprint_direct_epilogue *e,
-                                                             int channels) {
+                                                             int channels, const uint16_t *edges) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
     if (channels == 1) {
         // Eight channels' step would compute seven more for nothing.
-        for (; p + 128 <= positions; p += 128) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 8, p);
-        for (; p < positions; p += 16) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 1, p);
+        for (; p + 128 <= positions; p += 128) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 8, p, edges);
+        for (; p < positions; p += 16) step1_avx512(x + p, offsets, taps, w[0], tap_stride, y + p, e, 1, p, edges);
         return;
     }
-    for (; p + 48 <= positions; p += 48) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3, p);
-    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2, p);
-    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1, p);
+    for (; p + 48 <= positions; p += 48)
+        step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3, p, edges);
+    if (p + 32 <= positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2, p, edges);
+    else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1, p, edges);
 }
 
 // 16 registers: `pv` vectors of 8 positions × 4 channels (pv = 3: 12 accumulators), the eight
@@ -146,7 +172,19 @@ __attribute__((target("avx512f"))) static void products_avx512(const float *x, c
 __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp, const int32_t *offsets, long taps,
                                                                 const float *const *w, long tap_stride, float *y,
                                                                 long y_stride, const imprint_direct_epilogue *e,
-                                                                int channels, int pv, long p) {
+                                                                int channels, int pv, long p, const uint16_t *edges) {
+    // With `edges`: the step's masks as lanes of all ones or zeros, ANDed with the loads (the
+    // registers are full: they are read from here).
+    __m256 masks[2][3];
+    if (edges) {
+        const __m256i lane = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+        for (int k = 0; k < 2; k++)
+            for (int v = 0; v < pv; v++) {
+                long q = p + 8 * v;
+                __m256i bits = _mm256_set1_epi32((int)(edges[2 * (q / 16) + k] >> (q % 16)));
+                masks[k][v] = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(bits, lane), lane));
+            }
+    }
     for (int half = 0; half < 2 && half * 4 < channels; half++) {
         __m256 a[3][4];
         for (int v = 0; v < pv; v++)
@@ -154,7 +192,11 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
         for (long t = 0; t < taps; t++) {
             const float *xt = xp + offsets[t];
             __m256 x[3];
-            for (int v = 0; v < pv; v++) x[v] = _mm256_loadu_ps(xt + 8 * v);
+            int j = edges ? (int)(t % 3) : 1;
+            for (int v = 0; v < pv; v++) {
+                x[v] = _mm256_loadu_ps(xt + 8 * v);
+                if (j != 1) x[v] = _mm256_and_ps(x[v], masks[j / 2][v]);
+            }
             long wt = t * tap_stride;
 #pragma clang loop unroll(full)
             for (int c = 0; c < 4; c++) {
@@ -185,12 +227,13 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
 __attribute__((target("avx2,fma"))) static void products_avx2(const float *x, const int32_t *offsets, long taps,
                                                             const float *const *w, long tap_stride, long positions,
                                                             float *y, long y_stride, const imprint_direct_epilogue *e,
-                                                            int channels) {
+                                                            int channels, const uint16_t *edges) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
-    for (; p + 24 <= positions; p += 24) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3, p);
-    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2, p);
-    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1, p);
+    for (; p + 24 <= positions; p += 24)
+        step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3, p, edges);
+    if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2, p, edges);
+    else if (p < positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1, p, edges);
 }
 
 // Sixteen windows per step: two masked 16-wide loads per image row, split into the windows'
@@ -247,12 +290,19 @@ __attribute__((target("avx2,fma"))) static void place_sum_avx2(const float *row,
 // The reference every variant matches: C's fmaf is one correctly rounded fused multiply-add.
 static void products_portable(const float *x, const int32_t *offsets, long taps, const float *const *w,
                               long tap_stride, long positions, float *y, long y_stride,
-                              const imprint_direct_epilogue *e, int channels) {
+                              const imprint_direct_epilogue *e, int channels, const uint16_t *edges) {
     long end = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     for (int c = 0; c < channels; c++) {
         for (long p = 0; p < end; p++) {
             float acc = 0.0f;
-            for (long t = 0; t < taps; t++) acc = fmaf(x[p + offsets[t]], w[c][t * tap_stride], acc);
+            // Whether column 0's and column 2's reads at p lie in the image (with `edges`).
+            int first = edges ? (edges[2 * (p / 16)] >> (p % 16)) & 1 : 1;
+            int last = edges ? (edges[2 * (p / 16) + 1] >> (p % 16)) & 1 : 1;
+            for (long t = 0; t < taps; t++) {
+                int j = edges ? (int)(t % 3) : 1;
+                float v = (j == 0 && !first) || (j == 2 && !last) ? 0.0f : x[p + offsets[t]];
+                acc = fmaf(v, w[c][t * tap_stride], acc);
+            }
             y[c * y_stride + p] = imprint_epilogue_value(acc, e, c, imprint_epilogue_residual(e, c, y_stride, p));
         }
     }
@@ -271,27 +321,28 @@ static int widest_variant(void) {
 
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
                                     const float *w, long channel_stride, long tap_stride, int channels,
-                                    long positions, float *y, long y_stride, const imprint_direct_epilogue *e) {
+                                    long positions, float *y, long y_stride, const imprint_direct_epilogue *e,
+                                    const uint16_t *edges) {
     if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
-    if (channels < 1 || channels > 8) return 0;
+    if (channels < 1 || channels > 8 || (edges && taps % 3 != 0)) return 0;
     // Channels past the last read the last one's weights: computed, never stored.
     const float *rows[8];
     for (int c = 0; c < 8; c++) rows[c] = w + (c < channels ? c : channels - 1) * channel_stride;
     switch (variant) {
 #if defined(__x86_64__)
-    case 2: products_avx512(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels); return 1;
-    case 1: products_avx2(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels); return 1;
+    case 2: products_avx512(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels, edges); return 1;
+    case 1: products_avx2(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels, edges); return 1;
 #endif
-    case 0: products_portable(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels); return 1;
+    case 0: products_portable(x, offsets, taps, rows, tap_stride, positions, y, y_stride, e, channels, edges); return 1;
     default: return 0;
     }
 }
 
 void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
                              long tap_stride, int channels, long positions, float *y, long y_stride,
-                             const imprint_direct_epilogue *e) {
+                             const imprint_direct_epilogue *e, const uint16_t *edges) {
     imprint_direct_products_variant(widest_variant(), x, offsets, taps, w, channel_stride, tap_stride,
-                                    channels, positions, y, y_stride, e);
+                                    channels, positions, y, y_stride, e, edges);
 }
 
 static void place_portable(const float *row, int pool, long out_height, long out_width, long row_width, float *out) {
@@ -515,7 +566,6 @@ static void copy_rows_portable(const float *src, long src_stride, long step, flo
 }
 
 #if defined(__x86_64__)
-// Rows of tens of values: masked 16-wide moves, no call per row.
 // Rows of tens of values: masked 16-wide moves, no call per row; every other value (a stride of
 // 2) from two loads and one permute.
 __attribute__((target("avx512f"))) static void copy_rows_avx512(const float *src, long src_stride, long step,
@@ -564,23 +614,69 @@ void imprint_copy_rows(const float *src, long src_stride, long step, float *dst,
     imprint_copy_planes(src, 0, dst, 0, 1, &job, 1);
 }
 
+#if defined(__x86_64__)
+// A job for every channel before the next job: its masks and strides are made once, and a row of
+// up to 8 or 16 values is one masked load and store (a 256-bit one up to 8: half the store traffic
+// of a 512-bit masked store, and the store is what these copies wait on). Rows of ≤ 16 values made
+// the small ResNet's 7 × 7 and 14 × 14 planes 2.4 → 1.5 ns a row (C harness).
+__attribute__((target("avx512f"))) static void copy_planes_avx512(const float *src, long src_channel_stride, float *dst,
+                                                                 long dst_channel_stride, long channels,
+                                                                 const imprint_copy_job *jobs, long job_count) {
+    for (long k = 0; k < job_count; k++) {
+        const imprint_copy_job *j = jobs + k;
+        const float *s0 = src + j->src_offset;
+        float *d0 = dst + j->dst_offset;
+        long rows = j->rows, ss = j->src_stride, ds = j->dst_stride, count = j->count;
+        if (j->step == 1 && count <= 8) {
+            __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            for (long c = 0; c < channels; c++) {
+                const float *s = s0 + c * src_channel_stride;
+                float *d = d0 + c * dst_channel_stride;
+                for (long r = 0; r < rows; r++) _mm256_maskstore_ps(d + r * ds, m, _mm256_maskload_ps(s + r * ss, m));
+            }
+        } else if (j->step == 1 && count <= 16) {
+            __mmask16 m = (__mmask16)((1u << count) - 1);
+            for (long c = 0; c < channels; c++) {
+                const float *s = s0 + c * src_channel_stride;
+                float *d = d0 + c * dst_channel_stride;
+                for (long r = 0; r < rows; r++) _mm512_mask_storeu_ps(d + r * ds, m, _mm512_maskz_loadu_ps(m, s + r * ss));
+            }
+        } else if (j->step == 2 && count <= 16) {
+            // Every other value: 2·count − 1 values read, from two loads and one permute.
+            const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            long read = 2 * count - 1;
+            __mmask16 low = (__mmask16)(read >= 16 ? 0xFFFF : (1u << read) - 1);
+            __mmask16 high = (__mmask16)(read > 16 ? (1u << (read - 16)) - 1 : 0);
+            __mmask16 m = (__mmask16)((1u << count) - 1);
+            for (long c = 0; c < channels; c++) {
+                const float *s = s0 + c * src_channel_stride;
+                float *d = d0 + c * dst_channel_stride;
+                for (long r = 0; r < rows; r++) {
+                    __m512 a = _mm512_maskz_loadu_ps(low, s + r * ss), b = _mm512_maskz_loadu_ps(high, s + r * ss + 16);
+                    _mm512_mask_storeu_ps(d + r * ds, m, _mm512_permutex2var_ps(a, even, b));
+                }
+            }
+        } else {
+            for (long c = 0; c < channels; c++)
+                copy_rows_avx512(s0 + c * src_channel_stride, ss, j->step, d0 + c * dst_channel_stride, ds, rows, count);
+        }
+    }
+}
+#endif
+
 void imprint_copy_planes(const float *src, long src_channel_stride, float *dst, long dst_channel_stride,
                          long channels, const imprint_copy_job *jobs, long job_count) {
 #if defined(__x86_64__)
-    int wide = (imprint_direct_variants() & 2) != 0;
+    if (imprint_direct_variants() & 2) {
+        copy_planes_avx512(src, src_channel_stride, dst, dst_channel_stride, channels, jobs, job_count);
+        return;
+    }
 #endif
     for (long c = 0; c < channels; c++) {
         const float *s = src + c * src_channel_stride;
         float *d = dst + c * dst_channel_stride;
         for (long k = 0; k < job_count; k++) {
             const imprint_copy_job *j = jobs + k;
-#if defined(__x86_64__)
-            if (wide) {
-                copy_rows_avx512(s + j->src_offset, j->src_stride, j->step, d + j->dst_offset, j->dst_stride, j->rows,
-                                 j->count);
-                continue;
-            }
-#endif
             copy_rows_portable(s + j->src_offset, j->src_stride, j->step, d + j->dst_offset, j->dst_stride, j->rows,
                                j->count);
         }

@@ -281,9 +281,10 @@ extension Execution {
     }
 }
 
-extension Optional where Wrapped == [Float] {
+extension Optional {
     /// Lends a buffer when present, nil otherwise, so kernels take one optional parameter.
-    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
+    func withUnsafeBufferPointerIfPresent<Element, R>(_ body: (UnsafeBufferPointer<Element>?) -> R) -> R
+    where Wrapped == [Element] {
         switch self {
         case .some(let array): return array.withUnsafeBufferPointer { body($0) }
         case .none: return body(nil)

@@ -2,6 +2,7 @@ import CKernels
 @testable import Engine
 import Foundation
 import NetworkModel
+import Parallel
 import Testing
 import TestSupport
 
@@ -18,9 +19,11 @@ import TestSupport
         var maps: (gain: [Float]?, scale: [Float]?, shift: [Float]?, bias: [Float], relu: Bool)?
         /// A residual operand laid out as y (8 rows of `rounded`), with the maps of seeds 1 and 3 mod 8.
         var residual: [Float]?
+        /// Shared planes' edge masks (two per 16 positions, random bits), or none.
+        var edges: [UInt16]?
         var rounded: Int { (positions + 15) / 16 * 16 }
 
-        init(taps: Int, channels: Int, positions: Int, outputMajor: Bool, seed: UInt64) {
+        init(taps: Int, channels: Int, positions: Int, outputMajor: Bool, seed: UInt64, edges: Bool = false) {
             var rng = SplitMix64(seed: seed)
             // Every other problem with the epilogue: all maps and a ReLU, or a bias alone.
             let eight = { (scale: Float) in (0..<8).map { _ in rng.uniform() * scale - scale / 2 } }
@@ -37,6 +40,13 @@ import TestSupport
             if seed % 8 == 1 || seed % 8 == 3 {
                 residual = (0..<(8 * ((positions + 15) / 16 * 16))).map { _ in rng.uniform() * 2 - 1 }
             }
+            if edges { self.edges = (0..<(2 * rounded / 16)).map { _ in UInt16(truncatingIfNeeded: rng.next()) } }
+        }
+
+        /// The value tap t reads at position p: +0 where the edge masks say it falls off the image.
+        func read(_ p: Int, _ t: Int) -> Float {
+            if let edges, t % 3 != 1, edges[2 * (p / 16) + t % 3 / 2] >> (p % 16) & 1 == 0 { return 0 }
+            return x[p + Int(offsets[t])]
         }
 
         func run(variant: Int32) -> [Float]? {
@@ -45,10 +55,12 @@ import TestSupport
                 offsets.withUnsafeBufferPointer { o in
                     weights.withUnsafeBufferPointer { w in
                         y.withUnsafeMutableBufferPointer { y in
-                            withEpilogue { e in
-                                imprint_direct_products_variant(variant, x.baseAddress, o.baseAddress, taps, w.baseAddress,
-                                                                channelStride, tapStride, Int32(channels), positions,
-                                                                y.baseAddress, rounded, e)
+                            edges.withUnsafeBufferPointerIfPresent { edges in
+                                withEpilogue { e in
+                                    imprint_direct_products_variant(variant, x.baseAddress, o.baseAddress, taps, w.baseAddress,
+                                                                    channelStride, tapStride, Int32(channels), positions,
+                                                                    y.baseAddress, rounded, e, edges?.baseAddress)
+                                }
                             }
                         }
                     }
@@ -87,7 +99,7 @@ import TestSupport
                 for p in 0..<rounded {
                     var acc: Float = 0
                     for t in 0..<taps {
-                        acc = acc.addingProduct(x[p + Int(offsets[t])], weights[channel * channelStride + t * tapStride])
+                        acc = acc.addingProduct(read(p, t), weights[channel * channelStride + t * tapStride])
                     }
                     if let maps {
                         if let gain = maps.gain { acc = acc * gain[c] }
@@ -119,13 +131,33 @@ import TestSupport
         }
     }
 
+    /// With edge masks (shared planes): the shapes whose taps come in threes, every channel count
+    /// and tail among them (one channel: the depthwise step).
+    @Test func portableFollowsTheContractWithEdges() throws {
+        for (i, s) in Self.shapes.enumerated() where s.taps % 3 == 0 {
+            for outputMajor in [false, true] {
+                let p = Problem(taps: s.taps, channels: s.channels, positions: s.positions, outputMajor: outputMajor,
+                                seed: 50 + UInt64(i) * 2 + (outputMajor ? 1 : 0), edges: true)
+                let y = try #require(p.run(variant: 0))
+                #expect(y.map(\.bitPattern) == p.expected().map(\.bitPattern), "\(s), output-major \(outputMajor)")
+                // The masks matter: without them the outputs differ.
+                var plain = p
+                plain.edges = nil
+                #expect(try #require(plain.run(variant: 0)).map(\.bitPattern) != y.map(\.bitPattern))
+            }
+        }
+    }
+
     static func variantMatchesPortable(_ variant: Int32) throws {
         for (i, s) in shapes.enumerated() {
             for outputMajor in [false, true] {
-                let p = Problem(taps: s.taps, channels: s.channels, positions: s.positions, outputMajor: outputMajor,
-                                seed: 100 + UInt64(i) * 2 + (outputMajor ? 1 : 0))
-                let wide = try #require(p.run(variant: variant)), portable = try #require(p.run(variant: 0))
-                #expect(wide.map(\.bitPattern) == portable.map(\.bitPattern), "\(s), output-major \(outputMajor)")
+                for edges in [false, true] where !edges || s.taps % 3 == 0 {
+                    let p = Problem(taps: s.taps, channels: s.channels, positions: s.positions, outputMajor: outputMajor,
+                                    seed: 100 + UInt64(i) * 2 + (outputMajor ? 1 : 0), edges: edges)
+                    let wide = try #require(p.run(variant: variant)), portable = try #require(p.run(variant: 0))
+                    #expect(wide.map(\.bitPattern) == portable.map(\.bitPattern),
+                            "\(s), output-major \(outputMajor), edges \(edges)")
+                }
             }
         }
     }
@@ -145,6 +177,11 @@ import TestSupport
         var bad = p
         bad.channels = 9
         #expect(bad.run(variant: 0) == nil)
+        // Edge masks need taps in threes.
+        var uneven = Problem(taps: 4, channels: 2, positions: 16, outputMajor: false, seed: 9, edges: true)
+        #expect(uneven.run(variant: 0) == nil)
+        uneven.edges = nil
+        #expect(uneven.run(variant: 0) != nil)
     }
 
     /// Dense products: the portable C follows the contract (computed here), every variant gives its
@@ -408,6 +445,49 @@ final class RecordingProvider: MatrixProductProvider, @unchecked Sendable {
             let alone = try InferenceEngine(network: network, options: .init(threads: 1)).run(one, firstSample: sample)
             #expect(alone.data.map(\.bitPattern) == all.data[(sample * outPer)..<((sample + 1) * outPer)].map(\.bitPattern))
         }
+    }
+
+    /// 3-wide kernels of stride 1 with one column of padding each side share one plane per input
+    /// channel for their three columns, the reads off a row's ends masked (`Layout.shared`): the
+    /// same bits as a plane per column, for a map in whole steps (16 × 16, written straight),
+    /// stacked samples (7 × 7, 5 × 9 with a row stride of 2), a depthwise group, a fused pool, a
+    /// bias-free ReLU and a dilated-rows kernel; both layouts run here.
+    @Test(arguments: [(inC: 3, outC: 9, h: 16, w: 16, groups: 1, strideH: 1, dilationH: 1, pool: false),
+                      (5, 9, 7, 7, 1, 1, 1, false), (4, 6, 9, 5, 1, 2, 1, false), (6, 6, 7, 7, 6, 1, 1, false),
+                      (3, 4, 12, 10, 1, 1, 1, true), (2, 8, 8, 11, 1, 1, 2, false)])
+    func sharedPlanesGiveTheSameBits(_ c: (inC: Int, outC: Int, h: Int, w: Int, groups: Int, strideH: Int, dilationH: Int,
+                                           pool: Bool)) throws {
+        let op = Conv2DOp(weight: try randomTensor([c.outC, c.inC / c.groups, 3, 3], seed: 91),
+                          bias: c.pool ? nil : try randomTensor([c.outC], seed: 92), strides: [c.strideH, 1],
+                          dilations: [c.dilationH, 1],
+                          padding: .explicit(top: c.dilationH, left: 1, bottom: c.dilationH, right: 1), group: c.groups)
+        let network = try singleNodeNetwork(.conv2d(op), input: [c.inC, c.h, c.w])
+        let batch = 6
+        let x = try randomTensor([batch, c.inC, c.h, c.w], seed: 93)
+        let outH = (c.h - 1) / c.strideH + 1
+        let g = ConvolutionGeometry(op, input: [batch, c.inC, c.h, c.w], output: [batch, c.outC, outH, c.w])
+        #expect(DirectConvolution.Layout(g).shared)
+        #expect(DirectConvolution.Layout(g).jobs.count == c.strideH)
+        #expect(!DirectConvolution.Layout(g, share: false).shared)
+        let engine = try InferenceEngine(network: network, options: .init(threads: 1))
+        var direct = try #require(engine.direct[0])
+        let outCount = batch * (c.pool ? g.pooledSampleSize : g.outputSampleSize)
+        func run(_ d: DirectConvolution, threads: Int) -> [UInt32] {
+            var y = [Float](repeating: .nan, count: outCount)
+            x.data.withUnsafeBufferPointer { x in
+                y.withUnsafeMutableBufferPointer { y in
+                    d.run(g, batch: batch, firstSample: 0, relu: true, pool: c.pool, input: x.baseAddress!,
+                          output: y.baseAddress!, parallel: Parallelism(threads: threads))
+                }
+            }
+            return y.map(\.bitPattern)
+        }
+        let shared = run(direct, threads: 2)
+        direct.sharesColumns = false
+        let separate = run(direct, threads: 1)
+        let differing = zip(shared, separate).filter { $0 != $1 }.count
+        #expect(shared.count == separate.count && differing == 0, "\(differing) outputs differ")
+        #expect(separate.contains { Float(bitPattern: $0) > 0 } && separate.contains { $0 == 0 })
     }
 
     /// A network whose products the engine computes itself runs a batch a few samples at a time

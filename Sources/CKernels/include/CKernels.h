@@ -43,6 +43,13 @@ int imprint_read_noise_normals_variant(int variant, const uint32_t *w0, const ui
 /// v + bias[c], v + residual[c · y_stride + p] (if residual: a tensor laid out as y, a residual
 /// connection's other operand), then v > 0 ? v : 0 with relu (NaN and −0 become +0); the arrays
 /// hold the eight channels' values.
+///
+/// `edges` (or NULL): planes shared by the three columns of a 3-wide kernel, each column reading the
+/// same plane one value further. The taps then come in threes (kernel columns 0, 1, 2; taps a
+/// multiple of 3, else nothing runs) and a read of column 0 at position p counts as +0 where bit
+/// p mod 16 of edges[2 · ⌊p/16⌋] is clear (the input column left of the image), one of column 2
+/// where that bit of edges[2 · ⌊p/16⌋ + 1] is (right of it). Those reads still lie in the caller's
+/// buffer (some variants load them and clear them after).
 #define IMPRINT_DIRECT_STEP 16
 typedef struct {
     const float *gain, *scale, *shift, *bias;
@@ -52,10 +59,11 @@ typedef struct {
 int imprint_direct_variants(void);
 void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
                              long tap_stride, int channels, long positions, float *y, long y_stride,
-                             const imprint_direct_epilogue *e);
+                             const imprint_direct_epilogue *e, const uint16_t *edges);
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
                                     const float *w, long channel_stride, long tap_stride, int channels,
-                                    long positions, float *y, long y_stride, const imprint_direct_epilogue *e);
+                                    long positions, float *y, long y_stride, const imprint_direct_epilogue *e,
+                                    const uint16_t *edges);
 
 /// Per-read noise on a direct convolution's products, then the epilogue: the row kernel's noise
 /// with output channels in rows and output pixels along them. For the rows c in 0..<channels

@@ -25,6 +25,9 @@ struct DirectConvolution: Sendable {
     let maps: [ChannelMaps]
     let taps: Int
     let columns: Int
+    /// Whether 3-wide kernels share their columns' planes where they can (`Layout.shared`); tests
+    /// turn it off to compare both layouts' bits.
+    var sharesColumns = true
 
     /// Convolutions (any stride, dilation and groups) whose padding is not negative and whose
     /// planes' displacements fit CKernels' 32-bit offsets.
@@ -66,13 +69,15 @@ struct DirectConvolution: Sendable {
              residual: UnsafePointer<Float>? = nil,
              input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, parallel: Parallelism) {
         precondition(residual == nil || !pool, "a residual sum is never fused with a pool")
-        let stack = Layout.samplesStacked(g, batch: batch)
-        let layout = Layout(g, samples: stack)
+        let stack = Layout.samplesStacked(g, batch: batch, share: sharesColumns)
+        let layout = Layout(g, samples: stack, share: sharesColumns)
         let offsets = layout.offsets(g)
         let noisy = fixed.contains { $0.readNoise != nil }
         let work = stack * g.pixels * taps * g.outChannelsPerGroup * (noisy ? 2 : 1)
         offsets.withUnsafeBufferPointer { offsets in
-            let pass = Pass(convolution: self, g: g, layout: layout, offsets: offsets.baseAddress!, firstSample: firstSample,
+          layout.edges.withUnsafeBufferPointer { edges in
+            let pass = Pass(convolution: self, g: g, layout: layout, offsets: offsets.baseAddress!,
+                            edges: layout.shared ? edges.baseAddress : nil, firstSample: firstSample,
                             relu: relu, pool: pool, residual: residual, output: y)
             parallel.forEach((batch + stack - 1) / stack, workPerItem: work) { chunkRange in
                 let scratch = Scratch(layout: layout, pixels: g.pixels, noisy: noisy)
@@ -84,7 +89,9 @@ struct DirectConvolution: Sendable {
                             layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: scratch.planes, slot: k)
                         }
                         if fixed[group].readNoise != nil {
-                            for i in 0..<layout.bufferSize { scratch.squares[i] = scratch.planes[i] * scratch.planes[i] }
+                            for i in -Scratch.guardFloats..<layout.bufferSize {
+                                scratch.squares[i] = scratch.planes[i] * scratch.planes[i]
+                            }
                         }
                         for first in stride(from: 0, to: columns, by: 8) {
                             pass.block(group: group, first: first, samples: samples, scratch: scratch)
@@ -92,26 +99,32 @@ struct DirectConvolution: Sendable {
                     }
                 }
             }
+          }
         }
     }
 
     /// One thread's buffers: the planes (zeroed once: padding and slack are never written), a
     /// block's products, and with per-read noise the squared planes, a block's variances and one
-    /// sample's placed variances and (when pooled) products.
+    /// sample's placed variances and (when pooled) products. The planes (and squares) start
+    /// `guardFloats` into their allocation: shared planes' first column-0 read lies one value before.
     private struct Scratch {
         let planes, products, squares, variances, placed: UnsafeMutablePointer<Float>
+        static let guardFloats = 16
 
         init(layout: Layout, pixels: Int, noisy: Bool) {
-            planes = .allocate(capacity: layout.bufferSize)
-            planes.initialize(repeating: 0, count: layout.bufferSize)
+            let g = Self.guardFloats
+            planes = UnsafeMutablePointer<Float>.allocate(capacity: g + layout.bufferSize) + g
+            (planes - g).initialize(repeating: 0, count: g + layout.bufferSize)
             products = .allocate(capacity: 8 * layout.positions)
-            squares = .allocate(capacity: noisy ? layout.bufferSize : 0)
+            squares = UnsafeMutablePointer<Float>.allocate(capacity: g + (noisy ? layout.bufferSize : 0)) + g
             variances = .allocate(capacity: noisy ? 8 * layout.positions : 0)
             placed = .allocate(capacity: noisy ? 16 * pixels : 0)
         }
 
         func deallocate() {
-            for buffer in [planes, products, squares, variances, placed] { buffer.deallocate() }
+            for buffer in [planes - Self.guardFloats, products, squares - Self.guardFloats, variances, placed] {
+                buffer.deallocate()
+            }
         }
     }
 
@@ -121,6 +134,8 @@ struct DirectConvolution: Sendable {
         let g: ConvolutionGeometry
         let layout: Layout
         let offsets: UnsafePointer<Int32>
+        /// The shared planes' edge masks (`Layout.edges`), or nil.
+        let edges: UnsafePointer<UInt16>?
         let firstSample: Int
         let relu: Bool, pool: Bool
         let residual: UnsafePointer<Float>?
@@ -130,8 +145,9 @@ struct DirectConvolution: Sendable {
         let straight: Bool
 
         init(convolution: DirectConvolution, g: ConvolutionGeometry, layout: Layout, offsets: UnsafePointer<Int32>,
-             firstSample: Int, relu: Bool, pool: Bool, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-            self.convolution = convolution; self.g = g; self.layout = layout; self.offsets = offsets
+             edges: UnsafePointer<UInt16>?, firstSample: Int, relu: Bool, pool: Bool, residual: UnsafePointer<Float>?,
+             output: UnsafeMutablePointer<Float>) {
+            self.convolution = convolution; self.g = g; self.layout = layout; self.offsets = offsets; self.edges = edges
             self.firstSample = firstSample; self.relu = relu; self.pool = pool; self.residual = residual; y = output
             sampleOut = pool ? g.pooledSampleSize : g.outputSampleSize
             outPlane = pool ? (g.outHeight / 2) * (g.outWidth / 2) : g.pixels
@@ -164,17 +180,17 @@ struct DirectConvolution: Sendable {
                     map.withEpilogue(block: first / 8, relu: relu && !sumLater,
                                      residual: straight ? residualOf(target) : nil) { epilogue in
                         imprint_direct_products(scratch.planes, offsets, convolution.taps, weights, channelStride, tapStride,
-                                                Int32(count), layout.positions, target, targetStride, epilogue)
+                                                Int32(count), layout.positions, target, targetStride, epilogue, edges)
                     }
                     if !straight { place(first: first, count: count, group: group, samples: samples, products: scratch.products) }
                     return
                 }
                 imprint_direct_products(scratch.planes, offsets, convolution.taps, weights, channelStride, tapStride,
-                                        Int32(count), layout.positions, target, targetStride, nil)
+                                        Int32(count), layout.positions, target, targetStride, nil, edges)
                 noise.variances.withUnsafeBufferPointer { v in
                     imprint_direct_products(scratch.squares, offsets, convolution.taps, v.baseAddress! + noise.start + first, 1,
                                             convolution.columns, Int32(count), layout.positions, scratch.variances,
-                                            layout.positions, nil)
+                                            layout.positions, nil, edges)
                 }
                 for (k, s) in samples.enumerated() {
                     addNoise(noise, first: first, count: count, group: group, slot: k, sample: s, target: target,
@@ -268,6 +284,13 @@ struct DirectConvolution: Sendable {
     /// exactly the samples' output pixels (rounded up to CKernels' step at the end), so nothing
     /// computed is dropped, however small the map. The copies cost k_w input-sized writes per
     /// sample, against k_h·k_w·C_out multiply-adds per input value.
+    ///
+    /// `shared`: a 3-wide kernel of stride and dilation 1 and one column of padding each side
+    /// (W_out = W_in, the usual 3 × 3 convolution) keeps one plane per (input channel, row
+    /// phase) for its three columns, column x holding input column x: column j reads it j − 1
+    /// further, and the reads that fall off the row's ends (into the neighbouring row or sample)
+    /// count as zero by `edges`, CKernels' masks. A third of the copies; the same positions, the
+    /// same bits (a masked read is the +0 a padded plane holds).
     struct Layout {
         /// Row phases (the row stride).
         let phases: Int
@@ -275,19 +298,31 @@ struct DirectConvolution: Sendable {
         /// one sample's width (W_out).
         let height: Int, samples: Int, width: Int
         let kernelWidth: Int
+        /// One plane for the three kernel columns (see above).
+        let shared: Bool
         /// Positions computed: the output rows' positions, rounded up to CKernels' step.
         let positions: Int
         /// Planes plus the slack the rounded-up positions read.
         let bufferSize: Int
         /// One channel's row copies (`copyJobs`).
         let jobs: [imprint_copy_job]
+        /// With `shared`, per 16 positions the masks of kernel columns 0 and 2 (bit set: the input
+        /// column read lies in the image); empty otherwise.
+        let edges: [UInt16]
 
         /// Positions from one output row to the next.
         var rowWidth: Int { samples * width }
         var planeSize: Int { height * rowWidth }
-        var channelSize: Int { kernelWidth * phases * planeSize }
+        /// Planes per (input channel, row phase).
+        var columnPlanes: Int { shared ? 1 : kernelWidth }
+        var channelSize: Int { columnPlanes * phases * planeSize }
         /// Where sample `slot`'s output pixel (0, 0) lies.
         func slotOffset(_ slot: Int) -> Int { slot * width }
+
+        /// Whether `g`'s three kernel columns can share their planes.
+        static func sharesColumns(_ g: ConvolutionGeometry) -> Bool {
+            g.kernelWidth == 3 && g.strideW == 1 && g.dilationW == 1 && g.padLeft == 1 && g.outWidth == g.width
+        }
 
         /// Samples side by side in one plane: the count n, up to `maxSamples`, the batch and as
         /// many as `planeFloats` holds, whose ⌈batch / n⌉ planes compute the fewest positions for
@@ -296,11 +331,11 @@ struct DirectConvolution: Sendable {
         /// in the small ResNet's micro-batches of 20, 2 for its 14 × 14 3 × 3 layers (400
         /// positions for 392 pixels), 5 for its 7 × 7 ones (256 for 245). From the batch, never
         /// from the thread count; the bits of an output do not depend on it either way.
-        static func samplesStacked(_ g: ConvolutionGeometry, batch: Int) -> Int {
+        static func samplesStacked(_ g: ConvolutionGeometry, batch: Int, share: Bool = true) -> Int {
             let pixels = g.outHeight * g.outWidth
             let step = Int(IMPRINT_DIRECT_STEP)
             guard pixels % step != 0, batch > 1 else { return 1 }
-            let one = Layout(g)
+            let one = Layout(g, share: share)
             let cap = min(maxSamples, batch, planeFloats / max(g.channelsPerGroup * one.channelSize, 1))
             guard cap >= 2 else { return 1 }
             var best = (samples: 1, positions: batch * one.positions)
@@ -321,26 +356,43 @@ struct DirectConvolution: Sendable {
         /// positions it wasted; capped, 2.30 → 2.22 s (1 thread, three interleaved runs each).
         static let planeFloats = 1 << 16
 
-        init(_ g: ConvolutionGeometry, samples: Int = 1) {
+        init(_ g: ConvolutionGeometry, samples: Int = 1, share: Bool = true) {
             phases = g.strideH
             kernelWidth = g.kernelWidth
+            shared = share && Self.sharesColumns(g)
             height = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
             self.samples = samples
             width = g.outWidth
             let step = Int(IMPRINT_DIRECT_STEP)
             positions = (g.outHeight * samples * width + step - 1) / step * step
+            let columnPlanes = shared ? 1 : kernelWidth
             let lastTap = Self.offset(channel: g.channelsPerGroup - 1, row: g.kernelHeight - 1, column: g.kernelWidth - 1,
-                                      dilation: g.dilationH, phases: phases, kernelWidth: kernelWidth,
+                                      dilation: g.dilationH, phases: phases, kernelWidth: kernelWidth, shared: shared,
                                       height: height, width: samples * width)
-            bufferSize = max(g.channelsPerGroup * kernelWidth * phases * height * samples * width, positions + lastTap)
-            jobs = Self.copyJobs(g, kernelWidth: kernelWidth, phases: phases, height: height, width: width,
+            bufferSize = max(g.channelsPerGroup * columnPlanes * phases * height * samples * width, positions + lastTap)
+            jobs = Self.copyJobs(g, kernelWidth: kernelWidth, shared: shared, phases: phases, height: height, width: width,
                                  rowWidth: samples * width)
+            edges = shared ? Self.edgeMasks(positions: positions, width: width) : []
         }
 
+        /// Tap (c, i, j)'s displacement. Shared planes: the plane of (c, phase), j − 1 further.
         private static func offset(channel c: Int, row i: Int, column j: Int, dilation: Int, phases: Int,
-                                   kernelWidth: Int, height: Int, width: Int) -> Int {
-            let plane = (c * kernelWidth + j) * phases + (i * dilation) % phases
-            return plane * height * width + (i * dilation) / phases * width
+                                   kernelWidth: Int, shared: Bool, height: Int, width: Int) -> Int {
+            let plane = (c * (shared ? 1 : kernelWidth) + (shared ? 0 : j)) * phases + (i * dilation) % phases
+            return plane * height * width + (i * dilation) / phases * width + (shared ? j - 1 : 0)
+        }
+
+        /// `edges`: position p lies in column x = p mod width of its sample's row (rows are whole
+        /// samples' rows); column 0 reads input column x − 1, column 2 input column x + 1.
+        static func edgeMasks(positions: Int, width: Int) -> [UInt16] {
+            var masks = [UInt16](repeating: 0, count: 2 * (positions / 16))
+            var x = 0
+            for p in 0..<positions {
+                if x >= 1 { masks[2 * (p / 16)] |= 1 << (p % 16) }
+                if x + 1 < width { masks[2 * (p / 16) + 1] |= 1 << (p % 16) }
+                x = x + 1 == width ? 0 : x + 1
+            }
+            return masks
         }
 
         /// Tap displacements in (c_in, k_h, k_w) order: the crossbar's row order.
@@ -351,7 +403,8 @@ struct DirectConvolution: Sendable {
                 for i in 0..<g.kernelHeight {
                     for j in 0..<g.kernelWidth {
                         offsets.append(Int32(Self.offset(channel: c, row: i, column: j, dilation: g.dilationH, phases: phases,
-                                                         kernelWidth: kernelWidth, height: height, width: rowWidth)))
+                                                         kernelWidth: kernelWidth, shared: shared, height: height,
+                                                         width: rowWidth)))
                     }
                 }
             }
@@ -362,11 +415,13 @@ struct DirectConvolution: Sendable {
         /// `imprint_copy_planes`): per kernel column j and row phase, the input rows of that phase
         /// (one plane row apart) at the output columns x whose input column x·s_w + j·d_w − pad lies
         /// in the image; offsets from the channel's first input value and first plane value.
-        static func copyJobs(_ g: ConvolutionGeometry, kernelWidth: Int, phases: Int, height: Int, width: Int,
+        /// Shared planes: the middle column's copies alone (input column x at x).
+        static func copyJobs(_ g: ConvolutionGeometry, kernelWidth: Int, shared: Bool, phases: Int, height: Int, width: Int,
                              rowWidth: Int) -> [imprint_copy_job] {
             let planeSize = height * rowWidth
             var jobs = [imprint_copy_job]()
-            for j in 0..<kernelWidth {
+            for j in (shared ? 1...1 : 0...(kernelWidth - 1)) {
+                let plane = shared ? 0 : j
                 let shift = j * g.dilationW - g.padLeft
                 var low = 0
                 while low < width && low * g.strideW + shift < 0 { low += 1 }
@@ -381,7 +436,7 @@ struct DirectConvolution: Sendable {
                     let rows = min((g.height - r + phases - 1) / phases, height - index)
                     guard rows > 0 else { continue }
                     jobs.append(imprint_copy_job(src_offset: r * g.width + low * g.strideW + shift, src_stride: phases * g.width,
-                                                 step: g.strideW, dst_offset: (j * phases + phase) * planeSize + index * rowWidth + low,
+                                                 step: g.strideW, dst_offset: (plane * phases + phase) * planeSize + index * rowWidth + low,
                                                  dst_stride: rowWidth, rows: rows, count: high - low))
                 }
             }

@@ -39,6 +39,10 @@ let convCases: [ConvCase] = [
     ConvCase(name: "1x1", kernel: [1, 1]),
     ConvCase(name: "1x1, 70 channels, 63 pixels", inChannels: 70, outChannels: 5, height: 9, width: 7, kernel: [1, 1]),
     ConvCase(name: "1x1, 2 groups", inChannels: 12, outChannels: 6, height: 4, width: 5, kernel: [1, 1], group: 2),
+    // 64 pixels a sample: the direct path reads the input in place (no planes), group by group.
+    ConvCase(name: "1x1, 8x8, read in place", inChannels: 6, outChannels: 5, height: 8, width: 8, kernel: [1, 1]),
+    ConvCase(name: "1x1, 8x8, 2 groups, read in place", inChannels: 6, outChannels: 4, height: 8, width: 8, kernel: [1, 1],
+             group: 2),
     // 64 output pixels: whole 16-position steps, so the direct path writes the output planes itself;
     // 11 channels leave a last block of three, whose other rows must not be written.
     ConvCase(name: "8x8 output, 11 channels", outChannels: 11, height: 8, width: 8,

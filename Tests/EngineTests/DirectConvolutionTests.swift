@@ -447,27 +447,30 @@ final class RecordingProvider: MatrixProductProvider, @unchecked Sendable {
         }
     }
 
-    /// 3-wide kernels of stride 1 with one column of padding each side share one plane per input
-    /// channel for their three columns, the reads off a row's ends masked (`Layout.shared`): the
-    /// same bits as a plane per column, for a map in whole steps (16 × 16, written straight),
-    /// stacked samples (7 × 7, 5 × 9 with a row stride of 2), a depthwise group, a fused pool, a
-    /// bias-free ReLU and a dilated-rows kernel; both layouts run here.
-    @Test(arguments: [(inC: 3, outC: 9, h: 16, w: 16, groups: 1, strideH: 1, dilationH: 1, pool: false),
-                      (5, 9, 7, 7, 1, 1, 1, false), (4, 6, 9, 5, 1, 2, 1, false), (6, 6, 7, 7, 6, 1, 1, false),
-                      (3, 4, 12, 10, 1, 1, 1, true), (2, 8, 8, 11, 1, 1, 2, false)])
-    func sharedPlanesGiveTheSameBits(_ c: (inC: Int, outC: Int, h: Int, w: Int, groups: Int, strideH: Int, dilationH: Int,
-                                           pool: Bool)) throws {
+    /// 3-wide kernels whose columns read displaced columns of fewer planes (`Layout.Columns.shared`:
+    /// stride 1 with one column of padding each side, one plane; stride 2, an even and an odd
+    /// plane), the reads off a row's ends masked: the same bits as a plane per column, for a map
+    /// in whole steps (16 × 16, written straight), stacked samples (7 × 7; 5 × 9 with a row stride
+    /// of 2), a depthwise group, a fused pool, a dilated-rows kernel, stride 2 on even and odd
+    /// widths and a right padding of 2; both layouts run here.
+    @Test(arguments: [(inC: 3, outC: 9, h: 16, w: 16, groups: 1, strideH: 1, strideW: 1, dilationH: 1, right: 1, pool: false),
+                      (5, 9, 7, 7, 1, 1, 1, 1, 1, false), (4, 6, 9, 5, 1, 2, 1, 1, 1, false), (6, 6, 7, 7, 6, 1, 1, 1, 1, false),
+                      (3, 4, 12, 10, 1, 1, 1, 1, 1, true), (2, 8, 8, 11, 1, 1, 1, 2, 1, false),
+                      (4, 8, 14, 14, 1, 2, 2, 1, 1, false), (3, 5, 13, 13, 1, 2, 2, 1, 1, false), (3, 5, 6, 9, 1, 1, 1, 1, 2, false)])
+    func sharedPlanesGiveTheSameBits(_ c: (inC: Int, outC: Int, h: Int, w: Int, groups: Int, strideH: Int, strideW: Int,
+                                           dilationH: Int, right: Int, pool: Bool)) throws {
         let op = Conv2DOp(weight: try randomTensor([c.outC, c.inC / c.groups, 3, 3], seed: 91),
-                          bias: c.pool ? nil : try randomTensor([c.outC], seed: 92), strides: [c.strideH, 1],
+                          bias: c.pool ? nil : try randomTensor([c.outC], seed: 92), strides: [c.strideH, c.strideW],
                           dilations: [c.dilationH, 1],
-                          padding: .explicit(top: c.dilationH, left: 1, bottom: c.dilationH, right: 1), group: c.groups)
+                          padding: .explicit(top: c.dilationH, left: 1, bottom: c.dilationH, right: c.right), group: c.groups)
         let network = try singleNodeNetwork(.conv2d(op), input: [c.inC, c.h, c.w])
         let batch = 6
         let x = try randomTensor([batch, c.inC, c.h, c.w], seed: 93)
-        let outH = (c.h - 1) / c.strideH + 1
-        let g = ConvolutionGeometry(op, input: [batch, c.inC, c.h, c.w], output: [batch, c.outC, outH, c.w])
-        #expect(DirectConvolution.Layout(g).shared)
-        #expect(DirectConvolution.Layout(g).jobs.count == c.strideH)
+        let (outH, outW) = ((c.h - 1) / c.strideH + 1, (c.w + c.right - 2) / c.strideW + 1)
+        let g = ConvolutionGeometry(op, input: [batch, c.inC, c.h, c.w], output: [batch, c.outC, outH, outW])
+        let layout = DirectConvolution.Layout(g)
+        #expect(layout.shared)
+        #expect(layout.jobs.count == c.strideH * c.strideW)
         #expect(!DirectConvolution.Layout(g, share: false).shared)
         let engine = try InferenceEngine(network: network, options: .init(threads: 1))
         var direct = try #require(engine.direct[0])
@@ -488,6 +491,40 @@ final class RecordingProvider: MatrixProductProvider, @unchecked Sendable {
         let differing = zip(shared, separate).filter { $0 != $1 }.count
         #expect(shared.count == separate.count && differing == 0, "\(differing) outputs differ")
         #expect(separate.contains { Float(bitPattern: $0) > 0 } && separate.contains { $0 == 0 })
+    }
+
+    /// Kernels whose columns cannot share planes keep one per column: a value in the image would
+    /// be read from outside its row (no padding, or one-sided), the columns' phases all differ
+    /// (stride 3), or the kernel is not 3 wide.
+    @Test func columnsShareOnlyWhereEveryReadStaysInItsRow() throws {
+        func layout(width: Int, kernel: Int, stride: Int, left: Int, right: Int) throws -> DirectConvolution.Layout {
+            let op = Conv2DOp(weight: try randomTensor([2, 2, 3, kernel], seed: 1), bias: nil, strides: [1, stride],
+                              padding: .explicit(top: 1, left: left, bottom: 1, right: right))
+            let outW = (width + left + right - kernel) / stride + 1
+            return DirectConvolution.Layout(ConvolutionGeometry(op, input: [1, 2, 6, width], output: [1, 2, 6, outW]))
+        }
+        #expect(try layout(width: 9, kernel: 3, stride: 1, left: 1, right: 1).columns.count == 1)
+        #expect(try layout(width: 9, kernel: 3, stride: 2, left: 1, right: 1).columns.count == 2)
+        #expect(try !layout(width: 9, kernel: 3, stride: 1, left: 0, right: 0).shared)
+        #expect(try !layout(width: 9, kernel: 3, stride: 1, left: 1, right: 0).shared)
+        #expect(try !layout(width: 9, kernel: 3, stride: 3, left: 1, right: 1).shared)
+        #expect(try !layout(width: 9, kernel: 5, stride: 1, left: 2, right: 2).shared)
+    }
+
+    /// 1 × 1 convolutions of stride 1 without padding whose pixels fill whole steps read their
+    /// input in place; with a stride, a partial last step or samples side by side they copy.
+    @Test func oneByOneReadsItsInputInPlaceOnlyInWholeSteps() throws {
+        func layout(size: Int, stride: Int, batch: Int = 1) throws -> DirectConvolution.Layout {
+            let op = Conv2DOp(weight: try randomTensor([2, 3, 1, 1], seed: 1), bias: nil, strides: [stride, stride])
+            let out = (size - 1) / stride + 1
+            let g = ConvolutionGeometry(op, input: [batch, 3, size, size], output: [batch, 2, out, out])
+            return DirectConvolution.Layout(g, samples: DirectConvolution.Layout.samplesStacked(g, batch: batch))
+        }
+        #expect(try layout(size: 8, stride: 1).readsInput)
+        #expect(try layout(size: 8, stride: 1, batch: 20).readsInput)
+        #expect(try !layout(size: 8, stride: 2).readsInput)
+        #expect(try !layout(size: 7, stride: 1).readsInput)
+        #expect(try !layout(size: 7, stride: 1, batch: 20).readsInput)
     }
 
     /// A network whose products the engine computes itself runs a batch a few samples at a time

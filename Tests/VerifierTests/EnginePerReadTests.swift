@@ -115,6 +115,21 @@ import TestSupport
         #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
     }
 
+    /// A 1 × 1 convolution on 8 × 8 maps (whole steps, one sample at a time) reads its input in
+    /// place (`Layout.readsInput`): the variances come from the squared input, not copied planes.
+    @Test func inPlaceOneByOneNoiseIsMultiplys() throws {
+        var rng = SplitMix64(seed: 13)
+        let w = try Tensor(shape: [9, 5, 1, 1], data: (0..<45).map { _ in Float.random(in: -1...1, using: &rng) })
+        let conv = Conv2DOp(weight: w, bias: nil)
+        let network = try Network(name: "pointwise", inputs: [NetworkInput(name: "x", shape: [5, 8, 8])], outputs: ["y"],
+                                  nodes: [Node(name: "pw", operation: .conv2d(conv), inputs: ["x"], output: "y")])
+        let g = ConvolutionGeometry(conv, input: [7, 5, 8, 8], output: [7, 9, 8, 8])
+        #expect(DirectConvolution.Layout(g).readsInput)
+        let d = try Self.differences(try VerifierFixtures.compile(network), samples: 7)
+        #expect(d.noise > 1e-3 * d.scale)
+        #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
+    }
+
     /// A grouped convolution (2 groups, 3 output channels each: a partial block, an odd pair):
     /// the place of a pixel counts groups, as `multiply`'s vectors do.
     @Test func groupedConvolutionNoiseIsMultiplys() throws {

@@ -85,16 +85,20 @@ struct DirectConvolution: Sendable {
                 for chunk in chunkRange {
                     let samples = (chunk * stack)..<min(batch, (chunk + 1) * stack)
                     for group in 0..<g.groups {
-                        for (k, s) in samples.enumerated() {
-                            layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: scratch.planes, slot: k)
+                        let planes: UnsafePointer<Float>
+                        if layout.readsInput {
+                            planes = x + samples.lowerBound * g.inputSampleSize + group * g.channelsPerGroup * g.height * g.width
+                        } else {
+                            for (k, s) in samples.enumerated() {
+                                layout.copy(g, group: group, sample: x + s * g.inputSampleSize, into: scratch.planes, slot: k)
+                            }
+                            planes = UnsafePointer(scratch.planes)
                         }
                         if fixed[group].readNoise != nil {
-                            for i in -Scratch.guardFloats..<layout.bufferSize {
-                                scratch.squares[i] = scratch.planes[i] * scratch.planes[i]
-                            }
+                            for i in 0..<layout.bufferSize { scratch.squares[i] = planes[i] * planes[i] }
                         }
                         for first in stride(from: 0, to: columns, by: 8) {
-                            pass.block(group: group, first: first, samples: samples, scratch: scratch)
+                            pass.block(group: group, first: first, samples: samples, planes: planes, scratch: scratch)
                         }
                     }
                 }
@@ -107,16 +111,19 @@ struct DirectConvolution: Sendable {
     /// block's products, and with per-read noise the squared planes, a block's variances and one
     /// sample's placed variances and (when pooled) products. The planes (and squares) start
     /// `guardFloats` into their allocation: shared planes' first column-0 read lies one value before.
+    /// No planes when the layout is the input's own (`Layout.readsInput`).
     private struct Scratch {
         let planes, products, squares, variances, placed: UnsafeMutablePointer<Float>
         static let guardFloats = 16
 
         init(layout: Layout, pixels: Int, noisy: Bool) {
             let g = Self.guardFloats
-            planes = UnsafeMutablePointer<Float>.allocate(capacity: g + layout.bufferSize) + g
-            (planes - g).initialize(repeating: 0, count: g + layout.bufferSize)
+            let planeCount = layout.readsInput ? 0 : layout.bufferSize
+            planes = UnsafeMutablePointer<Float>.allocate(capacity: g + planeCount) + g
+            (planes - g).initialize(repeating: 0, count: g + planeCount)
             products = .allocate(capacity: 8 * layout.positions)
             squares = UnsafeMutablePointer<Float>.allocate(capacity: g + (noisy ? layout.bufferSize : 0)) + g
+            (squares - g).initialize(repeating: 0, count: g)
             variances = .allocate(capacity: noisy ? 8 * layout.positions : 0)
             placed = .allocate(capacity: noisy ? 16 * pixels : 0)
         }
@@ -164,7 +171,7 @@ struct DirectConvolution: Sendable {
 
         /// One block of eight channels (fewer at the end) for the chunk's samples, whose planes
         /// (and squared planes) `scratch` holds.
-        func block(group: Int, first: Int, samples: Range<Int>, scratch: Scratch) {
+        func block(group: Int, first: Int, samples: Range<Int>, planes: UnsafePointer<Float>, scratch: Scratch) {
             let f = convolution.fixed[group]
             let count = min(8, convolution.columns - first)
             let (target, targetStride) = straight ? (output(sample: samples.lowerBound, group: group, channel: first), outPlane)
@@ -179,13 +186,13 @@ struct DirectConvolution: Sendable {
                     let sumLater = !straight && residual != nil
                     map.withEpilogue(block: first / 8, relu: relu && !sumLater,
                                      residual: straight ? residualOf(target) : nil) { epilogue in
-                        imprint_direct_products(scratch.planes, offsets, convolution.taps, weights, channelStride, tapStride,
+                        imprint_direct_products(planes, offsets, convolution.taps, weights, channelStride, tapStride,
                                                 Int32(count), layout.positions, target, targetStride, epilogue, edges)
                     }
                     if !straight { place(first: first, count: count, group: group, samples: samples, products: scratch.products) }
                     return
                 }
-                imprint_direct_products(scratch.planes, offsets, convolution.taps, weights, channelStride, tapStride,
+                imprint_direct_products(planes, offsets, convolution.taps, weights, channelStride, tapStride,
                                         Int32(count), layout.positions, target, targetStride, nil, edges)
                 noise.variances.withUnsafeBufferPointer { v in
                     imprint_direct_products(scratch.squares, offsets, convolution.taps, v.baseAddress! + noise.start + first, 1,
@@ -285,44 +292,87 @@ struct DirectConvolution: Sendable {
     /// computed is dropped, however small the map. The copies cost k_w input-sized writes per
     /// sample, against k_h·k_w·C_out multiply-adds per input value.
     ///
-    /// `shared`: a 3-wide kernel of stride and dilation 1 and one column of padding each side
-    /// (W_out = W_in, the usual 3 × 3 convolution) keeps one plane per (input channel, row
-    /// phase) for its three columns, column x holding input column x: column j reads it j − 1
-    /// further, and the reads that fall off the row's ends (into the neighbouring row or sample)
-    /// count as zero by `edges`, CKernels' masks. A third of the copies; the same positions, the
-    /// same bits (a masked read is the +0 a padded plane holds).
+    /// `shared`: the three columns of a 3-wide kernel read fewer planes when their input columns
+    /// are one plane's columns displaced: with stride 1 and one column of padding each side (the
+    /// usual 3 × 3 convolution) one plane, column x holding input column x, which column j reads
+    /// j − 1 further; with stride 2 two (even and odd input columns: column 0 reads the odd plane
+    /// one position back, column 2 the odd plane, column 1 the even one). Reads that fall off a
+    /// row's ends (into the neighbouring row or sample) count as zero by `edges`, CKernels'
+    /// masks. A third of the copies; the same positions, the same bits (a masked read is the +0 a
+    /// padded plane holds).
     struct Layout {
         /// Row phases (the row stride).
         let phases: Int
         /// Rows of a plane (rows an output row's taps can reach), samples side by side in it, and
         /// one sample's width (W_out).
         let height: Int, samples: Int, width: Int
-        let kernelWidth: Int
-        /// One plane for the three kernel columns (see above).
-        let shared: Bool
+        /// Which plane each kernel column reads, and how far displaced.
+        let columns: Columns
         /// Positions computed: the output rows' positions, rounded up to CKernels' step.
         let positions: Int
         /// Planes plus the slack the rounded-up positions read.
         let bufferSize: Int
         /// One channel's row copies (`copyJobs`).
         let jobs: [imprint_copy_job]
-        /// With `shared`, per 16 positions the masks of kernel columns 0 and 2 (bit set: the input
-        /// column read lies in the image); empty otherwise.
+        /// With shared planes, per 16 positions the masks of kernel columns 0 and 2 (bit set: the
+        /// value read lies in the sample's row); empty otherwise.
         let edges: [UInt16]
+        /// The planes are the input itself: a 1 × 1 convolution of stride 1 without padding, one
+        /// sample at a time, whose pixels fill whole steps (ResNet-50's 56² and 28² maps), reads
+        /// its input in place, nothing copied (the positions read stay in the sample).
+        let readsInput: Bool
+
+        /// Kernel columns and their planes: plane column x of column plane k holds input column
+        /// x·s_w + `inputColumn[k]` (zero outside the image); kernel column j reads column plane
+        /// `plane[j]`, `shift[j]` positions further.
+        struct Columns: Equatable {
+            let inputColumn: [Int]
+            let plane: [Int], shift: [Int]
+
+            /// A plane per kernel column, none displaced.
+            static func separate(_ g: ConvolutionGeometry) -> Columns {
+                Columns(inputColumn: (0..<g.kernelWidth).map { $0 * g.dilationW - g.padLeft },
+                        plane: Array(0..<g.kernelWidth), shift: [Int](repeating: 0, count: g.kernelWidth))
+            }
+
+            /// Fewer planes for a 3-wide kernel (CKernels masks columns 0 and 2 only), or nil: when
+            /// no two columns share a column phase, or a value in the image would be read from
+            /// outside its sample's row (a row of W_out positions holds every column read).
+            static func shared(_ g: ConvolutionGeometry) -> Columns? {
+                guard g.kernelWidth == 3, g.strideW >= 1 else { return nil }
+                var inputColumn = [Int](), plane = [Int](), shift = [Int]()
+                for j in 0..<3 {
+                    let o = j * g.dilationW - g.padLeft
+                    let q = o >= 0 ? o / g.strideW : -((-o + g.strideW - 1) / g.strideW)
+                    let r = o - q * g.strideW
+                    if let k = inputColumn.firstIndex(of: r) { plane.append(k) } else {
+                        plane.append(inputColumn.count)
+                        inputColumn.append(r)
+                    }
+                    shift.append(q)
+                }
+                guard inputColumn.count < 3, shift[1] == 0, shift.allSatisfy({ abs($0) <= Scratch.guardFloats })
+                else { return nil }
+                for j in 0..<3 {
+                    for x in 0..<g.outWidth {
+                        let column = x * g.strideW + j * g.dilationW - g.padLeft
+                        if column >= 0 && column < g.width && !(0..<g.outWidth).contains(x + shift[j]) { return nil }
+                    }
+                }
+                return Columns(inputColumn: inputColumn, plane: plane, shift: shift)
+            }
+
+            var count: Int { inputColumn.count }
+            var shared: Bool { shift.contains { $0 != 0 } || count < plane.count }
+        }
 
         /// Positions from one output row to the next.
         var rowWidth: Int { samples * width }
         var planeSize: Int { height * rowWidth }
-        /// Planes per (input channel, row phase).
-        var columnPlanes: Int { shared ? 1 : kernelWidth }
-        var channelSize: Int { columnPlanes * phases * planeSize }
+        var shared: Bool { columns.shared }
+        var channelSize: Int { columns.count * phases * planeSize }
         /// Where sample `slot`'s output pixel (0, 0) lies.
         func slotOffset(_ slot: Int) -> Int { slot * width }
-
-        /// Whether `g`'s three kernel columns can share their planes.
-        static func sharesColumns(_ g: ConvolutionGeometry) -> Bool {
-            g.kernelWidth == 3 && g.strideW == 1 && g.dilationW == 1 && g.padLeft == 1 && g.outWidth == g.width
-        }
 
         /// Samples side by side in one plane: the count n, up to `maxSamples`, the batch and as
         /// many as `planeFloats` holds, whose ⌈batch / n⌉ planes compute the fewest positions for
@@ -357,39 +407,42 @@ struct DirectConvolution: Sendable {
         static let planeFloats = 1 << 16
 
         init(_ g: ConvolutionGeometry, samples: Int = 1, share: Bool = true) {
-            phases = g.strideH
-            kernelWidth = g.kernelWidth
-            shared = share && Self.sharesColumns(g)
-            height = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
+            let (phases, columns) = (g.strideH, (share ? Columns.shared(g) : nil) ?? .separate(g))
+            let height = g.outHeight + (g.kernelHeight - 1) * g.dilationH / phases
+            (self.phases, self.columns, self.height) = (phases, columns, height)
             self.samples = samples
-            width = g.outWidth
+            let width = g.outWidth
+            self.width = width
             let step = Int(IMPRINT_DIRECT_STEP)
             positions = (g.outHeight * samples * width + step - 1) / step * step
-            let columnPlanes = shared ? 1 : kernelWidth
-            let lastTap = Self.offset(channel: g.channelsPerGroup - 1, row: g.kernelHeight - 1, column: g.kernelWidth - 1,
-                                      dilation: g.dilationH, phases: phases, kernelWidth: kernelWidth, shared: shared,
-                                      height: height, width: samples * width)
-            bufferSize = max(g.channelsPerGroup * columnPlanes * phases * height * samples * width, positions + lastTap)
-            jobs = Self.copyJobs(g, kernelWidth: kernelWidth, shared: shared, phases: phases, height: height, width: width,
-                                 rowWidth: samples * width)
-            edges = shared ? Self.edgeMasks(positions: positions, width: width) : []
+            let lastTap = (0..<g.kernelWidth).map {
+                Self.offset(channel: g.channelsPerGroup - 1, row: g.kernelHeight - 1, column: $0, dilation: g.dilationH,
+                            phases: phases, columns: columns, height: height, width: samples * width)
+            }.max()!
+            bufferSize = max(g.channelsPerGroup * columns.count * phases * height * samples * width, positions + lastTap)
+            jobs = Self.copyJobs(g, columns: columns, phases: phases, height: height, width: width, rowWidth: samples * width)
+            edges = columns.shared ? Self.edgeMasks(positions: positions, width: width, columns: columns) : []
+            readsInput = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0
+                && g.padLeft == 0 && g.outHeight == g.height && g.outWidth == g.width && samples == 1
+                && positions == g.pixels
         }
 
-        /// Tap (c, i, j)'s displacement. Shared planes: the plane of (c, phase), j − 1 further.
+        /// Tap (c, i, j)'s displacement: its column plane of (c, row phase), rows down, shifted.
         private static func offset(channel c: Int, row i: Int, column j: Int, dilation: Int, phases: Int,
-                                   kernelWidth: Int, shared: Bool, height: Int, width: Int) -> Int {
-            let plane = (c * (shared ? 1 : kernelWidth) + (shared ? 0 : j)) * phases + (i * dilation) % phases
-            return plane * height * width + (i * dilation) / phases * width + (shared ? j - 1 : 0)
+                                   columns: Columns, height: Int, width: Int) -> Int {
+            let plane = (c * columns.count + columns.plane[j]) * phases + (i * dilation) % phases
+            return plane * height * width + (i * dilation) / phases * width + columns.shift[j]
         }
 
         /// `edges`: position p lies in column x = p mod width of its sample's row (rows are whole
-        /// samples' rows); column 0 reads input column x − 1, column 2 input column x + 1.
-        static func edgeMasks(positions: Int, width: Int) -> [UInt16] {
+        /// samples' rows); kernel column j reads column x + shift[j] of that row.
+        static func edgeMasks(positions: Int, width: Int, columns: Columns) -> [UInt16] {
             var masks = [UInt16](repeating: 0, count: 2 * (positions / 16))
+            let (first, last) = (columns.shift[0], columns.shift[2])
             var x = 0
             for p in 0..<positions {
-                if x >= 1 { masks[2 * (p / 16)] |= 1 << (p % 16) }
-                if x + 1 < width { masks[2 * (p / 16) + 1] |= 1 << (p % 16) }
+                if x + first >= 0 && x + first < width { masks[2 * (p / 16)] |= 1 << (p % 16) }
+                if x + last >= 0 && x + last < width { masks[2 * (p / 16) + 1] |= 1 << (p % 16) }
                 x = x + 1 == width ? 0 : x + 1
             }
             return masks
@@ -403,8 +456,7 @@ struct DirectConvolution: Sendable {
                 for i in 0..<g.kernelHeight {
                     for j in 0..<g.kernelWidth {
                         offsets.append(Int32(Self.offset(channel: c, row: i, column: j, dilation: g.dilationH, phases: phases,
-                                                         kernelWidth: kernelWidth, shared: shared, height: height,
-                                                         width: rowWidth)))
+                                                         columns: columns, height: height, width: rowWidth)))
                     }
                 }
             }
@@ -412,17 +464,14 @@ struct DirectConvolution: Sendable {
         }
 
         /// The row copies that fill one channel's planes from its input plane (CKernels'
-        /// `imprint_copy_planes`): per kernel column j and row phase, the input rows of that phase
-        /// (one plane row apart) at the output columns x whose input column x·s_w + j·d_w − pad lies
-        /// in the image; offsets from the channel's first input value and first plane value.
-        /// Shared planes: the middle column's copies alone (input column x at x).
-        static func copyJobs(_ g: ConvolutionGeometry, kernelWidth: Int, shared: Bool, phases: Int, height: Int, width: Int,
+        /// `imprint_copy_planes`): per column plane k and row phase, the input rows of that phase
+        /// (one plane row apart) at the plane columns x whose input column x·s_w + inputColumn[k]
+        /// lies in the image; offsets from the channel's first input value and first plane value.
+        static func copyJobs(_ g: ConvolutionGeometry, columns: Columns, phases: Int, height: Int, width: Int,
                              rowWidth: Int) -> [imprint_copy_job] {
             let planeSize = height * rowWidth
             var jobs = [imprint_copy_job]()
-            for j in (shared ? 1...1 : 0...(kernelWidth - 1)) {
-                let plane = shared ? 0 : j
-                let shift = j * g.dilationW - g.padLeft
+            for (plane, shift) in columns.inputColumn.enumerated() {
                 var low = 0
                 while low < width && low * g.strideW + shift < 0 { low += 1 }
                 var high = low

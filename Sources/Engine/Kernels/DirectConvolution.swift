@@ -374,19 +374,20 @@ struct DirectConvolution: Sendable {
         /// Where sample `slot`'s output pixel (0, 0) lies.
         func slotOffset(_ slot: Int) -> Int { slot * width }
 
-        /// Samples side by side in one plane: the count n, up to `maxSamples`, the batch and as
-        /// many as `planeFloats` holds, whose ⌈batch / n⌉ planes compute the fewest positions for
-        /// the batch (the largest n among equals), counting the last step's rounding and a last
-        /// plane's empty slots. One when a sample's pixels fill whole 16-position steps (28 × 28);
-        /// in the small ResNet's micro-batches of 20, 2 for its 14 × 14 3 × 3 layers (400
-        /// positions for 392 pixels), 5 for its 7 × 7 ones (256 for 245). From the batch, never
+        /// Samples side by side in one plane: the count n, up to `maxSamples`, a `minimumPlanes`th
+        /// of the batch and as many as `planeFloats` holds, whose ⌈batch / n⌉ planes compute the
+        /// fewest positions for the batch (the largest n among equals), counting the last step's
+        /// rounding and a last plane's empty slots. One when a sample's pixels fill whole 16-position
+        /// steps (28 × 28); in the small ResNet's micro-batches of 20, 2 for its 14 × 14 3 × 3 layers
+        /// (400 positions for 392 pixels), 5 for its 7 × 7 ones (256 for 245). From the batch, never
         /// from the thread count; the bits of an output do not depend on it either way.
         static func samplesStacked(_ g: ConvolutionGeometry, batch: Int, share: Bool = true) -> Int {
             let pixels = g.outHeight * g.outWidth
             let step = Int(IMPRINT_DIRECT_STEP)
             guard pixels % step != 0, batch > 1 else { return 1 }
             let one = Layout(g, share: share)
-            let cap = min(maxSamples, batch, planeFloats / max(g.channelsPerGroup * one.channelSize, 1))
+            let cap = min(maxSamples, (batch + minimumPlanes - 1) / minimumPlanes,
+                          planeFloats / max(g.channelsPerGroup * one.channelSize, 1))
             guard cap >= 2 else { return 1 }
             var best = (samples: 1, positions: batch * one.positions)
             for n in 2...cap {
@@ -399,6 +400,11 @@ struct DirectConvolution: Sendable {
 
         /// At most this many samples side by side.
         static let maxSamples = 32
+
+        /// At least this many planes a batch (when it has the samples), so that threads share a
+        /// layer: shared columns' smaller planes let 16 of a micro-batch's 20 samples fit the cap,
+        /// and the small ResNet's 7 × 7 layers then ran on one thread of two (1 → 2 threads 1.64 ×).
+        static let minimumPlanes = 4
 
         /// At most this many floats of one group's planes per sample times the samples side by
         /// side (256 KiB, a quarter of the L2 measured): with up to 20 samples' planes (1.7 MiB for

@@ -402,15 +402,18 @@ struct DirectConvolution: Sendable {
         static let maxSamples = 32
 
         /// At least this many planes a batch (when it has the samples), so that threads share a
-        /// layer: shared columns' smaller planes let 16 of a micro-batch's 20 samples fit the cap,
-        /// and the small ResNet's 7 × 7 layers then ran on one thread of two (1 → 2 threads 1.64 ×).
+        /// layer evenly: without it, a micro-batch of 20 could stack as one plane of 16 and one of
+        /// 4, two unequal pieces of work for two threads.
         static let minimumPlanes = 4
 
         /// At most this many floats of one group's planes per sample times the samples side by
-        /// side (256 KiB, a quarter of the L2 measured): with up to 20 samples' planes (1.7 MiB for
-        /// a 14 × 14 layer of 32 channels) the small ResNet ran as it did with one sample and the
-        /// positions it wasted; capped, 2.30 → 2.22 s (1 thread, three interleaved runs each).
-        static let planeFloats = 1 << 16
+        /// side (16 MiB; with `minimumPlanes` it rarely binds). At 256 KiB, ResNet-50-sized's 7 × 7
+        /// layers of 512 and 2,048 input channels stacked one or two samples and computed 64 or
+        /// 112 positions for 49 or 98 pixels; with four, 5.69–5.90 → 5.54–5.74 s (five interleaved
+        /// runs each, 1 thread), the small ResNet unchanged (its 20-sample micro-batches stack at
+        /// most 5). With up to 20 samples' planes a plane (1.7 MiB for a 14 × 14 layer of 32
+        /// channels) the small ResNet had run no faster than with one sample.
+        static let planeFloats = 1 << 22
 
         init(_ g: ConvolutionGeometry, samples: Int = 1, share: Bool = true) {
             let (phases, columns) = (g.strideH, (share ? Columns.shared(g) : nil) ?? .separate(g))

@@ -385,11 +385,14 @@ struct DirectConvolution: Sendable {
             let pixels = g.outHeight * g.outWidth
             let step = Int(IMPRINT_DIRECT_STEP)
             guard pixels % step != 0, batch > 1 else { return 1 }
-            let one = Layout(g, share: share)
+            // One sample's planes and positions, without building its layout (jobs, masks).
+            let columns = (share ? Columns.shared(g) : nil) ?? .separate(g)
+            let height = g.outHeight + (g.kernelHeight - 1) * g.dilationH / g.strideH
+            let channelSize = columns.count * g.strideH * height * g.outWidth
             let cap = min(maxSamples, (batch + minimumPlanes - 1) / minimumPlanes,
-                          planeFloats / max(g.channelsPerGroup * one.channelSize, 1))
+                          planeFloats / max(g.channelsPerGroup * channelSize, 1))
             guard cap >= 2 else { return 1 }
-            var best = (samples: 1, positions: batch * one.positions)
+            var best = (samples: 1, positions: batch * ((pixels + step - 1) / step * step))
             for n in 2...cap {
                 let planes = (batch + n - 1) / n
                 let positions = planes * ((n * pixels + step - 1) / step * step)

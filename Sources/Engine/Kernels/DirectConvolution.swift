@@ -223,13 +223,16 @@ struct DirectConvolution: Sendable {
 
         /// Sample `s`'s per-read noise, then the epilogue, over its pixels in order: its raw products
         /// (in place when they are the unpooled output) and variances placed first, pooled after.
+        /// A pooled sample alone in its planes has its pixels in order already: the noise goes on
+        /// the products where they lie, and only the pool places them.
         func addNoise(_ noise: FixedProducts.ReadNoise, first: Int, count: Int, group: Int, slot k: Int, sample s: Int,
                       target: UnsafeMutablePointer<Float>, targetStride: Int, scratch: Scratch, map: ChannelMaps) {
             let out = output(sample: s, group: group, channel: first)
-            let (values, valueStride) = straight ? (target, targetStride)
+            let inOrder = straight || (pool && layout.samples == 1)
+            let (values, valueStride) = inOrder ? (target, targetStride)
                 : pool ? (scratch.placed + 8 * g.pixels, g.pixels) : (out, outPlane)
-            let (spread, spreadStride) = straight ? (scratch.variances, layout.positions) : (scratch.placed, g.pixels)
-            if !straight {
+            let (spread, spreadStride) = inOrder ? (scratch.variances, layout.positions) : (scratch.placed, g.pixels)
+            if !inOrder {
                 imprint_direct_place_channels(scratch.products + layout.slotOffset(k), layout.positions, count, 0, g.outHeight,
                                               g.outWidth, layout.rowWidth, values, valueStride)
                 imprint_direct_place_channels(scratch.variances + layout.slotOffset(k), layout.positions, count, 0, g.outHeight,

@@ -93,8 +93,9 @@ public struct Periphery: Sendable, Equatable {
             switch fields[key] {
             case nil: return .none
             case .null?: return .some(nil)
-            case .number(let d)? where d == d.rounded() && d >= 1 && d <= 24: return .some(Int(d))
-            default: throw VerifierError("\(path): \(key) must be an integer from 1 to 24 or null")
+            // A signed converter of one bit has no step on either side of zero (2⁰ − 1 = 0).
+            case .number(let d)? where d == d.rounded() && d >= 2 && d <= 24: return .some(Int(d))
+            default: throw VerifierError("\(path): \(key) must be an integer from 2 to 24 or null")
             }
         }
         func number(_ key: String, _ valid: (Double) -> Bool, _ rule: String) throws(VerifierError) -> Double? {

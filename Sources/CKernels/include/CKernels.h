@@ -134,6 +134,20 @@ typedef struct {
 void imprint_copy_planes(const float *src, long src_channel_stride, float *dst, long dst_channel_stride,
                          long channels, const imprint_copy_job *jobs, long job_count);
 
+/// A tile's DAC for one input vector (Verifier's `PeripheralTiles`): returns m, the largest |row[i]|
+/// (NaN never chosen), and when m > 0 writes out[i] = roundf(row[i] · (1/m) · steps) / steps
+/// (steps > 0; otherwise out[i] = row[i] · (1/m): an exact DAC), else zeros; every product and
+/// quotient rounded on its own, roundf's ties away from zero, in every variant. `_variant` runs one
+/// (bits of `imprint_direct_variants()`, 0 the portable C), returning 0 when this CPU lacks it.
+float imprint_dac_row(const float *row, long n, float steps, float *out);
+int imprint_dac_row_variant(int variant, const float *row, long n, float steps, float *out, float *abs_max);
+
+/// A tile's ADC and the digital sum for one output vector: for j in 0..<n, o = yt[j] clamped to
+/// [−bound, bound] (NaN kept), then roundf(o / lsb) · lsb when lsb > 0, and y[j] += (o · s) · scale[j].
+void imprint_adc_row(const float *yt, long n, float bound, float lsb, float s, const float *scale, float *y);
+int imprint_adc_row_variant(int variant, const float *yt, long n, float bound, float lsb, float s, const float *scale,
+                            float *y);
+
 /// A hint to the CPU that the caller is spinning on a memory location (x86 PAUSE, ARM YIELD).
 static inline void imprint_spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -129,11 +129,13 @@ public struct AnalogMatrixProducts: FixedProductProvider {
         // for bit and no output depends on how vectors are grouped.
         groups[context.group].withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
-            GEMMBlocks.forEach(input: x0, k: rows, output: y0, n: columns, context: context) { block in
+            let scratch = tiles.map(PeripheralTiles.scratchFloats(tiles:)) ?? 0
+            GEMMBlocks.forEach(input: x0, k: rows, output: y0, n: columns, context: context,
+                               scratchFloats: scratch) { block, scratch in
                 let (y, valid) = (block.y, block.valid)
                 if let tiles, let periphery {
                     PeripheralTiles.multiply(tiles: tiles, periphery: periphery, block: block, rows: rows, columns: columns,
-                                             noise: noise, context: context)
+                                             noise: noise, context: context, scratch: scratch)
                 } else {
                     GEMMBlocks.multiply(block.x, k: k32, w, n: n32, into: y)
                     if let variance, let readKey {
@@ -184,16 +186,21 @@ public struct AnalogMatrixProducts: FixedProductProvider {
     /// scratch is written whole (the squares by the loop, the variances by the GEMM), so it is not
     /// zero-filled first.
     static func outputVariance(_ x: UnsafePointer<Float>, rows: Int, variance: [Float], columns: Int) -> [Float] {
-        let count = GEMMBlocks.rows
-        let squares = [Float](unsafeUninitializedCapacity: count * rows) { squares, initialized in
-            for i in 0..<(count * rows) { squares[i] = x[i] * x[i] }
-            initialized = count * rows
+        let squares = UnsafeMutablePointer<Float>.allocate(capacity: GEMMBlocks.rows * rows)
+        defer { squares.deallocate() }
+        return [Float](unsafeUninitializedCapacity: GEMMBlocks.rows * columns) { out, initialized in
+            outputVariance(x, rows: rows, variance: variance, columns: columns, squares: squares, into: out.baseAddress!)
+            initialized = GEMMBlocks.rows * columns
         }
-        return [Float](unsafeUninitializedCapacity: count * columns) { out, initialized in
-            variance.withUnsafeBufferPointer { v in
-                GEMMBlocks.multiply(squares, k: Int32(rows), v.baseAddress!, n: Int32(columns), into: out.baseAddress!)
-            }
-            initialized = count * columns
+    }
+
+    /// As above, into the caller's buffers (`squares`: a block of `rows`-long rows; `out`: of
+    /// `columns`-long rows).
+    static func outputVariance(_ x: UnsafePointer<Float>, rows: Int, variance: [Float], columns: Int,
+                               squares: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<(GEMMBlocks.rows * rows) { squares[i] = x[i] * x[i] }
+        variance.withUnsafeBufferPointer { v in
+            GEMMBlocks.multiply(squares, k: Int32(rows), v.baseAddress!, n: Int32(columns), into: out)
         }
     }
 
@@ -209,10 +216,15 @@ public struct AnalogMatrixProducts: FixedProductProvider {
                             key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
         variance.withUnsafeBufferPointer { variance in
             guard let variance = variance.baseAddress else { return }
-            for v in block.valid {
-                let (sample, place) = context.readNoiseCounters(ofVector: block.firstVector + v)
-                imprint_add_read_noise_row(y + v &* columns, variance + v &* columns, plus, columns, sample, place, key[0], key[1])
-            }
+            addGaussian(to: y, variance: variance, plus: plus, columns: columns, key: key, context: context, block: block)
+        }
+    }
+
+    static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: UnsafePointer<Float>, plus: Float, columns: Int,
+                            key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
+        for v in block.valid {
+            let (sample, place) = context.readNoiseCounters(ofVector: block.firstVector + v)
+            imprint_add_read_noise_row(y + v &* columns, variance + v &* columns, plus, columns, sample, place, key[0], key[1])
         }
     }
 

@@ -73,8 +73,17 @@ public struct PeripheralTiles: Sendable {
     /// (`imprint_dac_row`, `imprint_adc_row`: the arithmetic this loop had in Swift, where each
     /// rounding was a call to libm's roundf; the default periphery's CNN evaluation, 1 thread,
     /// 3.5 → 1.6 s).
+    /// Floats of scratch `multiply` needs for `tiles` (`GEMMBlocks.forEach` lends it per thread):
+    /// a block's DAC outputs, tile outputs, scales, and for the noise the squared inputs and output
+    /// variances.
+    static func scratchFloats(tiles: [Block]) -> Int {
+        let maxRows = tiles.map(\.rows.count).max() ?? 0, maxColumns = tiles.map(\.columns.count).max() ?? 0
+        return GEMMBlocks.rows * (2 * maxRows + 2 * maxColumns + 1)
+    }
+
     static func multiply(tiles: [Block], periphery: Periphery, block: GEMMBlock, rows: Int, columns: Int,
-                         noise: AnalogMatrixProducts.PerReadNoiseKey?, context: MatrixProductContext) {
+                         noise: AnalogMatrixProducts.PerReadNoiseKey?, context: MatrixProductContext,
+                         scratch: UnsafeMutablePointer<Float>) {
         let (x, y, count) = (block.x, block.y, GEMMBlocks.rows)
         y.update(repeating: 0, count: count * columns)
         // Steps ≤ 0 or an lsb of 0: an exact converter.
@@ -82,10 +91,12 @@ public struct PeripheralTiles: Sendable {
         let bound = Float(periphery.outputBound)
         let lsb = periphery.outputBits.map { bound / Periphery.steps(bits: $0) } ?? 0
         let maxRows = tiles.map(\.rows.count).max() ?? 0, maxColumns = tiles.map(\.columns.count).max() ?? 0
-        let xt = UnsafeMutablePointer<Float>.allocate(capacity: count * maxRows)
-        let yt = UnsafeMutablePointer<Float>.allocate(capacity: count * maxColumns)
-        var scales = [Float](repeating: 0, count: count)
-        defer { xt.deallocate(); yt.deallocate() }
+        let xt = scratch, yt = scratch + count * maxRows, scales = yt + count * maxColumns
+        let buffers = NoiseBuffers(squares: scales + count, variance: scales + count + count * maxRows)
+        // Output noise alone (no per-read weight noise): a variance of zero, written once.
+        if noise != nil, !tiles.contains(where: { $0.variances != nil }) {
+            buffers.variance.update(repeating: 0, count: count * maxColumns)
+        }
         for tile in tiles {
             let (tr, tc) = (tile.rows.count, tile.columns.count)
             for v in 0..<count {
@@ -102,7 +113,7 @@ public struct PeripheralTiles: Sendable {
             }
             if let noise {
                 addNoise(xt: xt, yt: yt, block: block, tile: tile, sigmaOut: Float(periphery.outputNoise),
-                         noise: noise, context: context)
+                         noise: noise, context: context, buffers: buffers)
             }
             tile.outputScale.withUnsafeBufferPointer { scale in
                 for v in block.valid where scales[v] > 0 {
@@ -113,20 +124,28 @@ public struct PeripheralTiles: Sendable {
         }
     }
 
+    /// Scratch of `addNoise`: a block's squared tile inputs and its outputs' variances.
+    struct NoiseBuffers {
+        let squares: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>
+    }
+
     /// Per-read weight noise (exact output-referred Gaussian, Σ x² V) and output noise, both in
     /// full-scale units before the ADC, from streams keyed by (seed, trial, node, group, tile, time
     /// value) and counters (pair, sample, position·groups + group): the same numbers for any batch
     /// size, thread count or list of times.
     static func addNoise(xt: UnsafePointer<Float>, yt: UnsafeMutablePointer<Float>, block: GEMMBlock, tile: Block,
-                         sigmaOut: Float, noise: AnalogMatrixProducts.PerReadNoiseKey, context: MatrixProductContext) {
+                         sigmaOut: Float, noise: AnalogMatrixProducts.PerReadNoiseKey, context: MatrixProductContext,
+                         buffers: NoiseBuffers) {
         let (tr, tc) = (tile.rows.count, tile.columns.count)
-        let outVariance = tile.variances.map { AnalogMatrixProducts.outputVariance(xt, rows: tr, variance: $0, columns: tc) }
-            ?? [Float](repeating: 0, count: GEMMBlocks.rows * tc)
         let sigma2 = sigmaOut * sigmaOut
         guard tile.variances != nil || sigma2 > 0 else { return }
+        if let variance = tile.variances {
+            AnalogMatrixProducts.outputVariance(xt, rows: tr, variance: variance, columns: tc, squares: buffers.squares,
+                                                into: buffers.variance)
+        }
         let key = AnalogMatrixProducts.noiseKey(seed: noise.seed, purpose: 0x7065_7269,   // "peri"
                                                 words: [noise.trial, context.node, context.group, tile.index, noise.timeWord])
-        AnalogMatrixProducts.addGaussian(to: yt, variance: outVariance, plus: sigma2, columns: tc, key: key,
+        AnalogMatrixProducts.addGaussian(to: yt, variance: buffers.variance, plus: sigma2, columns: tc, key: key,
                                          context: context, block: block)
     }
 }

@@ -20,8 +20,10 @@ import TestSupport
                                            samples: 0..<1, vectorsPerSample: 1, threads: 1)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                GEMMBlocks.forEach(input: xp.baseAddress!, k: 3, output: yp.baseAddress!, n: 2, context: context) { b in
-                    PeripheralTiles.multiply(tiles: [block], periphery: periphery, block: b, rows: 3, columns: 2, noise: nil, context: context)
+                GEMMBlocks.forEach(input: xp.baseAddress!, k: 3, output: yp.baseAddress!, n: 2, context: context,
+                                   scratchFloats: PeripheralTiles.scratchFloats(tiles: [block])) { b, scratch in
+                    PeripheralTiles.multiply(tiles: [block], periphery: periphery, block: b, rows: 3, columns: 2, noise: nil,
+                                             context: context, scratch: scratch)
                 }
             }
         }
@@ -70,9 +72,10 @@ import TestSupport
                                            samples: 0..<n, vectorsPerSample: 1, threads: 1)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                GEMMBlocks.forEach(input: xp.baseAddress!, k: 4, output: yp.baseAddress!, n: 2, context: context) { b in
+                GEMMBlocks.forEach(input: xp.baseAddress!, k: 4, output: yp.baseAddress!, n: 2, context: context,
+                                   scratchFloats: PeripheralTiles.scratchFloats(tiles: [block])) { b, scratch in
                     PeripheralTiles.multiply(tiles: [block], periphery: periphery, block: b, rows: 4, columns: 2,
-                                             noise: .init(seed: 5, trial: 0, time_s: 3600), context: context)
+                                             noise: .init(seed: 5, trial: 0, time_s: 3600), context: context, scratch: scratch)
                 }
             }
         }
@@ -114,6 +117,7 @@ import TestSupport
         #expect(try Periphery.named("ideal").isIdeal)
         #expect(try Periphery.named("default") == .default)
         for (bad, words) in [(#"{"dac_bit": 8}"#, "unknown key 'dac_bit'"), (#"{"adc_bits": 0}"#, "adc_bits"),
+                             (#"{"dac_bits": 1}"#, "from 2 to 24"),
                              (#"{"output_noise": -1}"#, "output_noise"), (#"[1]"#, "object"), ("{", "not valid JSON"),
                              (#"{"wire_resistance_per_cell_ohm": 0.2}"#, "ir_drop")] {
             let path = try write(bad)

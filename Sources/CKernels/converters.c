@@ -155,17 +155,6 @@ __attribute__((target("avx2"))) static void adc_avx2(const float *yt, long n, fl
 }
 #endif
 
-// The widest variant, found once (these run once per vector of a tile).
-static int widest(void) {
-    static int cached = -1;
-    int w = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (w < 0) {
-        int v = imprint_direct_variants();
-        w = (v & 2) ? 2 : (v & 1) ? 1 : 0;
-        __atomic_store_n(&cached, w, __ATOMIC_RELAXED);
-    }
-    return w;
-}
 
 int imprint_dac_row_variant(int variant, const float *row, long n, float steps, float *out, float *abs_max) {
     if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
@@ -196,7 +185,7 @@ int imprint_dac_row_variant(int variant, const float *row, long n, float steps, 
 
 float imprint_dac_row(const float *row, long n, float steps, float *out) {
     float m = 0;
-    imprint_dac_row_variant(widest(), row, n, steps, out, &m);
+    imprint_dac_row_variant(imprint_widest_variant(), row, n, steps, out, &m);
     return m;
 }
 
@@ -214,5 +203,5 @@ int imprint_adc_row_variant(int variant, const float *yt, long n, float bound, f
 }
 
 void imprint_adc_row(const float *yt, long n, float bound, float lsb, float s, const float *scale, float *y) {
-    imprint_adc_row_variant(widest(), yt, n, bound, lsb, s, scale, y);
+    imprint_adc_row_variant(imprint_widest_variant(), yt, n, bound, lsb, s, scale, y);
 }

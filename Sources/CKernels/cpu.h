@@ -10,4 +10,8 @@
 /// 0 on other architectures. Detected once.
 int imprint_cpu_features(void);
 
+/// The widest kernel variant this CPU runs (2: AVX-512F, 1: AVX2 with FMA, 0: portable C), as
+/// `imprint_direct_variants()` reports them; found once.
+int imprint_widest_variant(void);
+
 #endif

@@ -313,10 +313,17 @@ int imprint_direct_variants(void) {
     return ((f & IMPRINT_CPU_AVX2) && (f & IMPRINT_CPU_FMA) ? 1 : 0) | (f & IMPRINT_CPU_AVX512F ? 2 : 0);
 }
 
-// The variant the unnamed entry points run: the widest this CPU has.
-static int widest_variant(void) {
-    int v = imprint_direct_variants();
-    return (v & 2) ? 2 : (v & 1) ? 1 : 0;
+// The variant the unnamed entry points run (here and in converters.c): the widest this CPU has,
+// found once (the converters run it once per vector of a tile).
+int imprint_widest_variant(void) {
+    static int cached = -1;
+    int w = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (w < 0) {
+        int v = imprint_direct_variants();
+        w = (v & 2) ? 2 : (v & 1) ? 1 : 0;
+        __atomic_store_n(&cached, w, __ATOMIC_RELAXED);
+    }
+    return w;
 }
 
 int imprint_direct_products_variant(int variant, const float *x, const int32_t *offsets, long taps,
@@ -341,7 +348,7 @@ int imprint_direct_products_variant(int variant, const float *x, const int32_t *
 void imprint_direct_products(const float *x, const int32_t *offsets, long taps, const float *w, long channel_stride,
                              long tap_stride, int channels, long positions, float *y, long y_stride,
                              const imprint_direct_epilogue *e, const uint16_t *edges) {
-    imprint_direct_products_variant(widest_variant(), x, offsets, taps, w, channel_stride, tap_stride,
+    imprint_direct_products_variant(imprint_widest_variant(), x, offsets, taps, w, channel_stride, tap_stride,
                                     channels, positions, y, y_stride, e, edges);
 }
 
@@ -363,7 +370,7 @@ int imprint_direct_place_variant(int variant, const float *row, int pool, long o
 }
 
 void imprint_direct_place(const float *row, int pool, long out_height, long out_width, long row_width, float *out) {
-    imprint_direct_place_variant(widest_variant(), row, pool, out_height, out_width, row_width, out);
+    imprint_direct_place_variant(imprint_widest_variant(), row, pool, out_height, out_width, row_width, out);
 }
 
 int imprint_direct_place_sum_variant(int variant, const float *row, long out_height, long out_width, long row_width,
@@ -381,13 +388,13 @@ int imprint_direct_place_sum_variant(int variant, const float *row, long out_hei
 
 void imprint_direct_place_sum(const float *row, long out_height, long out_width, long row_width,
                               const float *residual, int relu, float *out) {
-    imprint_direct_place_sum_variant(widest_variant(), row, out_height, out_width, row_width, residual, relu, out);
+    imprint_direct_place_sum_variant(imprint_widest_variant(), row, out_height, out_width, row_width, residual, relu, out);
 }
 
 // One dispatch for all channels (a call per channel cost as much as placing a 7 × 7 channel).
 #if defined(__x86_64__)
 #define PLACE_EACH(call512, call2, call0)                                                                     \
-    switch (widest_variant()) {                                                                                \
+    switch (imprint_widest_variant()) {                                                                        \
     case 2: for (long c = 0; c < channels; c++) { call512; } return;                                           \
     case 1: for (long c = 0; c < channels; c++) { call2; } return;                                             \
     default: for (long c = 0; c < channels; c++) { call0; } return;                                           \
@@ -548,7 +555,7 @@ int imprint_dense_products_variant(int variant, const float *x, long x_stride, l
 
 void imprint_dense_products(const float *x, long x_stride, long rows, const float *w, long w_stride, long taps,
                             long columns, float *y, long y_stride) {
-    imprint_dense_products_variant(widest_variant(), x, x_stride, rows, w, w_stride, taps, columns, y,
+    imprint_dense_products_variant(imprint_widest_variant(), x, x_stride, rows, w, w_stride, taps, columns, y,
                                    y_stride);
 }
 

@@ -17,6 +17,7 @@
 #include "cpu.h"
 
 #include <math.h>
+#include <string.h>
 
 #pragma clang fp contract(off)
 
@@ -156,21 +157,19 @@ __attribute__((target("avx2"))) static void adc_avx2(const float *yt, long n, fl
 #endif
 
 
-int imprint_dac_row_variant(int variant, const float *row, long n, float steps, float *out, float *abs_max) {
-    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+// The converters for a variant this CPU has (the public entry points check).
+static float dac_row(int variant, const float *row, long n, float steps, float *out) {
     float m;
     switch (variant) {
 #if defined(__x86_64__)
     case 2: m = abs_max_avx512(row, n); break;
     case 1: m = abs_max_avx2(row, n); break;
 #endif
-    case 0: m = abs_max_portable(row, n); break;
-    default: return 0;
+    default: m = abs_max_portable(row, n); break;
     }
-    *abs_max = m;
     if (!(m > 0)) {
-        for (long i = 0; i < n; i++) out[i] = 0;
-        return 1;
+        memset(out, 0, (size_t)n * sizeof(float));
+        return m;
     }
     float inv = 1 / m;
     switch (variant) {
@@ -180,28 +179,40 @@ int imprint_dac_row_variant(int variant, const float *row, long n, float steps, 
 #endif
     default: dac_portable(row, n, inv, steps, out); break;
     }
+    return m;
+}
+
+static void adc_row(int variant, const float *yt, long n, float bound, float lsb, float s, const float *scale, float *y) {
+    switch (variant) {
+#if defined(__x86_64__)
+    case 2: adc_avx512(yt, n, bound, lsb, s, scale, y); return;
+    case 1: adc_avx2(yt, n, bound, lsb, s, scale, y); return;
+#endif
+    default: adc_portable(yt, n, bound, lsb, s, scale, y); return;
+    }
+}
+
+static int has_variant(int variant) {
+    return variant == 0 || ((variant == 1 || variant == 2) && (imprint_direct_variants() & variant));
+}
+
+int imprint_dac_row_variant(int variant, const float *row, long n, float steps, float *out, float *abs_max) {
+    if (!has_variant(variant)) return 0;
+    *abs_max = dac_row(variant, row, n, steps, out);
     return 1;
 }
 
 float imprint_dac_row(const float *row, long n, float steps, float *out) {
-    float m = 0;
-    imprint_dac_row_variant(imprint_widest_variant(), row, n, steps, out, &m);
-    return m;
+    return dac_row(imprint_widest_variant(), row, n, steps, out);
 }
 
 int imprint_adc_row_variant(int variant, const float *yt, long n, float bound, float lsb, float s, const float *scale,
                             float *y) {
-    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
-    switch (variant) {
-#if defined(__x86_64__)
-    case 2: adc_avx512(yt, n, bound, lsb, s, scale, y); return 1;
-    case 1: adc_avx2(yt, n, bound, lsb, s, scale, y); return 1;
-#endif
-    case 0: adc_portable(yt, n, bound, lsb, s, scale, y); return 1;
-    default: return 0;
-    }
+    if (!has_variant(variant)) return 0;
+    adc_row(variant, yt, n, bound, lsb, s, scale, y);
+    return 1;
 }
 
 void imprint_adc_row(const float *yt, long n, float bound, float lsb, float s, const float *scale, float *y) {
-    imprint_adc_row_variant(imprint_widest_variant(), yt, n, bound, lsb, s, scale, y);
+    adc_row(imprint_widest_variant(), yt, n, bound, lsb, s, scale, y);
 }

@@ -222,14 +222,21 @@ static int has_variant(int variant) {
     return variant == 0 || ((variant == 1 || variant == 2) && (imprint_read_noise_variants() & variant));
 }
 
+// The widest variant, found once (the row kernel runs once per output row of a tile).
 static int widest(void) {
-    int v = imprint_read_noise_variants();
-    return v & 2 ? 2 : v & 1;
+    static int cached = -1;
+    int w = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (w < 0) {
+        int v = imprint_read_noise_variants();
+        w = v & 2 ? 2 : v & 1;
+        __atomic_store_n(&cached, w, __ATOMIC_RELAXED);
+    }
+    return w;
 }
 
-int imprint_add_read_noise_row_variant(int variant, float *out, const float *spread, float plus, long columns,
-                                       uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1) {
-    if (!has_variant(variant)) return 0;
+// A variant this CPU has (the public entry points check).
+static void add_noise_row_variant(int variant, float *out, const float *spread, float plus, long columns,
+                                  uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1) {
     switch (variant) {
 #if defined(__x86_64__)
     case 2: add_noise_row_avx512(out, spread, plus, columns, sample, place, key0, key1); break;
@@ -237,12 +244,18 @@ int imprint_add_read_noise_row_variant(int variant, float *out, const float *spr
 #endif
     default: add_noise_row_portable(out, spread, plus, columns, sample, place, key0, key1); break;
     }
+}
+
+int imprint_add_read_noise_row_variant(int variant, float *out, const float *spread, float plus, long columns,
+                                       uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1) {
+    if (!has_variant(variant)) return 0;
+    add_noise_row_variant(variant, out, spread, plus, columns, sample, place, key0, key1);
     return 1;
 }
 
 void imprint_add_read_noise_row(float *out, const float *spread, float plus, long columns,
                                 uint32_t sample, uint32_t place, uint32_t key0, uint32_t key1) {
-    imprint_add_read_noise_row_variant(widest(), out, spread, plus, columns, sample, place, key0, key1);
+    add_noise_row_variant(widest(), out, spread, plus, columns, sample, place, key0, key1);
 }
 
 int imprint_read_noise_normals_variant(int variant, const uint32_t *w0, const uint32_t *w1, const uint32_t *w2,

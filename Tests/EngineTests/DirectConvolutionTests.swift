@@ -493,6 +493,50 @@ final class RecordingProvider: MatrixProductProvider, @unchecked Sendable {
         #expect(separate.contains { Float(bitPattern: $0) > 0 } && separate.contains { $0 == 0 })
     }
 
+    /// Random 3-wide geometries (sizes 1–17, strides 1–3, dilations 1–2, paddings 0–3 on each side,
+    /// groups, batches that stack or not): wherever the columns share planes, the outputs are the
+    /// bits of a plane per column; and enough of them share (≈ one in nine) to matter.
+    @Test func randomGeometriesShareWithTheSameBits() throws {
+        var rng = SplitMix64(seed: 2026)
+        var shared = 0
+        for trial in 0..<240 {
+            let groups = [1, 1, 2][Int(rng.next() % 3)]
+            let inC = groups * Int(1 + rng.next() % 3), outC = groups * Int(1 + rng.next() % 5)
+            let (h, w) = (Int(1 + rng.next() % 17), Int(1 + rng.next() % 17))
+            let (sh, sw) = (Int(1 + rng.next() % 3), Int(1 + rng.next() % 3))
+            let (dh, dw) = (Int(1 + rng.next() % 2), Int(1 + rng.next() % 2))
+            let kh = Int(1 + rng.next() % 3)
+            let (top, left, bottom, right) = (Int(rng.next() % 4), Int(rng.next() % 4), Int(rng.next() % 4), Int(rng.next() % 4))
+            let outH = (h + top + bottom - (kh - 1) * dh - 1) / sh + 1, outW = (w + left + right - 2 * dw - 1) / sw + 1
+            guard h + top + bottom > (kh - 1) * dh, w + left + right > 2 * dw, outH > 0, outW > 0 else { continue }
+            let op = Conv2DOp(weight: try randomTensor([outC, inC / groups, kh, 3], seed: UInt64(trial)),
+                              bias: try randomTensor([outC], seed: UInt64(trial) + 1000), strides: [sh, sw], dilations: [dh, dw],
+                              padding: .explicit(top: top, left: left, bottom: bottom, right: right), group: groups)
+            let batch = Int(1 + rng.next() % 9)
+            let g = ConvolutionGeometry(op, input: [batch, inC, h, w], output: [batch, outC, outH, outW])
+            guard DirectConvolution.applies(to: g), DirectConvolution.Layout(g).shared else { continue }
+            shared += 1
+            let network = try singleNodeNetwork(.conv2d(op), input: [inC, h, w])
+            let x = try randomTensor([batch, inC, h, w], seed: UInt64(trial) + 2000)
+            var direct = try #require(try InferenceEngine(network: network, options: .init(threads: 1)).direct[0])
+            func run(_ d: DirectConvolution) -> [UInt32] {
+                var y = [Float](repeating: .nan, count: batch * g.outputSampleSize)
+                x.data.withUnsafeBufferPointer { x in
+                    y.withUnsafeMutableBufferPointer { y in
+                        d.run(g, batch: batch, firstSample: 0, relu: false, pool: false, input: x.baseAddress!,
+                              output: y.baseAddress!, parallel: Parallelism(threads: 2))
+                    }
+                }
+                return y.map(\.bitPattern)
+            }
+            let a = run(direct)
+            direct.sharesColumns = false
+            let b = run(direct)
+            #expect(a == b, "trial \(trial): \(h)×\(w), stride \(sh)×\(sw), dilation \(dh)×\(dw), pads \(top) \(left) \(bottom) \(right)")
+        }
+        #expect(shared >= 20, "only \(shared) of the random geometries share columns")
+    }
+
     /// Kernels whose columns cannot share planes keep one per column: a value in the image would
     /// be read from outside its row (no padding, or one-sided), the columns' phases all differ
     /// (stride 3), or the kernel is not 3 wide.

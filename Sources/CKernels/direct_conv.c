@@ -167,6 +167,51 @@ __attribute__((target("avx512f"))) static void products_avx512(const float *x, c
     else if (p < positions) step_avx512(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 1, p, edges);
 }
 
+// The epilogue (CKernels.h) of channel c's eight values; `res` their residual values, or NULL.
+__attribute__((target("avx2,fma"))) ALWAYS_INLINE __m256 epilogue_avx2(__m256 r, const imprint_direct_epilogue *e, int c,
+                                                                      const float *res) {
+    if (!e) return r;
+    if (e->gain) r = _mm256_mul_ps(r, _mm256_set1_ps(e->gain[c]));
+    if (e->scale) r = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(e->scale[c]), r), _mm256_set1_ps(e->shift[c]));
+    r = _mm256_add_ps(r, _mm256_set1_ps(e->bias[c]));
+    if (res) r = _mm256_add_ps(r, _mm256_loadu_ps(res));
+    if (e->relu) r = _mm256_and_ps(r, _mm256_cmp_ps(r, _mm256_setzero_ps(), _CMP_GT_OQ));
+    return r;
+}
+
+// Edge mask `k` (0: kernel column 0, 1: column 2) of the eight positions from q, as lanes of all
+// ones or zeros to AND with the values read.
+__attribute__((target("avx2,fma"))) ALWAYS_INLINE __m256 edge_mask_avx2(const uint16_t *edges, int k, long q) {
+    const __m256i lane = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    __m256i bits = _mm256_set1_epi32((int)(edges[2 * (q / 16) + k] >> (q % 16)));
+    return _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(bits, lane), lane));
+}
+
+// One channel (a depthwise convolution's group): `pv` vectors of 8 positions, one broadcast per
+// tap (eight channels' step, four at a time, would compute three more for nothing).
+__attribute__((target("avx2,fma"))) ALWAYS_INLINE void step1_avx2(const float *xp, const int32_t *offsets, long taps,
+                                                                 const float *w, long tap_stride, float *y,
+                                                                 const imprint_direct_epilogue *e, int pv, long p,
+                                                                 const uint16_t *edges) {
+    __m256 a[8], masks[2][8];
+    for (int v = 0; v < pv; v++) a[v] = _mm256_setzero_ps();
+    if (edges)
+        for (int k = 0; k < 2; k++)
+            for (int v = 0; v < pv; v++) masks[k][v] = edge_mask_avx2(edges, k, p + 8 * v);
+    for (long t = 0; t < taps; t++) {
+        const float *xt = xp + offsets[t];
+        __m256 wt = _mm256_broadcast_ss(w + t * tap_stride);
+        int j = edges ? (int)(t % 3) : 1;
+        for (int v = 0; v < pv; v++) {
+            __m256 x = _mm256_loadu_ps(xt + 8 * v);
+            if (j != 1) x = _mm256_and_ps(x, masks[j / 2][v]);
+            a[v] = _mm256_fmadd_ps(x, wt, a[v]);
+        }
+    }
+    for (int v = 0; v < pv; v++)
+        _mm256_storeu_ps(y + 8 * v, epilogue_avx2(a[v], e, 0, imprint_epilogue_residual(e, 0, 0, p + 8 * v)));
+}
+
 // 16 registers: `pv` vectors of 8 positions × 4 channels (pv = 3: 12 accumulators), the eight
 // channels in two passes.
 __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp, const int32_t *offsets, long taps,
@@ -176,15 +221,9 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
     // With `edges`: the step's masks as lanes of all ones or zeros, ANDed with the loads (the
     // registers are full: they are read from here).
     __m256 masks[2][3];
-    if (edges) {
-        const __m256i lane = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    if (edges)
         for (int k = 0; k < 2; k++)
-            for (int v = 0; v < pv; v++) {
-                long q = p + 8 * v;
-                __m256i bits = _mm256_set1_epi32((int)(edges[2 * (q / 16) + k] >> (q % 16)));
-                masks[k][v] = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(bits, lane), lane));
-            }
-    }
+            for (int v = 0; v < pv; v++) masks[k][v] = edge_mask_avx2(edges, k, p + 8 * v);
     for (int half = 0; half < 2 && half * 4 < channels; half++) {
         __m256 a[3][4];
         for (int v = 0; v < pv; v++)
@@ -209,16 +248,8 @@ __attribute__((target("avx2,fma"))) ALWAYS_INLINE void step_avx2(const float *xp
             int k = half * 4 + c;
             if (k >= channels) continue;
             for (int v = 0; v < pv; v++) {
-                __m256 r = a[v][c];
-                if (e) {
-                    const float *res = imprint_epilogue_residual(e, k, y_stride, p + 8 * v);
-                    if (e->gain) r = _mm256_mul_ps(r, _mm256_set1_ps(e->gain[k]));
-                    if (e->scale) r = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(e->scale[k]), r), _mm256_set1_ps(e->shift[k]));
-                    r = _mm256_add_ps(r, _mm256_set1_ps(e->bias[k]));
-                    if (res) r = _mm256_add_ps(r, _mm256_loadu_ps(res));
-                    if (e->relu) r = _mm256_and_ps(r, _mm256_cmp_ps(r, _mm256_setzero_ps(), _CMP_GT_OQ));
-                }
-                _mm256_storeu_ps(y + k * y_stride + 8 * v, r);
+                const float *res = imprint_epilogue_residual(e, k, y_stride, p + 8 * v);
+                _mm256_storeu_ps(y + k * y_stride + 8 * v, epilogue_avx2(a[v][c], e, k, res));
             }
         }
     }
@@ -230,6 +261,11 @@ __attribute__((target("avx2,fma"))) static void products_avx2(const float *x, co
                                                             int channels, const uint16_t *edges) {
     positions = (positions + IMPRINT_DIRECT_STEP - 1) / IMPRINT_DIRECT_STEP * IMPRINT_DIRECT_STEP;
     long p = 0;
+    if (channels == 1) {
+        for (; p + 64 <= positions; p += 64) step1_avx2(x + p, offsets, taps, w[0], tap_stride, y + p, e, 8, p, edges);
+        for (; p < positions; p += 8) step1_avx2(x + p, offsets, taps, w[0], tap_stride, y + p, e, 1, p, edges);
+        return;
+    }
     for (; p + 24 <= positions; p += 24)
         step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 3, p, edges);
     if (p + 16 <= positions) step_avx2(x + p, offsets, taps, w, tap_stride, y + p, y_stride, e, channels, 2, p, edges);

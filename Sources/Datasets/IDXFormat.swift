@@ -7,7 +7,10 @@ public enum IDXFormat {
         try parse(try FileBytes.read(url), file: url.path)
     }
 
-    public static func parse(_ b: [UInt8], file: String) throws(DatasetError) -> NumericArray {
+    /// `b` is consumed: unsigned bytes become the array in place (the header moved out), so a
+    /// 7.8 MB data set is held once, not twice (`infer`'s peak on Fashion-MNIST was the file's
+    /// decompressed bytes and their copy).
+    public static func parse(_ b: consuming [UInt8], file: String) throws(DatasetError) -> NumericArray {
         guard b.count >= 4, b[0] == 0, b[1] == 0 else { throw DatasetError(file: file, "not an IDX file (wrong magic)") }
         let type = b[2]
         let rank = Int(b[3])
@@ -32,6 +35,10 @@ public enum IDXFormat {
         guard !overflow, b.count - headerBytes == need else {
             throw DatasetError(file: file, "IDX shape \(shape) needs \(overflow ? "too many" : String(need)) bytes of data, the file holds \(b.count - headerBytes)")
         }
+        if type == 0x08 {
+            b.removeSubrange(0..<headerBytes)
+            return NumericArray(shape: shape, storage: .uint8(b))
+        }
         let d = b[headerBytes...]
         func be(_ i: Int, _ n: Int) -> UInt64 {
             var v: UInt64 = 0
@@ -40,7 +47,6 @@ public enum IDXFormat {
         }
         let storage: NumericArray.Storage
         switch type {
-        case 0x08: storage = .uint8(Array(d))
         case 0x09: storage = .int64(d.map { Int64(Int8(bitPattern: $0)) })
         case 0x0B: storage = .int64((0..<count).map { Int64(Int16(truncatingIfNeeded: be($0, 2))) })
         case 0x0C: storage = .int64((0..<count).map { Int64(Int32(truncatingIfNeeded: be($0, 4))) })

@@ -115,6 +115,34 @@ typealias FileWriteErrorMatcher = FileWriteError
         #expect(try FileBytes.gunzip(bytes, file: "ok.gz").count == 8 + 10000)
     }
 
+    /// Gzip files are inflated as they are read, 64 KiB of compressed bytes at a time: a whole file
+    /// gives the in-memory result; a truncated, a corrupted and a magic-only file are errors naming
+    /// the file and the problem.
+    @Test func gzipFilesInflateAsTheyAreRead() throws {
+        let source = Fixtures.fashionMNIST.appendingPathComponent("t10k-images-idx3-ubyte.gz")
+        let bytes = [UInt8](try Data(contentsOf: source))
+        #expect(bytes.count > 1 << 16)
+        let dir = try Fixtures.temporaryDirectory()
+        func file(_ name: String, _ content: [UInt8]) throws -> URL {
+            let url = dir.appendingPathComponent(name)
+            try Data(content).write(to: url)
+            return url
+        }
+        #expect(try FileBytes.read(source) == (try FileBytes.gunzip(bytes, file: "memory")))
+        var corrupt = bytes
+        for i in 100_000..<100_200 { corrupt[i] ^= 0x5A }
+        for (name, content, words) in [("truncated.gz", Array(bytes[0..<(bytes.count / 2)]), "truncated"),
+                                       ("corrupt.gz", corrupt, "corrupted"), ("magic.gz", [0x1F, 0x8B], "truncated")] {
+            let url = try file(name, content)
+            #expect { try FileBytes.read(url) } throws: { error in
+                let text = "\(error)"
+                return text.contains(name) && text.contains(words)
+            }
+        }
+        // Not gzip: the bytes as they are.
+        #expect(try FileBytes.read(try file("plain", [1, 2, 3])) == [1, 2, 3])
+    }
+
     /// The capacity reserved before inflating believes gzip's size trailer only up to 16 × the
     /// compressed size: exact for a real file, bounded for a forged one, which still inflates to
     /// its true content.

@@ -275,10 +275,24 @@ __attribute__((target("avx2,fma"))) static void products_avx2(const float *x, co
 // Sixteen windows per step: two masked 16-wide loads per image row, split into the windows'
 // left and right values by two permutes, and a masked store (the vectoriser left rows of 14 or
 // 6 pooled values, the bundled CNN's, to its scalar remainder loop).
+// Rows of a few tens of values, 16 at a time with a masked tail: the vectoriser left the 7- and
+// 14-wide rows of side-by-side samples to its scalar remainder loop.
+__attribute__((target("avx512f"))) static void copy_out_avx512(const float *row, long out_height, long out_width,
+                                                             long row_width, float *out) {
+    long full = out_width / 16 * 16;
+    __mmask16 tail = (__mmask16)((1u << (out_width - full)) - 1);
+    for (long y = 0; y < out_height; y++) {
+        const float *r = row + y * row_width;
+        float *o = out + y * out_width;
+        for (long x = 0; x < full; x += 16) _mm512_storeu_ps(o + x, _mm512_loadu_ps(r + x));
+        if (tail) _mm512_mask_storeu_ps(o + full, tail, _mm512_maskz_loadu_ps(tail, r + full));
+    }
+}
+
 __attribute__((target("avx512f"))) static void place_avx512(const float *row, int pool, long out_height,
                                                           long out_width, long row_width, float *out) {
     if (!pool) {
-        place(row, pool, out_height, out_width, row_width, out);
+        copy_out_avx512(row, out_height, out_width, row_width, out);
         return;
     }
     long ph = out_height / 2, pw = out_width / 2;
@@ -309,10 +323,21 @@ __attribute__((target("avx2,fma"))) static void place_avx2(const float *row, int
     place(row, pool, out_height, out_width, row_width, out);
 }
 
+// As `place_sum`, 16 values at a time with a masked tail (ReLU as its `v > 0 ? v : 0`: NaN and
+// −0 become +0).
 __attribute__((target("avx512f"))) static void place_sum_avx512(const float *row, long out_height, long out_width,
                                                               long row_width, const float *residual, int relu,
                                                               float *out) {
-    place_sum(row, out_height, out_width, row_width, residual, relu, out);
+    for (long y = 0; y < out_height; y++) {
+        const float *r = row + y * row_width, *res = residual + y * out_width;
+        float *o = out + y * out_width;
+        for (long x = 0; x < out_width; x += 16) {
+            __mmask16 k = out_width - x >= 16 ? 0xFFFF : (__mmask16)((1u << (out_width - x)) - 1);
+            __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(k, r + x), _mm512_maskz_loadu_ps(k, res + x));
+            if (relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), v);
+            _mm512_mask_storeu_ps(o + x, k, v);
+        }
+    }
 }
 
 __attribute__((target("avx2,fma"))) static void place_sum_avx2(const float *row, long out_height, long out_width,

@@ -14,8 +14,6 @@ struct Execution {
     let parallelism: Parallelism
     var values: [[Float]?]
     var shapes: [[Int]?]
-    /// Whether a slot carries the batch axis (derived from an input) rather than being constant.
-    var batched: [Bool]
 
     init(engine: InferenceEngine, batch: Int, firstSample: Int, parallelism: Parallelism) {
         let plan = engine.plan
@@ -25,7 +23,6 @@ struct Execution {
         self.firstSample = firstSample
         values = [[Float]?](repeating: nil, count: plan.slotCount)
         shapes = [[Int]?](repeating: nil, count: plan.slotCount)
-        batched = [Bool](repeating: false, count: plan.slotCount)
         for (slot, tensor) in plan.constants {
             values[slot] = tensor.data
             shapes[slot] = tensor.shape
@@ -35,7 +32,6 @@ struct Execution {
     mutating func setInput(slot: Int, _ tensor: Tensor) {
         values[slot] = tensor.data
         shapes[slot] = tensor.shape
-        batched[slot] = true
     }
 
     mutating func runAll() throws(EngineError) {
@@ -77,8 +73,7 @@ struct Execution {
         } else {
             do { outShape = try ShapeInference.outputShape(of: node, inputShapes: inShapes) } catch { throw .shape(error) }
         }
-        let isBatched = step.inputs.contains { batched[$0] }
-        if isBatched && outShape.first != batch {
+        if engine.plan.batched[step.output] && outShape.first != batch {
             throw .batchAxisChanged(node: node.name, shape: outShape)
         }
         guard let outCount = Tensor.elementCount(outShape) else {
@@ -124,7 +119,6 @@ struct Execution {
         }
         values[step.output] = output
         shapes[step.output] = outShape
-        batched[step.output] = isBatched
     }
 }
 

@@ -54,6 +54,9 @@ struct ExecutionPlan: Sendable {
     let outputSlots: [Int]
     /// Constant slots and their values, loaded before every run (shared, never copied).
     let constants: [(slot: Int, tensor: Tensor)]
+    /// Per slot, whether it carries the batch axis at run time: the inputs and whatever a node
+    /// computes from them (constants and what only they feed do not).
+    let batched: [Bool]
 
     init(_ network: Network) {
         var slot = [String: Int]()
@@ -84,8 +87,6 @@ struct ExecutionPlan: Sendable {
 
         var kernels = network.nodes.map(Self.kernel(for:))
         let shapes = names.map { network.shapes[$0] }
-        // Slots that carry the batch axis at run time (as `Execution` derives them): the inputs and
-        // whatever a node computes from them.
         var batched = [Bool](repeating: false, count: names.count)
         for s in inputSlots { batched[s] = true }
         for (i, ins) in nodeInputs.enumerated() where ins.contains(where: { batched[$0] }) { batched[nodeOutputs[i]] = true }
@@ -95,6 +96,7 @@ struct ExecutionPlan: Sendable {
             Step(node: i, inputs: nodeInputs[i], output: nodeOutputs[i], kernel: kernels[i], release: releases[i])
         }
         self.slotCount = names.count
+        self.batched = batched
         self.slotNames = names
         self.inputSlots = inputSlots
         self.outputSlots = outputSlots

@@ -303,7 +303,7 @@ public struct InferenceEngine: Sendable {
         var part = Part(outputs: [:], batched: [:])
         for (name, slot) in zip(network.outputs, plan.outputSlots) {
             part.outputs[name] = try execution.tensor(slot: slot)
-            part.batched[name] = execution.batched[slot]
+            part.batched[name] = plan.batched[slot]
         }
         return part
     }

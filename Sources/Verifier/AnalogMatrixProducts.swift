@@ -129,7 +129,9 @@ public struct AnalogMatrixProducts: FixedProductProvider {
         // for bit and no output depends on how vectors are grouped.
         groups[context.group].withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
-            let scratch = tiles.map(PeripheralTiles.scratchFloats(tiles:)) ?? 0
+            // Per thread: the periphery's buffers, or the per-read noise's squares and variances.
+            let scratch = tiles.map(PeripheralTiles.scratchFloats(tiles:))
+                ?? (variance != nil ? GEMMBlocks.rows * (rows + columns) : 0)
             GEMMBlocks.forEach(input: x0, k: rows, output: y0, n: columns, context: context,
                                scratchFloats: scratch) { block, scratch in
                 let (y, valid) = (block.y, block.valid)
@@ -139,7 +141,8 @@ public struct AnalogMatrixProducts: FixedProductProvider {
                 } else {
                     GEMMBlocks.multiply(block.x, k: k32, w, n: n32, into: y)
                     if let variance, let readKey {
-                        Self.addReadNoise(block: block, rows: rows, columns: columns, variance: variance, key: readKey, context: context)
+                        Self.addReadNoise(block: block, rows: rows, columns: columns, variance: variance, key: readKey,
+                                          context: context, squares: scratch, variances: scratch + GEMMBlocks.rows * rows)
                     }
                 }
                 // Over unsafe buffers, so the loops vectorise (with array subscripts and checked
@@ -173,29 +176,20 @@ public struct AnalogMatrixProducts: FixedProductProvider {
         noiseKey(seed: noise.seed, purpose: 0x7265_6164, words: [noise.trial, node, noise.timeWord])
     }
 
-    /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block. The key is made once per
+    /// y += sqrt(Σ_r x_r² V_rc) · z for the valid vectors of a block, in the caller's buffers (a
+    /// block of `rows`-long squares and of `columns`-long variances). The key is made once per
     /// product: conv layers with few rows call this ≈ 10⁵ times per evaluation.
     static func addReadNoise(block: GEMMBlock, rows: Int, columns: Int, variance: [Float], key: SIMD2<UInt32>,
-                             context: MatrixProductContext) {
-        let outVariance = outputVariance(block.x, rows: rows, variance: variance, columns: columns)
-        addGaussian(to: block.y, variance: outVariance, plus: 0, columns: columns, key: key, context: context, block: block)
+                             context: MatrixProductContext, squares: UnsafeMutablePointer<Float>,
+                             variances: UnsafeMutablePointer<Float>) {
+        outputVariance(block.x, rows: rows, variance: variance, columns: columns, squares: squares, into: variances)
+        addGaussian(to: block.y, variance: variances, plus: 0, columns: columns, key: key, context: context, block: block)
     }
 
-    /// Σ_r x_r² V_rc for the `GEMMBlocks.rows` vectors of a block, `rows` inputs each: the output
-    /// variance of per-read weight noise (the whole matrix here, one tile in `PeripheralTiles`). The
-    /// scratch is written whole (the squares by the loop, the variances by the GEMM), so it is not
-    /// zero-filled first.
-    static func outputVariance(_ x: UnsafePointer<Float>, rows: Int, variance: [Float], columns: Int) -> [Float] {
-        let squares = UnsafeMutablePointer<Float>.allocate(capacity: GEMMBlocks.rows * rows)
-        defer { squares.deallocate() }
-        return [Float](unsafeUninitializedCapacity: GEMMBlocks.rows * columns) { out, initialized in
-            outputVariance(x, rows: rows, variance: variance, columns: columns, squares: squares, into: out.baseAddress!)
-            initialized = GEMMBlocks.rows * columns
-        }
-    }
-
-    /// As above, into the caller's buffers (`squares`: a block of `rows`-long rows; `out`: of
-    /// `columns`-long rows).
+    /// Σ_r x_r² V_rc for the `GEMMBlocks.rows` vectors of a block, `rows` inputs each, into `out`
+    /// (`columns`-long rows; `squares` a block of `rows`-long rows): the output variance of per-read
+    /// weight noise (the whole matrix here, one tile in `PeripheralTiles`). Both are written whole
+    /// (the squares by the loop, the variances by the GEMM), so they are not zero-filled first.
     static func outputVariance(_ x: UnsafePointer<Float>, rows: Int, variance: [Float], columns: Int,
                                squares: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         for i in 0..<(GEMMBlocks.rows * rows) { squares[i] = x[i] * x[i] }
@@ -212,14 +206,6 @@ public struct AnalogMatrixProducts: FixedProductProvider {
     /// Swift's 4-wide vectors, 1 thread); the stream's other coordinates (seed, trial, time, node,
     /// tile, purpose) are in `key`. So an output's noise never depends on batching, chunking,
     /// threads or the other times asked.
-    static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: [Float], plus: Float, columns: Int,
-                            key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
-        variance.withUnsafeBufferPointer { variance in
-            guard let variance = variance.baseAddress else { return }
-            addGaussian(to: y, variance: variance, plus: plus, columns: columns, key: key, context: context, block: block)
-        }
-    }
-
     static func addGaussian(to y: UnsafeMutablePointer<Float>, variance: UnsafePointer<Float>, plus: Float, columns: Int,
                             key: SIMD2<UInt32>, context: MatrixProductContext, block: GEMMBlock) {
         for v in block.valid {

@@ -130,14 +130,14 @@ public struct AnalogMatrixProducts: FixedProductProvider {
         groups[context.group].withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
             // Per thread: the periphery's buffers, or the per-read noise's squares and variances.
-            let scratch = tiles.map(PeripheralTiles.scratchFloats(tiles:))
-                ?? (variance != nil ? GEMMBlocks.rows * (rows + columns) : 0)
+            let layout = tiles.map(PeripheralTiles.Scratch.init(tiles:))
+            let scratch = layout?.floats ?? (variance != nil ? GEMMBlocks.rows * (rows + columns) : 0)
             GEMMBlocks.forEach(input: x0, k: rows, output: y0, n: columns, context: context,
                                scratchFloats: scratch) { block, scratch in
                 let (y, valid) = (block.y, block.valid)
-                if let tiles, let periphery {
+                if let tiles, let periphery, let layout {
                     PeripheralTiles.multiply(tiles: tiles, periphery: periphery, block: block, rows: rows, columns: columns,
-                                             noise: noise, context: context, scratch: scratch)
+                                             noise: noise, context: context, layout: layout, scratch: scratch)
                 } else {
                     GEMMBlocks.multiply(block.x, k: k32, w, n: n32, into: y)
                     if let variance, let readKey {

@@ -73,29 +73,37 @@ public struct PeripheralTiles: Sendable {
     /// (`imprint_dac_row`, `imprint_adc_row`: the arithmetic this loop had in Swift, where each
     /// rounding was a call to libm's roundf; the default periphery's CNN evaluation, 1 thread,
     /// 3.5 → 1.6 s).
-    /// Floats of scratch `multiply` needs for `tiles` (`GEMMBlocks.forEach` lends it per thread):
-    /// a block's DAC outputs, tile outputs, scales, and for the noise the squared inputs and output
-    /// variances.
-    static func scratchFloats(tiles: [Block]) -> Int {
-        let maxRows = tiles.map(\.rows.count).max() ?? 0, maxColumns = tiles.map(\.columns.count).max() ?? 0
-        return GEMMBlocks.rows * (2 * maxRows + 2 * maxColumns + 1)
+    /// How `multiply` cuts the scratch `GEMMBlocks.forEach` lends each thread, made once per product
+    /// from its tiles: a block's DAC outputs, tile outputs and scales, and for the noise the squared
+    /// inputs and the outputs' variances.
+    struct Scratch {
+        let maxRows: Int, maxColumns: Int
+        /// Whether a tile has per-read weight noise (a plan's tiles have it all or none).
+        let weightNoise: Bool
+
+        init(tiles: [Block]) {
+            maxRows = tiles.map(\.rows.count).max() ?? 0
+            maxColumns = tiles.map(\.columns.count).max() ?? 0
+            weightNoise = tiles.contains { $0.variances != nil }
+        }
+
+        var floats: Int { GEMMBlocks.rows * (2 * maxRows + 2 * maxColumns + 1) }
     }
 
     static func multiply(tiles: [Block], periphery: Periphery, block: GEMMBlock, rows: Int, columns: Int,
                          noise: AnalogMatrixProducts.PerReadNoiseKey?, context: MatrixProductContext,
-                         scratch: UnsafeMutablePointer<Float>) {
+                         layout: Scratch, scratch: UnsafeMutablePointer<Float>) {
         let (x, y, count) = (block.x, block.y, GEMMBlocks.rows)
         y.update(repeating: 0, count: count * columns)
         // Steps ≤ 0 or an lsb of 0: an exact converter.
         let inSteps = periphery.inputBits.map(Periphery.steps(bits:)) ?? 0
         let bound = Float(periphery.outputBound)
         let lsb = periphery.outputBits.map { bound / Periphery.steps(bits: $0) } ?? 0
-        let maxRows = tiles.map(\.rows.count).max() ?? 0, maxColumns = tiles.map(\.columns.count).max() ?? 0
-        let xt = scratch, yt = scratch + count * maxRows, scales = yt + count * maxColumns
-        let buffers = NoiseBuffers(squares: scales + count, variance: scales + count + count * maxRows)
+        let xt = scratch, yt = scratch + count * layout.maxRows, scales = yt + count * layout.maxColumns
+        let buffers = NoiseBuffers(squares: scales + count, variance: scales + count + count * layout.maxRows)
         // Output noise alone (no per-read weight noise): a variance of zero, written once.
-        if noise != nil, !tiles.contains(where: { $0.variances != nil }) {
-            buffers.variance.update(repeating: 0, count: count * maxColumns)
+        if noise != nil, !layout.weightNoise {
+            buffers.variance.update(repeating: 0, count: count * layout.maxColumns)
         }
         for tile in tiles {
             let (tr, tc) = (tile.rows.count, tile.columns.count)
@@ -113,7 +121,7 @@ public struct PeripheralTiles: Sendable {
             }
             if let noise {
                 addNoise(xt: xt, yt: yt, block: block, tile: tile, sigmaOut: Float(periphery.outputNoise),
-                         noise: noise, context: context, buffers: buffers)
+                         noise: noise, context: context, layout: layout, buffers: buffers)
             }
             tile.outputScale.withUnsafeBufferPointer { scale in
                 for v in block.valid where scales[v] > 0 {
@@ -135,13 +143,16 @@ public struct PeripheralTiles: Sendable {
     /// size, thread count or list of times.
     static func addNoise(xt: UnsafePointer<Float>, yt: UnsafeMutablePointer<Float>, block: GEMMBlock, tile: Block,
                          sigmaOut: Float, noise: AnalogMatrixProducts.PerReadNoiseKey, context: MatrixProductContext,
-                         buffers: NoiseBuffers) {
+                         layout: Scratch, buffers: NoiseBuffers) {
         let (tr, tc) = (tile.rows.count, tile.columns.count)
         let sigma2 = sigmaOut * sigmaOut
         guard tile.variances != nil || sigma2 > 0 else { return }
         if let variance = tile.variances {
             AnalogMatrixProducts.outputVariance(xt, rows: tr, variance: variance, columns: tc, squares: buffers.squares,
                                                 into: buffers.variance)
+        } else if layout.weightNoise {
+            // Another tile's variances are there (never so for a compiled plan).
+            buffers.variance.update(repeating: 0, count: GEMMBlocks.rows * tc)
         }
         let key = AnalogMatrixProducts.noiseKey(seed: noise.seed, purpose: 0x7065_7269,   // "peri"
                                                 words: [noise.trial, context.node, context.group, tile.index, noise.timeWord])

@@ -21,9 +21,10 @@ import TestSupport
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 GEMMBlocks.forEach(input: xp.baseAddress!, k: 3, output: yp.baseAddress!, n: 2, context: context,
-                                   scratchFloats: PeripheralTiles.scratchFloats(tiles: [block])) { b, scratch in
+                                   scratchFloats: PeripheralTiles.Scratch(tiles: [block]).floats) { b, scratch in
                     PeripheralTiles.multiply(tiles: [block], periphery: periphery, block: b, rows: 3, columns: 2, noise: nil,
-                                             context: context, scratch: scratch)
+                                             context: context, layout: PeripheralTiles.Scratch(tiles: [block]),
+                                             scratch: scratch)
                 }
             }
         }
@@ -73,9 +74,10 @@ import TestSupport
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 GEMMBlocks.forEach(input: xp.baseAddress!, k: 4, output: yp.baseAddress!, n: 2, context: context,
-                                   scratchFloats: PeripheralTiles.scratchFloats(tiles: [block])) { b, scratch in
+                                   scratchFloats: PeripheralTiles.Scratch(tiles: [block]).floats) { b, scratch in
                     PeripheralTiles.multiply(tiles: [block], periphery: periphery, block: b, rows: 4, columns: 2,
-                                             noise: .init(seed: 5, trial: 0, time_s: 3600), context: context, scratch: scratch)
+                                             noise: .init(seed: 5, trial: 0, time_s: 3600), context: context,
+                                             layout: PeripheralTiles.Scratch(tiles: [block]), scratch: scratch)
                 }
             }
         }

@@ -59,7 +59,7 @@ enum FileBytes {
     /// Inflates gzip data held in memory.
     static func gunzip(_ input: [UInt8], file: String) throws(DatasetError) -> [UInt8] {
         var offset = 0
-        return try inflate(reserving: reservedCapacity(input), file: file) { buffer in
+        return try inflateStream(reserving: reservedCapacity(input), file: file) { buffer in
             let n = min(buffer.count, input.count - offset)
             input.withUnsafeBufferPointer { source in
                 if n > 0 { buffer.baseAddress!.update(from: source.baseAddress! + offset, count: n) }
@@ -80,7 +80,7 @@ enum FileBytes {
             }
         }
         guard fseeko(file, 0, SEEK_SET) == 0 else { throw DatasetError(file: path, "cannot be read") }
-        return try inflate(reserving: reserved, file: path) { buffer in
+        return try inflateStream(reserving: reserved, file: path) { buffer in
             let n = fread(buffer.baseAddress, 1, buffer.count, file)
             return ferror(file) != 0 ? -1 : n
         }
@@ -89,8 +89,8 @@ enum FileBytes {
     /// The inflating loop: `next` fills a buffer with the next compressed bytes and returns how
     /// many (0 at the end, −1 on a read error). Memory grows with the real content, never a
     /// header's claim (`reserved` is already bounded).
-    private static func inflate(reserving reserved: Int, file: String,
-                                next: (UnsafeMutableBufferPointer<UInt8>) -> Int) throws(DatasetError) -> [UInt8] {
+    private static func inflateStream(reserving reserved: Int, file: String,
+                                      next: (UnsafeMutableBufferPointer<UInt8>) -> Int) throws(DatasetError) -> [UInt8] {
         var stream = z_stream()
         guard imprint_inflate_init_gzip(&stream) == Z_OK else { throw DatasetError(file: file, "cannot start gzip decompression") }
         defer { inflateEnd(&stream) }
@@ -111,7 +111,7 @@ enum FileBytes {
             }
             stream.next_out = chunk.baseAddress
             stream.avail_out = uInt(chunk.count)
-            status = zlibInflate(&stream, Z_NO_FLUSH)
+            status = inflate(&stream, Z_NO_FLUSH)
             let produced = chunk.count - Int(stream.avail_out)
             // No progress possible: with all the input given, it ended before the gzip stream did;
             // with input left (and room for output), the data makes no sense to zlib.
@@ -134,5 +134,3 @@ enum FileBytes {
     }
 }
 
-/// zlib's `inflate`, named apart from `FileBytes.inflate`.
-private func zlibInflate(_ stream: UnsafeMutablePointer<z_stream>, _ flush: Int32) -> Int32 { inflate(stream, flush) }

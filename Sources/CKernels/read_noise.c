@@ -123,31 +123,20 @@ ALWAYS_INLINE f32x16 epilogue16(f32x16 v, const imprint_direct_epilogue *e, int 
     return v;
 }
 
-// One row of sixteen positions (the first `n`): v = y; v += sqrt(s) · z where s = var > 0; then
-// the epilogue (`res`: the row's residual values there, or NULL). The row kernel's arithmetic
-// with nothing added to the variance.
+// One row of sixteen positions (the first `n`): the row kernel's noise with nothing added to the
+// variance (s + 0 is s for every s > 0, and nothing else is used), then the epilogue (`res`: the
+// row's residual values there, or NULL).
 ALWAYS_INLINE void noisy_row16(float *y, const float *var, f32x16 z, long n, const imprint_direct_epilogue *e,
                                int c, const float *res) {
+    noisy_columns16(y, var, 0.0f, z, n);
+    if (!e) return;
     if (n >= 16) {
-        f32x16 s, cur;
-        memcpy(&s, var, sizeof s);
+        f32x16 cur;
         memcpy(&cur, y, sizeof cur);
-        f32x16 noisy = cur + __builtin_elementwise_sqrt(s) * z;
-        i32x16 positive = s > 0.0f, nb, cb;
-        memcpy(&nb, &noisy, sizeof nb);
-        memcpy(&cb, &cur, sizeof cb);
-        i32x16 kept = (nb & positive) | (cb & ~positive);
-        memcpy(&cur, &kept, sizeof cur);
         cur = epilogue16(cur, e, c, res);
         memcpy(y, &cur, sizeof cur);
     } else {
-        float normals[16];
-        memcpy(normals, &z, sizeof normals);
-        for (long t = 0; t < n; t++) {
-            float v = y[t], sv = var[t];
-            if (sv > 0) v += __builtin_sqrtf(sv) * normals[t];
-            y[t] = imprint_epilogue_value(v, e, c, res ? res + t : 0);
-        }
+        for (long t = 0; t < n; t++) y[t] = imprint_epilogue_value(y[t], e, c, res ? res + t : 0);
     }
 }
 

@@ -133,4 +133,3 @@ enum FileBytes {
         return output
     }
 }
-

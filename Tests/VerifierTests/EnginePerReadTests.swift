@@ -103,12 +103,9 @@ import TestSupport
     /// A depthwise convolution (one output channel per group: the one-channel kernel step and a
     /// pair whose odd row is past the block) on 7 × 7 maps, samples side by side.
     @Test func depthwiseStackedNoiseIsMultiplys() throws {
-        var rng = SplitMix64(seed: 9)
-        let w = try Tensor(shape: [6, 1, 3, 3], data: (0..<54).map { _ in Float.random(in: -1...1, using: &rng) })
-        let conv = Conv2DOp(weight: w, bias: nil, padding: .sameUpper, group: 6)
-        let network = try Network(name: "depthwise", inputs: [NetworkInput(name: "x", shape: [6, 7, 7])], outputs: ["y"],
-                                  nodes: [Node(name: "dw", operation: .conv2d(conv), inputs: ["x"], output: "y")])
-        let g = ConvolutionGeometry(conv, input: [12, 6, 7, 7], output: [12, 6, 7, 7])
+        let network = try VerifierFixtures.conv(inChannels: 6, outChannels: 6, kernel: 3, group: 6, size: 7,
+                                                padding: .sameUpper, seed: 9)
+        let g = try Self.geometry(network, batch: 12)
         #expect(DirectConvolution.Layout.samplesStacked(g, batch: 12) > 1)
         let d = try Self.differences(try VerifierFixtures.compile(network), samples: 12)
         #expect(d.noise > 1e-3 * d.scale)
@@ -118,16 +115,20 @@ import TestSupport
     /// A 1 × 1 convolution on 8 × 8 maps (whole steps, one sample at a time) reads its input in
     /// place (`Layout.readsInput`): the variances come from the squared input, not copied planes.
     @Test func inPlaceOneByOneNoiseIsMultiplys() throws {
-        var rng = SplitMix64(seed: 13)
-        let w = try Tensor(shape: [9, 5, 1, 1], data: (0..<45).map { _ in Float.random(in: -1...1, using: &rng) })
-        let conv = Conv2DOp(weight: w, bias: nil)
-        let network = try Network(name: "pointwise", inputs: [NetworkInput(name: "x", shape: [5, 8, 8])], outputs: ["y"],
-                                  nodes: [Node(name: "pw", operation: .conv2d(conv), inputs: ["x"], output: "y")])
-        let g = ConvolutionGeometry(conv, input: [7, 5, 8, 8], output: [7, 9, 8, 8])
-        #expect(DirectConvolution.Layout(g).readsInput)
+        let network = try VerifierFixtures.conv(inChannels: 5, outChannels: 9, kernel: 1, group: 1, size: 8, seed: 13)
+        #expect(DirectConvolution.Layout(try Self.geometry(network, batch: 7)).readsInput)
         let d = try Self.differences(try VerifierFixtures.compile(network), samples: 7)
         #expect(d.noise > 1e-3 * d.scale)
         #expect(d.paths <= 1e-5 * d.scale, "engine vs multiply \(d.paths), noise \(d.noise), outputs up to \(d.scale)")
+    }
+
+    /// The geometry of a one-convolution network (`VerifierFixtures.conv`) for `batch` samples.
+    static func geometry(_ network: Network, batch: Int) throws -> ConvolutionGeometry {
+        var op: Conv2DOp?
+        if case .conv2d(let c) = network.nodes[0].operation { op = c }
+        let input = [batch] + network.inputs[0].shape
+        let output = try ShapeInference.outputShape(of: network.nodes[0], inputShapes: [input])
+        return ConvolutionGeometry(try #require(op), input: input, output: output)
     }
 
     /// A grouped convolution (2 groups, 3 output channels each: a partial block, an odd pair):

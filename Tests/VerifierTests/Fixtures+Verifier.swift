@@ -22,13 +22,14 @@ enum VerifierFixtures {
                            nodes: [Node(name: "fc", operation: .dense(DenseOp(weight: w, bias: b)), inputs: ["x"], output: "y")])
     }
 
-    static func conv(inChannels: Int, outChannels: Int, kernel: Int, group: Int, seed: UInt64 = 2) throws -> Network {
+    static func conv(inChannels: Int, outChannels: Int, kernel: Int, group: Int, size: Int = 6,
+                     padding: Padding2D = .valid, seed: UInt64 = 2) throws -> Network {
         var rng = SplitMix64(seed: seed)
         let shape = [outChannels, inChannels / group, kernel, kernel]
         let w = try Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) })
-        return try Network(name: "conv", inputs: [NetworkInput(name: "x", shape: [inChannels, 6, 6])], outputs: ["y"],
-                           nodes: [Node(name: "conv", operation: .conv2d(Conv2DOp(weight: w, bias: nil, group: group)),
-                                        inputs: ["x"], output: "y")])
+        let op = Conv2DOp(weight: w, bias: nil, padding: padding, group: group)
+        return try Network(name: "conv", inputs: [NetworkInput(name: "x", shape: [inChannels, size, size])], outputs: ["y"],
+                           nodes: [Node(name: "conv", operation: .conv2d(op), inputs: ["x"], output: "y")])
     }
 
     static func options(_ pairs: PairMode, _ scale: ScaleMode = .layer, clip: ClipMode = .max) -> CompileOptions {

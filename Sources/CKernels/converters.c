@@ -156,7 +156,6 @@ __attribute__((target("avx2"))) static void adc_avx2(const float *yt, long n, fl
 }
 #endif
 
-
 // The converters for a variant this CPU has (the public entry points check).
 static float dac_row(int variant, const float *row, long n, float steps, float *out) {
     float m;
@@ -192,12 +191,8 @@ static void adc_row(int variant, const float *yt, long n, float bound, float lsb
     }
 }
 
-static int has_variant(int variant) {
-    return variant == 0 || ((variant == 1 || variant == 2) && (imprint_direct_variants() & variant));
-}
-
 int imprint_dac_row_variant(int variant, const float *row, long n, float steps, float *out, float *abs_max) {
-    if (!has_variant(variant)) return 0;
+    if (!imprint_has_variant(variant)) return 0;
     *abs_max = dac_row(variant, row, n, steps, out);
     return 1;
 }
@@ -208,7 +203,7 @@ float imprint_dac_row(const float *row, long n, float steps, float *out) {
 
 int imprint_adc_row_variant(int variant, const float *yt, long n, float bound, float lsb, float s, const float *scale,
                             float *y) {
-    if (!has_variant(variant)) return 0;
+    if (!imprint_has_variant(variant)) return 0;
     adc_row(variant, yt, n, bound, lsb, s, scale, y);
     return 1;
 }

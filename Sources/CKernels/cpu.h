@@ -10,6 +10,10 @@
 /// 0 on other architectures. Detected once.
 int imprint_cpu_features(void);
 
+/// Whether this CPU runs kernel variant `variant` (0: portable C, always; 1: AVX2 with FMA;
+/// 2: AVX-512F), as `imprint_direct_variants()` reports them.
+int imprint_has_variant(int variant);
+
 /// The widest kernel variant this CPU runs (2: AVX-512F, 1: AVX2 with FMA, 0: portable C), as
 /// `imprint_direct_variants()` reports them; found once.
 int imprint_widest_variant(void);

@@ -374,6 +374,12 @@ int imprint_direct_variants(void) {
     return ((f & IMPRINT_CPU_AVX2) && (f & IMPRINT_CPU_FMA) ? 1 : 0) | (f & IMPRINT_CPU_AVX512F ? 2 : 0);
 }
 
+// Whether this CPU runs `variant` (0, the portable C, always), for the `_variant` entry points
+// here and in converters.c.
+int imprint_has_variant(int variant) {
+    return variant == 0 || ((variant == 1 || variant == 2) && (imprint_direct_variants() & variant));
+}
+
 // The variant the unnamed entry points run (here and in converters.c): the widest this CPU has,
 // found once (the converters run it once per vector of a tile).
 int imprint_widest_variant(void) {
@@ -391,7 +397,7 @@ int imprint_direct_products_variant(int variant, const float *x, const int32_t *
                                     const float *w, long channel_stride, long tap_stride, int channels,
                                     long positions, float *y, long y_stride, const imprint_direct_epilogue *e,
                                     const uint16_t *edges) {
-    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    if (!imprint_has_variant(variant)) return 0;
     if (channels < 1 || channels > 8 || (edges && taps % 3 != 0)) return 0;
     // Channels past the last read the last one's weights: computed, never stored.
     const float *rows[8];
@@ -419,7 +425,7 @@ static void place_portable(const float *row, int pool, long out_height, long out
 
 int imprint_direct_place_variant(int variant, const float *row, int pool, long out_height, long out_width,
                                  long row_width, float *out) {
-    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    if (!imprint_has_variant(variant)) return 0;
     switch (variant) {
 #if defined(__x86_64__)
     case 2: place_avx512(row, pool, out_height, out_width, row_width, out); return 1;
@@ -436,7 +442,7 @@ void imprint_direct_place(const float *row, int pool, long out_height, long out_
 
 int imprint_direct_place_sum_variant(int variant, const float *row, long out_height, long out_width, long row_width,
                                      const float *residual, int relu, float *out) {
-    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    if (!imprint_has_variant(variant)) return 0;
     switch (variant) {
 #if defined(__x86_64__)
     case 2: place_sum_avx512(row, out_height, out_width, row_width, residual, relu, out); return 1;
@@ -603,7 +609,7 @@ __attribute__((target("avx2,fma"))) static void dense_avx2(const float *x, long 
 
 int imprint_dense_products_variant(int variant, const float *x, long x_stride, long rows, const float *w,
                                    long w_stride, long taps, long columns, float *y, long y_stride) {
-    if (variant != 0 && !(imprint_direct_variants() & variant)) return 0;
+    if (!imprint_has_variant(variant)) return 0;
     switch (variant) {
 #if defined(__x86_64__)
     case 2: dense_avx512(x, x_stride, rows, w, w_stride, taps, columns, y, y_stride); return 1;

@@ -38,11 +38,15 @@ public final class AtomicFileWriter {
             let folder = target.deletingLastPathComponent()
             let temp = folder.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
             temporary = temp
-            let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
+            var failure: Int32 = 0
+            guard let fd = TemporaryFiles.create(temp.path, {
+                let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                failure = errno
+                return fd >= 0 ? fd : nil
+            }) else {
+                errno = failure
                 throw FileWriteError(path: output.path, reason: "cannot create a file in \(folder.path): \(OutputDestination.errnoText())")
             }
-            TemporaryFiles.register(temp.path)
             handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         }
     }

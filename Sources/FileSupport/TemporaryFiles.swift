@@ -2,8 +2,8 @@ import Foundation
 
 /// The temporary files this process has open (atomic outputs before their rename, extracted archive
 /// members), so that an interrupted run removes them instead of leaving hundreds of megabytes of
-/// `.NAME.UUID.tmp` behind. A writer registers its file when it creates it and unregisters it once
-/// the file is renamed into place or removed.
+/// `.NAME.UUID.tmp` behind. A writer creates its file through `create` (which registers it) and
+/// unregisters it once the file is renamed into place or removed.
 ///
 /// Process-wide by nature: a signal ends the whole process, whichever writer is live.
 public enum TemporaryFiles {
@@ -14,9 +14,15 @@ public enum TemporaryFiles {
     }
     private static let registry = Registry()
 
-    public static func register(_ path: String) {
+    /// Creates a temporary file or folder and registers it in one step, under the lock: registered only
+    /// after its creation, a file made just before a signal would be left behind; registered before it, the
+    /// cleanup could run between the two and the file be made afterwards. `make` returns nil when it
+    /// created nothing (nothing is then registered); it must not call back into `TemporaryFiles`.
+    public static func create<T>(_ path: String, _ make: () throws -> T?) rethrows -> T? {
         registry.lock.lock(); defer { registry.lock.unlock() }
+        guard let made = try make() else { return nil }
         registry.paths.insert(path)
+        return made
     }
 
     public static func unregister(_ path: String) {

@@ -120,20 +120,23 @@ struct KerasArchive {
         try checkedSize(e, name, limit: limit)
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("imprint-keras-\(UUID().uuidString)")
-        do {
-            try fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        } catch { throw ImportError(.unreadable, file: url.path, "cannot create a temporary folder to extract '\(name)'") }
+        // Registered as they are made, so that an interrupted import removes the copy too.
+        let madeFolder = TemporaryFiles.create(dir.path) {
+            (try? fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])) != nil ? true : nil
+        }
+        guard madeFolder != nil else {
+            throw ImportError(.unreadable, file: url.path, "cannot create a temporary folder to extract '\(name)'")
+        }
         let target = dir.appendingPathComponent("model.weights.h5")
-        // Registered so that an interrupted import removes the copy too.
-        TemporaryFiles.register(dir.path)
-        TemporaryFiles.register(target.path)
         defer {
             try? fm.removeItem(at: dir)
             TemporaryFiles.unregister(target.path)
             TemporaryFiles.unregister(dir.path)
         }
-        guard fm.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: target.path) else {
+        let madeFile = TemporaryFiles.create(target.path) {
+            fm.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600]) ? true : nil
+        }
+        guard madeFile != nil, let handle = FileHandle(forWritingAtPath: target.path) else {
             throw ImportError(.unreadable, file: url.path, "cannot create a temporary file to extract '\(name)'")
         }
         var written = 0

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Accepted: a `.npy` file; an IDX file (`*.idx`, `*-ubyte`, optionally `.gz`); an HDF5 dataset
 /// `file.h5:/path/to/dataset`; or a named set: `fashion-mnist` (the test split of Debian's
-/// dataset-fashion-mnist package, with labels), `fashion-mnist:train`.
+/// dataset-fashion-mnist package, with labels), `fashion-mnist:train`. A file of another name, a
+/// pipe among them (`/dev/stdin`, `<(zcat …)`), is recognised by its content.
 public enum DatasetLoader {
     /// Where Debian's dataset-fashion-mnist package installs its IDX files.
     public static let fashionMNISTFolder = "/usr/share/datasets/fashion-mnist"

@@ -11,17 +11,23 @@ enum FileBytes {
         // Gzip is inflated as it is read, so the compressed bytes are never all in memory at once
         // (`infer` on Fashion-MNIST peaked with the 4.4 MB file, its 7.8 MB content and the copy
         // the IDX reader made: 16 MB of a 51 MiB peak, over the CNN's 49.6 MiB bound).
-        // Regular files only: a pipe cannot be read twice or seek to its trailer.
         if let file = fopen(url.path, "rb") {
             defer { fclose(file) }
             var info = stat()
-            var head: (UInt8, UInt8) = (0, 0)
-            if fstat(fileno(file), &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-               fread(&head, 1, 2, file) == 2, head == (0x1F, 0x8B) {
-                return try gunzip(file, path: url.path)
+            if fstat(fileno(file), &info) == 0 {
+                switch info.st_mode & S_IFMT {
+                case S_IFREG:
+                    var head: (UInt8, UInt8) = (0, 0)
+                    if fread(&head, 1, 2, file) == 2, head == (0x1F, 0x8B) { return try gunzip(file, path: url.path) }
+                case S_IFIFO, S_IFSOCK:
+                    // `--data /dev/stdin`, `--data <(zcat …)`: read once, front to back.
+                    return try readStream(file, path: url.path)
+                default:
+                    break
+                }
             }
         }
-        // Not gzip, not a regular file, or not readable (`contents` names the problem).
+        // A regular file that is not gzip, or not readable at all (`contents` names the problem).
         let bytes = try contents(url)
         if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
             return try gunzip(bytes, file: url.path)
@@ -83,6 +89,38 @@ enum FileBytes {
         return try inflateStream(reserving: reserved, file: path) { buffer in
             let n = fread(buffer.baseAddress, 1, buffer.count, file)
             return ferror(file) != 0 ? -1 : n
+        }
+    }
+
+    /// A pipe's bytes, inflated when they start with gzip's magic. A pipe cannot seek to gzip's
+    /// trailer, so nothing is reserved; memory grows with what arrives, up to `maxDecompressedBytes`.
+    private static func readStream(_ file: UnsafeMutablePointer<FILE>, path: String) throws(DatasetError) -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: 2)
+        head.removeLast(2 - fread(&head, 1, 2, file))
+        if ferror(file) != 0 { throw DatasetError(file: path, "cannot be read") }
+        var pending = head[...]
+        func next(_ buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            if !pending.isEmpty {
+                let n = min(buffer.count, pending.count)
+                for k in 0..<n { buffer[k] = pending[pending.startIndex + k] }
+                pending = pending.dropFirst(n)
+                return n
+            }
+            let n = fread(buffer.baseAddress, 1, buffer.count, file)
+            return ferror(file) != 0 ? -1 : n
+        }
+        if head == [0x1F, 0x8B] { return try inflateStream(reserving: 0, file: path, next: next) }
+        var bytes = [UInt8]()
+        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { chunk.deallocate() }
+        while true {
+            let n = next(chunk)
+            guard n >= 0 else { throw DatasetError(file: path, "cannot be read") }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+            if bytes.count > maxDecompressedBytes {
+                throw DatasetError(file: path, "holds more than \(maxDecompressedBytes >> 30) GiB")
+            }
         }
     }
 

@@ -9,7 +9,8 @@ public struct ImprintCommand: ParsableCommand {
         discussion: """
             Models: Keras HDF5 (.h5), Keras 3 (.keras, .weights.h5 with --architecture), ONNX (.onnx).
 
-            Data: .npy, IDX (*-ubyte[.gz]), file.h5:/dataset, or fashion-mnist.
+            Data: .npy, IDX (*-ubyte[.gz]), file.h5:/dataset, or fashion-mnist; a pipe \
+            (/dev/stdin, <(zcat …)) is recognised by its content.
 
             Every command takes --json: its result as one JSON document on stdout (progress and \
             warnings go to stderr). Files are named by --output (and --report); every file written \

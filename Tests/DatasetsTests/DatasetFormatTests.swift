@@ -143,6 +143,45 @@ typealias FileWriteErrorMatcher = FileWriteError
         #expect(try FileBytes.read(try file("plain", [1, 2, 3])) == [1, 2, 3])
     }
 
+    /// A pipe (`--data /dev/stdin`, `--data <(zcat …)`) is read once, front to back: gzip or not, it
+    /// gives the file's bytes and is recognised by its content; a truncated gzip stream and an empty
+    /// pipe are errors naming it. (Every case reads the pipe to its end, so the writer never meets a
+    /// closed pipe.)
+    @Test func pipesAreReadOnceFrontToBack() throws {
+        let source = Fixtures.fashionMNIST.appendingPathComponent("t10k-images-idx3-ubyte.gz")
+        let bytes = [UInt8](try Data(contentsOf: source))
+        // An anonymous pipe named by /dev/fd, as a shell's `<(…)` names it (FileManager reads a named
+        // FIFO but not this); the read ends stay open for the test's life: a reader that stopped early
+        // leaves its writer blocked, not killed by SIGPIPE with the test process.
+        func pipe(_ content: [UInt8]) -> URL {
+            var ends: [Int32] = [-1, -1]
+            #expect(Glibc.pipe(&ends) == 0)
+            let writeEnd = ends[1]
+            let writer = Thread {
+                let handle = FileHandle(fileDescriptor: writeEnd, closeOnDealloc: true)
+                handle.write(Data(content))
+                try? handle.close()
+            }
+            writer.start()
+            return URL(fileURLWithPath: "/dev/fd/\(ends[0])")
+        }
+        let inflated = try FileBytes.gunzip(bytes, file: "memory")
+        #expect(try FileBytes.read(pipe(bytes)) == inflated)
+        #expect(try FileBytes.read(pipe(inflated)) == inflated)
+        #expect(try FileBytes.read(pipe([7])) == [7])
+        #expect(try FileBytes.read(pipe([])) == [])
+        let half = pipe(Array(bytes[0..<(bytes.count / 2)]))
+        #expect { try FileBytes.read(half) } throws: { error in
+            "\(error)".contains(half.path) && "\(error)".contains("truncated")
+        }
+        let images = try DatasetLoader.readArray(pipe(bytes).path)
+        #expect(images.shape == [10000, 28, 28])
+        let nothing = pipe([])
+        #expect { try DatasetLoader.readArray(nothing.path) } throws: { error in
+            "\(error)".contains(nothing.path) && "\(error)".contains("unknown data format")
+        }
+    }
+
     /// The capacity reserved before inflating believes gzip's size trailer only up to 16 × the
     /// compressed size: exact for a real file, bounded for a forged one, which still inflates to
     /// its true content.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the ResNets the engine benchmark runs, as ONNX graphs shaped like torch.onnx.export's
+"""Writes the ResNets (and the larger CNN) the engine benchmark runs, as ONNX graphs shaped like torch.onnx.export's
 (opset 17, input `image` NCHW with a dynamic `batch` axis, output `logits`, BatchNorm folded into
 the convolutions as the exporter does in eval mode: only Conv, Relu, Add, MaxPool,
 GlobalAveragePool, Flatten and Gemm nodes).
@@ -12,9 +12,12 @@ virtual environment small (onnx + numpy, no torch wheel).
 
     python3 examples/make_resnet_onnx.py small examples/models/fmnist_resnet_small.onnx
     python3 examples/make_resnet_onnx.py resnet50 .build/bench/resnet50.onnx
+    python3 examples/make_resnet_onnx.py cnn5 .build/bench/fmnist_cnn5.onnx
 
 small:    28×28×1 → conv 3×3 ×16 → basic blocks 16, 32 (stride 2), 64 (stride 2) → global
           average pool → Gemm 64×10; ≈ 9.3 M multiply-adds per image, 78 k weights.
+cnn5:     the CNN issue 12 measured: 28×28×1 → conv 5×5 ×32 → max pool 2 → conv 5×5 ×64 → max
+          pool 2 → Gemm 3136×128 → Gemm 128×10 (padding 2: "same"); ≈ 11 M multiply-adds per image.
 resnet50: He et al. 2016 (torchvision's v1.5: stride on the 3×3 of the bottleneck), 224×224×3,
           1000 classes; ≈ 4.1 G multiply-adds per image, 25.5 M weights (≈ 100 MB file).
 """
@@ -59,6 +62,13 @@ class Graph:
     def relu(self, x):
         return self.op("Relu", [x])
 
+    def dense(self, x, features, outputs, output=None):
+        w = self.rng.standard_normal((outputs, features)) * np.sqrt(2.0 / features)
+        y = output or self.name("gemm")
+        self.nodes.append(helper.make_node("Gemm", [x, self.const("fc_w", w), self.const("fc_b", np.zeros(outputs))],
+                                           [y], transB=1))
+        return y
+
     def head(self, x, features, classes):
         x = self.op("GlobalAveragePool", [x])
         x = self.op("Flatten", [x], axis=1)
@@ -90,6 +100,18 @@ def small():
     return g.model("fmnist_resnet_small", 1, 28)
 
 
+def cnn5():
+    g = Graph(SEED)
+    x = g.relu(g.conv("image", 1, 32, 5))
+    x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    x = g.relu(g.conv(x, 32, 64, 5))
+    x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    x = g.op("Flatten", [x], axis=1)
+    x = g.relu(g.dense(x, 3136, 128))
+    g.dense(x, 128, 10, output="logits")
+    return g.model("fmnist_cnn5", 1, 28)
+
+
 def resnet50():
     g = Graph(SEED)
     x = g.relu(g.conv("image", 3, 64, 7, 2))
@@ -109,8 +131,9 @@ def resnet50():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("small", "resnet50"):
-        sys.exit("usage: make_resnet_onnx.py small|resnet50 OUTPUT.onnx")
-    model = small() if sys.argv[1] == "small" else resnet50()
+    makers = {"small": small, "cnn5": cnn5, "resnet50": resnet50}
+    if len(sys.argv) != 3 or sys.argv[1] not in makers:
+        sys.exit("usage: make_resnet_onnx.py small|cnn5|resnet50 OUTPUT.onnx")
+    model = makers[sys.argv[1]]()
     onnx.save(model, sys.argv[2])
     print(f"wrote {sys.argv[2]}: {sum(np.prod(i.dims) for i in model.graph.initializer):,} weights")

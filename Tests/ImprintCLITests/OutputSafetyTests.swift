@@ -97,6 +97,28 @@ import TestSupport
         #expect(try temporaries(dir).isEmpty)
     }
 
+    /// `infer --output -` streams the .npy (header first: the shape is known before the run) to standard
+    /// output, byte for byte the file `--output FILE` writes, and moves the summary, text or JSON, to
+    /// standard error.
+    @Test func inferStreamsItsOutputsToStandardOutput() throws {
+        let dir = try folderWithPlan()
+        let model = Fixtures.root.appendingPathComponent(Self.model).path
+        let infer = ["infer", model, "--data", "fashion-mnist", "--limit", "20"]
+        let file = try CommandRunner.run(infer + ["--output", "file.npy"], in: dir)
+        #expect(file.status == 0, "\(file.stderr)")
+        let sh = URL(fileURLWithPath: "/bin/sh")
+        let quoted = (["exec", CommandRunner.executable.path] + infer).map { "'\($0)'" }.joined(separator: " ")
+        for (extra, summary) in [("", "Top-1 accuracy"), ("--json", "\"accuracy\"")] {
+            let r = try CommandRunner.run(executable: sh, ["-c", "\(quoted) --output - \(extra) > piped.npy"], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains(summary) && r.stderr.contains("Wrote outputs, float32 [20, 10]: standard output"), "\(r.stderr)")
+            let piped = try Data(contentsOf: dir.appendingPathComponent("piped.npy"))
+            #expect(piped == (try Data(contentsOf: dir.appendingPathComponent("file.npy"))))
+            #expect(piped.count > 20 * 10 * 4)
+        }
+        #expect(try temporaries(dir).isEmpty)
+    }
+
     @Test func badOutputPathsFailBeforeTheRun() throws {
         let dir = try folderWithPlan()
         let cases: [([String], String)] = [

@@ -23,16 +23,12 @@ struct Infer: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Write the model outputs as float32 .npy of shape [N, outputs] (atomically).", valueName: "file.npy"),
+    @Option(help: ArgumentHelp("Write the model outputs as float32 .npy of shape [N, outputs] (atomically; - for stdout, the summary then on stderr).", valueName: "file.npy"),
             completion: .file(extensions: ["npy"]))
     var output: String?
 
     @Flag(help: "Print the result as one JSON document on stdout.")
     var json = false
-
-    func validate() throws {
-        try OutputFiles.check(output, option: "--output", what: "an .npy file (its header needs the final size)")
-    }
 
     func run() throws {
         let destination = try output.map { try OutputDestination($0, inputs: model.inputFiles + dataOptions.inputFiles) }
@@ -47,19 +43,29 @@ struct Infer: ParsableCommand {
         let summary = InferenceSummary(model: model.model, data: set.source, samples: result.samples, accuracy: result.accuracy,
                                        correct: result.correct, outputs: result.outputsPerSample, seconds: result.seconds,
                                        output: output)
-        if json {
-            try printDocument(summary)
+        let report = json ? try JSONDocument.text(summary) : text(set: set, result: result)
+        let shape = "outputs, float32 [\(result.samples), \(result.outputsPerSample)]"
+        if destination?.kind == .standardOutput {
+            // The outputs are on standard output (a streamed .npy: its header is written first, the
+            // shape being known), so the summary goes to standard error.
+            Terminal.standardError(report.hasSuffix("\n") ? String(report.dropLast()) : report)
+            Terminal.wrote("standard output", shape)
             return
         }
-        print("Model: \(model.model) (\(model.formatName))")
-        print("Data: \(set.source), \(counted(set.count, "sample")) of \(shapeText(set.sampleShape))")
+        print(report, terminator: "")
+        if let output, !json { Terminal.wrote(output, shape) }
+    }
+
+    private func text(set: Dataset, result: DigitalInference.Result) -> String {
+        var lines = ["Model: \(model.model) (\(model.formatName))",
+                     "Data: \(set.source), \(counted(set.count, "sample")) of \(shapeText(set.sampleShape))"]
         if let acc = result.accuracy, let correct = result.correct {
-            print(String(format: "Top-1 accuracy: %.2f %% (%@ / %@)", acc * 100, grouped(correct), grouped(result.samples)))
+            lines.append(String(format: "Top-1 accuracy: %.2f %% (%@ / %@)", acc * 100, grouped(correct), grouped(result.samples)))
         } else {
-            print("Top-1 accuracy: unknown (no labels; give --labels)")
+            lines.append("Top-1 accuracy: unknown (no labels; give --labels)")
         }
-        print(String(format: "Time: %.3f s (%@ samples/s)", result.seconds,
-                     grouped(Int(Double(result.samples) / max(result.seconds, 1e-9)))))
-        if let output { Terminal.wrote(output, "outputs, float32 [\(result.samples), \(result.outputsPerSample)]") }
+        lines.append(String(format: "Time: %.3f s (%@ samples/s)", result.seconds,
+                            grouped(Int(Double(result.samples) / max(result.seconds, 1e-9)))))
+        return lines.joined(separator: "\n") + "\n"
     }
 }

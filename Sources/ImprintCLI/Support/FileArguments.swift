@@ -23,8 +23,8 @@ enum InputFiles {
 }
 
 /// Output paths as the convention reads them: `-` means stdout, which only a streamed format can
-/// use. No writer passes `-` through yet, so for now every `-` is refused with the reason rather
-/// than written as a file named "-".
+/// use (`compile`, `emit` and `infer` stream theirs). An output that cannot stream refuses `-` with
+/// the reason rather than writing a file named "-".
 enum OutputFiles {
     static func check(_ path: String?, option: String, what: String) throws {
         guard path == "-" else { return }

@@ -121,8 +121,8 @@ struct KerasArchive {
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("imprint-keras-\(UUID().uuidString)")
         // Registered as they are made, so that an interrupted import removes the copy too.
-        let madeFolder = TemporaryFiles.create(dir.path) {
-            (try? fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])) != nil ? true : nil
+        let madeFolder: Void? = TemporaryFiles.create(dir.path) {
+            try? fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         }
         guard madeFolder != nil else {
             throw ImportError(.unreadable, file: url.path, "cannot create a temporary folder to extract '\(name)'")
@@ -133,8 +133,8 @@ struct KerasArchive {
             TemporaryFiles.unregister(target.path)
             TemporaryFiles.unregister(dir.path)
         }
-        let madeFile = TemporaryFiles.create(target.path) {
-            fm.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600]) ? true : nil
+        let madeFile: Void? = TemporaryFiles.create(target.path) {
+            fm.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600]) ? () : nil
         }
         guard madeFile != nil, let handle = FileHandle(forWritingAtPath: target.path) else {
             throw ImportError(.unreadable, file: url.path, "cannot create a temporary file to extract '\(name)'")

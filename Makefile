@@ -29,7 +29,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --product imprint
+	$(SWIFT) build -c release --product imprint --static-swift-stdlib
 
 # OpenBLAS falls back to its slowest kernels on CPUs it does not recognise (many VMs); `imprint`
 # re-runs itself with OPENBLAS_CORETYPE set (Engine/BLASKernels.swift), the test process cannot, so

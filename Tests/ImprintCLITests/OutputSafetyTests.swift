@@ -119,6 +119,30 @@ import TestSupport
         #expect(try temporaries(dir).isEmpty)
     }
 
+    /// A binary output sent to `-` while standard output is a terminal is a usage error before the run
+    /// (gzip's rule); text records still go to the terminal. util-linux's `script` gives the command a
+    /// pseudo-terminal (Debian's bsdutils, an essential package).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func binaryOutputsRefuseATerminal() throws {
+        let dir = try folderWithPlan()
+        let model = Fixtures.root.appendingPathComponent(Self.model).path
+        func onTerminal(_ arguments: [String]) throws -> CommandRunner.Output {
+            let line = ([CommandRunner.executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+            return try CommandRunner.run(executable: URL(fileURLWithPath: "/usr/bin/script"), ["-qec", line, "/dev/null"], in: dir)
+        }
+        for (arguments, what) in [(["compile", model, "--device", "pcm", "--output", "-"], "a plan"),
+                                  (["infer", model, "--data", "fashion-mnist", "--limit", "5", "--output", "-"], "an .npy file"),
+                                  (["emit", "p.plan", "--format", "proto", "--output", "-", "--arrays", "0"], "a proto tester file"),
+                                  (["emit", "p.plan", "--format", "hdf5", "--output", "-", "--arrays", "0"], "a hdf5 tester file")] {
+            let r = try onTerminal(arguments)
+            #expect(r.status == 64, "\(arguments): \(r.stdout)")
+            #expect(r.stdout.contains("--output -: \(what) is binary and standard output is a terminal"), "\(r.stdout)")
+            #expect(!r.stdout.contains("Wrote"), "nothing ran: \(r.stdout)")
+        }
+        let text = try onTerminal(["emit", "p.plan", "--format", "csv", "--output", "-", "--arrays", "0"])
+        #expect(text.status == 0 && text.stdout.contains("# Imprint device list"), "\(text.stdout)")
+    }
+
     @Test func badOutputPathsFailBeforeTheRun() throws {
         let dir = try folderWithPlan()
         let cases: [([String], String)] = [

@@ -123,6 +123,7 @@ struct Compile: ParsableCommand {
         let options = try options()
         // Classified before the long run: a bad path or an output that is an input fails now.
         let destination = try OutputDestination(output, inputs: model.inputFiles + [device] + (defects.map { [$0] } ?? []))
+        try OutputFiles.refuseBinaryOnTerminal(destination, what: "a plan")
         let network = try model.load()
         if foldBatchnorm, !network.nodes.contains(where: { $0.operation.kindName == "BatchNorm" }) {
             Terminal.warning("--fold-batchnorm ignored: \(model.model) has no batch norm")

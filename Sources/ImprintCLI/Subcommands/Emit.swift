@@ -44,6 +44,9 @@ struct Emit: ParsableCommand {
         try InputFiles.requireReadable(plan)
         let selection = try arrays.map { (text) throws(PlanFileError) in try ArraySelection(parsing: text) }
         let destination = try OutputDestination(output, inputs: [plan])
+        if format == .proto || format == .hdf5 {
+            try OutputFiles.refuseBinaryOnTerminal(destination, what: "a \(format.rawValue) tester file")
+        }
         var summary = try PlanEmitter.emit(planAt: URL(fileURLWithPath: plan), format: format, to: destination, arrays: selection)
         summary.output = output
         let text = "\(counted(summary.devices, "device")) of \(counted(summary.arrays.count, "array")) (\(format.rawValue))"

@@ -32,6 +32,7 @@ struct Infer: ParsableCommand {
 
     func run() throws {
         let destination = try output.map { try OutputDestination($0, inputs: model.inputFiles + dataOptions.inputFiles) }
+        if let destination { try OutputFiles.refuseBinaryOnTerminal(destination, what: "an .npy file") }
         let network = try model.load()
         guard network.inputs.count == 1, network.outputs.count == 1 else {
             throw CLIFailure(.dataError, "\(model.model): infer needs a model with one input and one output; this one has \(network.inputs.count) and \(network.outputs.count)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import FileSupport
 import Foundation
 
 /// Checks that the inputs a command names exist before any work starts, so a missing file is
@@ -29,5 +30,16 @@ enum OutputFiles {
     static func check(_ path: String?, option: String, what: String) throws {
         guard path == "-" else { return }
         throw ValidationError("\(option) -: \(what) cannot be written to stdout; name a file")
+    }
+}
+
+extension OutputFiles {
+    /// A binary output (a plan, an `.npy`, protobuf or HDF5 records) sent to `-` while standard
+    /// output is a terminal is refused before the run, as gzip refuses: the bytes would fill the
+    /// terminal (and can switch its character set) and the result would be lost anyway.
+    static func refuseBinaryOnTerminal(_ destination: OutputDestination, option: String = "--output",
+                                       what: String) throws(CLIFailure) {
+        guard destination.kind == .standardOutput, isatty(STDOUT_FILENO) != 0 else { return }
+        throw CLIFailure(.usage, "\(option) -: \(what) is binary and standard output is a terminal; redirect it to a file or pipe it")
     }
 }
